@@ -1,0 +1,98 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { Clock } from '../clock/clock.js';
+import { type ClientRecord, DEVICE_CODE_GRANT_TYPE } from '../clients/client.repository.js';
+import { CodeHasher, randomCode } from '../codes/code-hasher.js';
+import { formatUserCode } from '../codes/user-code.format.js';
+import { UserCodeGenerator } from '../codes/user-code.generator.js';
+import { DEVICE_FLOW_OPTIONS } from '../device-flow.constants.js';
+import type { ResolvedDeviceFlowOptions } from '../device-flow.options.js';
+import { ServerError, UnauthorizedClientError } from '../errors/oauth.errors.js';
+import { assertScopesAllowed, formatScope, parseScope } from '../grant/scope.js';
+import { DeviceCodeRepository, UserCodeCollisionError } from '../persistence/device-code.repository.js';
+import type { DeviceAuthorizationResponse } from './device-authorization-response.js';
+
+/** How many fresh user codes to try before giving up on a collision streak. */
+const MAX_USER_CODE_ATTEMPTS = 8;
+
+/** Where the device's request came from, shown to the user on the consent page (RFC 8628 §5.4). */
+export interface RequestOrigin {
+  ip: string | null;
+  userAgent: string | null;
+}
+
+/**
+ * Issues device and user codes. The device code carries 256 random bits; both codes are stored only as
+ * hashes; a user code that collides with a stored one is replaced by a new one.
+ *
+ * @see RFC 8628 §3.1, §3.2, §6.1
+ */
+@Injectable()
+export class DeviceAuthorizationService {
+  constructor(
+    @Inject(DEVICE_FLOW_OPTIONS) private readonly options: ResolvedDeviceFlowOptions,
+    @Inject(DeviceCodeRepository) private readonly codes: DeviceCodeRepository,
+    @Inject(UserCodeGenerator) private readonly userCodes: UserCodeGenerator,
+    @Inject(CodeHasher) private readonly hasher: CodeHasher,
+    @Inject(Clock) private readonly clock: Clock,
+  ) {}
+
+  /** Starts a device authorization for an authenticated client. */
+  async authorize(
+    client: ClientRecord,
+    scope: string | undefined,
+    origin: RequestOrigin,
+  ): Promise<DeviceAuthorizationResponse> {
+    if (!client.grantTypes.includes(DEVICE_CODE_GRANT_TYPE)) {
+      throw new UnauthorizedClientError('client is not allowed the device authorization grant');
+    }
+    const scopes = parseScope(scope);
+    assertScopesAllowed(scopes, client.scopes);
+    const { expiresIn, interval } = this.options;
+    for (let attempt = 0; attempt < MAX_USER_CODE_ATTEMPTS; attempt++) {
+      const userCode = this.userCodes.generate();
+      const deviceCode = randomCode();
+      const now = this.clock.now();
+      try {
+        await this.codes.create({
+          id: randomUUID(),
+          deviceCodeHash: this.hasher.hash(deviceCode),
+          userCodeHash: this.hasher.hash(userCode),
+          clientId: client.clientId,
+          scope: formatScope(scopes),
+          status: 'pending',
+          subject: null,
+          grantedScope: null,
+          interval,
+          lastPolledAt: null,
+          expiresAt: now + expiresIn * 1000,
+          createdAt: now,
+          decidedAt: null,
+          requestIp: origin.ip?.slice(0, 64) ?? null,
+          requestUserAgent: origin.userAgent?.slice(0, 512) ?? null,
+        });
+      } catch (e) {
+        if (e instanceof UserCodeCollisionError) continue;
+        throw e;
+      }
+      return this.response(deviceCode, userCode);
+    }
+    throw new ServerError('could not allocate a unique user code');
+  }
+
+  /** The §3.2 response; `verification_uri_complete` carries the display form of the code. */
+  private response(deviceCode: string, userCode: string): DeviceAuthorizationResponse {
+    const display = formatUserCode(userCode, this.options.userCode);
+    const { verificationUri, verificationUriComplete, expiresIn, interval } = this.options;
+    const complete = new URL(verificationUri);
+    complete.searchParams.set('user_code', display);
+    return {
+      device_code: deviceCode,
+      user_code: display,
+      verification_uri: verificationUri,
+      ...(verificationUriComplete ? { verification_uri_complete: complete.toString() } : {}),
+      expires_in: expiresIn,
+      interval,
+    };
+  }
+}

@@ -1,0 +1,81 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Request } from 'express';
+import { verifyClientSecret } from '../codes/secret-hash.js';
+import { InvalidClientError, InvalidRequestError } from '../errors/oauth.errors.js';
+import type { FormParams } from '../http/form-body.parser.js';
+import { type ClientRecord, ClientRepository } from './client.repository.js';
+
+/** The client credentials a request presented. */
+interface PresentedCredentials {
+  clientId: string;
+  secret?: string;
+  viaHeader: boolean;
+}
+
+/**
+ * Authenticates the client of a token-endpoint-style request.
+ *
+ * - `client_secret_basic`: `Authorization: Basic base64(urlencode(id):urlencode(secret))` (RFC 6749 §2.3.1).
+ * - `client_secret_post`: `client_id` and `client_secret` in the form body.
+ * - `none` (public clients): `client_id` only.
+ *
+ * Exactly one method per request (RFC 6749 §2.3: "MUST NOT use more than one authentication method").
+ * Failures are `invalid_client` (401, with `WWW-Authenticate: Basic` when the header was used).
+ */
+@Injectable()
+export class ClientAuthenticator {
+  constructor(@Inject(ClientRepository) private readonly clients: ClientRepository) {}
+
+  async authenticate(req: Request, form: FormParams): Promise<ClientRecord> {
+    const creds = this.presented(req, form);
+    const client = await this.clients.findById(creds.clientId);
+    const fail = (why: string) => new InvalidClientError(why, creds.viaHeader);
+    if (!client) throw fail('client authentication failed');
+    if (client.secretHash === null) {
+      if (creds.secret !== undefined) throw fail('client authentication failed');
+    } else {
+      if (creds.secret === undefined) throw fail('client authentication required');
+      if (!(await verifyClientSecret(creds.secret, client.secretHash))) {
+        throw fail('client authentication failed');
+      }
+    }
+    if (client.disabled) throw fail('client is disabled');
+    return client;
+  }
+
+  private presented(req: Request, form: FormParams): PresentedCredentials {
+    const header = req.headers.authorization;
+    const bodyId = form.get('client_id');
+    const bodySecret = form.get('client_secret');
+    if (header !== undefined) {
+      const basic = parseBasic(header);
+      if (bodySecret !== undefined) {
+        throw new InvalidRequestError('use one client authentication method, not several');
+      }
+      if (bodyId !== undefined && bodyId !== basic.clientId) {
+        throw new InvalidRequestError('client_id does not match the Authorization header');
+      }
+      return { ...basic, viaHeader: true };
+    }
+    if (bodyId === undefined) throw new InvalidRequestError('missing required parameter: client_id');
+    return { clientId: bodyId, secret: bodySecret, viaHeader: false };
+  }
+}
+
+/** Parses `Authorization: Basic …` per RFC 6749 §2.3.1 (form-urlencoded id and secret). */
+function parseBasic(header: string): { clientId: string; secret: string } {
+  const m = /^Basic[ ]+([A-Za-z0-9+/]+=*)[ ]*$/i.exec(header);
+  const invalid = () => new InvalidClientError('malformed Authorization header', true);
+  if (!m || m[1].length > 4096) throw invalid();
+  const decoded = Buffer.from(m[1], 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon < 1) throw invalid();
+  try {
+    const clientId = decodeURIComponent(decoded.slice(0, colon).replace(/\+/g, ' '));
+    const secret = decodeURIComponent(decoded.slice(colon + 1).replace(/\+/g, ' '));
+    if (secret === '') throw invalid();
+    return { clientId, secret };
+  } catch {
+    throw invalid();
+  }
+}

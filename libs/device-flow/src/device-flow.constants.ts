@@ -1,0 +1,6 @@
+/** Injection token of the resolved, validated {@link ResolvedDeviceFlowOptions}. */
+export const DEVICE_FLOW_OPTIONS = Symbol('DEVICE_FLOW_OPTIONS');
+/** Injection token of the TypeORM DataSource the default repositories use. */
+export const DEVICE_FLOW_DATA_SOURCE = Symbol('DEVICE_FLOW_DATA_SOURCE');
+/** Injection token of the resolved {@link DeviceFlowRoutes}. */
+export const DEVICE_FLOW_ROUTES = Symbol('DEVICE_FLOW_ROUTES');

@@ -1,0 +1,148 @@
+import { type DynamicModule, Module, type Provider } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { DeviceAuthorizationController } from './authorization/device-authorization.controller.js';
+import { DeviceAuthorizationService } from './authorization/device-authorization.service.js';
+import { Clock, SystemClock } from './clock/clock.js';
+import { ClientAuthenticator } from './clients/client-authenticator.js';
+import { ClientRepository } from './clients/client.repository.js';
+import { ClientSeeder } from './clients/client-seeder.js';
+import { CodeHasher } from './codes/code-hasher.js';
+import { RandomUserCodeGenerator, UserCodeGenerator } from './codes/user-code.generator.js';
+import { DEVICE_FLOW_DATA_SOURCE, DEVICE_FLOW_OPTIONS, DEVICE_FLOW_ROUTES } from './device-flow.constants.js';
+import {
+  DEVICE_FLOW_ASYNC_OPTIONS_TYPE,
+  DEVICE_FLOW_MODULE_OPTIONS,
+  DEVICE_FLOW_OPTIONS_TYPE,
+  DeviceFlowConfigurableModule,
+} from './device-flow.module-definition.js';
+import { type ResolvedDeviceFlowOptions, resolveDeviceFlowOptions } from './device-flow.options.js';
+import { resolveRoutes } from './device-flow.routes.js';
+import { BodyParserErrorFilter } from './errors/body-parser-error.filter.js';
+import { DeviceGrantService } from './grant/device-grant.service.js';
+import { routedController } from './http/routed-controller.js';
+import { MetadataController } from './metadata/metadata.controller.js';
+import { DeviceCodeRepository } from './persistence/device-code.repository.js';
+import { InMemoryClientRepository } from './persistence/memory/in-memory-client.repository.js';
+import { InMemoryDeviceCodeRepository } from './persistence/memory/in-memory-device-code.repository.js';
+import { InMemoryTokenRepository } from './persistence/memory/in-memory-token.repository.js';
+import { TokenRepository } from './persistence/token.repository.js';
+import { DeviceFlowStorage } from './persistence/typeorm/owned-data-source.js';
+import { TypeOrmClientRepository } from './persistence/typeorm/typeorm-client.repository.js';
+import { TypeOrmDeviceCodeRepository } from './persistence/typeorm/typeorm-device-code.repository.js';
+import { TypeOrmTokenRepository } from './persistence/typeorm/typeorm-token.repository.js';
+import { DeviceCodeGrant } from './token/device-code.grant.js';
+import { RefreshTokenGrant } from './token/refresh-token.grant.js';
+import { TokenService } from './token/token.service.js';
+import { TokenController } from './token/token.controller.js';
+
+type Options = ResolvedDeviceFlowOptions;
+
+/** A provider built from the resolved options. */
+function fromOptions<T>(token: symbol | (abstract new (...a: never[]) => unknown), factory: (o: Options) => T): Provider {
+  return { provide: token, useFactory: factory, inject: [DEVICE_FLOW_OPTIONS] };
+}
+
+/** A repository provider: in memory, or TypeORM on the module's DataSource. */
+function repository<T>(token: symbol, memory: () => T, typeorm: (s: DeviceFlowStorage) => T): Provider {
+  return {
+    provide: token,
+    useFactory: (o: Options, s: DeviceFlowStorage | null) => (o.storage === 'memory' || !s ? memory() : typeorm(s)),
+    inject: [DEVICE_FLOW_OPTIONS, DEVICE_FLOW_DATA_SOURCE],
+  };
+}
+
+/** The default providers; anything in `providers` (extras) with the same token replaces one of these. */
+const DEFAULT_PROVIDERS: Provider[] = [
+  { provide: DEVICE_FLOW_OPTIONS, useFactory: resolveDeviceFlowOptions, inject: [DEVICE_FLOW_MODULE_OPTIONS] },
+  fromOptions(Clock, (o) => o.clock ?? new SystemClock()),
+  fromOptions(CodeHasher, (o) => new CodeHasher(o.hashSecret)),
+  fromOptions(UserCodeGenerator, (o) => new RandomUserCodeGenerator(o.userCode)),
+  fromOptions(DEVICE_FLOW_DATA_SOURCE, (o) =>
+    o.storage === 'memory'
+      ? null
+      : o.dataSource
+        ? DeviceFlowStorage.shared(o.dataSource)
+        : DeviceFlowStorage.owned(o.database),
+  ),
+  repository<DeviceCodeRepository>(
+    DeviceCodeRepository,
+    () => new InMemoryDeviceCodeRepository(),
+    (s) => new TypeOrmDeviceCodeRepository(s.dataSource),
+  ),
+  repository<TokenRepository>(
+    TokenRepository,
+    () => new InMemoryTokenRepository(),
+    (s) => new TypeOrmTokenRepository(s.dataSource),
+  ),
+  repository<ClientRepository>(
+    ClientRepository,
+    () => new InMemoryClientRepository(),
+    (s) => new TypeOrmClientRepository(s.dataSource),
+  ),
+  ClientAuthenticator,
+  ClientSeeder,
+  TokenService,
+  DeviceGrantService,
+  DeviceAuthorizationService,
+  DeviceCodeGrant,
+  RefreshTokenGrant,
+  { provide: APP_FILTER, useClass: BodyParserErrorFilter },
+];
+
+/** What the module exports to the host app. */
+const EXPORTS = [
+  DEVICE_FLOW_OPTIONS,
+  DeviceGrantService,
+  DeviceAuthorizationService,
+  TokenService,
+  DeviceCodeRepository,
+  TokenRepository,
+  ClientRepository,
+  UserCodeGenerator,
+  CodeHasher,
+  Clock,
+];
+
+/**
+ * OAuth 2.0 Device Authorization Grant (RFC 8628) for NestJS.
+ *
+ * ```ts
+ * DeviceFlowModule.forRoot({ issuer: 'https://auth.example.com', clients: [{ clientId: 'tv-app' }] })
+ * ```
+ *
+ * Every part is a provider token with a default (TypeORM or in-memory) that `providers` can replace.
+ */
+@Module({})
+export class DeviceFlowModule extends DeviceFlowConfigurableModule {
+  /** Configures the module with static options. */
+  static override forRoot(options: typeof DEVICE_FLOW_OPTIONS_TYPE): DynamicModule {
+    return withDefaults(super.forRoot(options), options);
+  }
+
+  /** Configures the module with options from a factory, class or existing provider. */
+  static override forRootAsync(options: typeof DEVICE_FLOW_ASYNC_OPTIONS_TYPE): DynamicModule {
+    return withDefaults(super.forRootAsync(options), options);
+  }
+}
+
+function withDefaults(
+  definition: DynamicModule,
+  extras: { routes?: typeof DEVICE_FLOW_OPTIONS_TYPE.routes; providers?: Provider[] },
+): DynamicModule {
+  const routes = resolveRoutes(extras.routes);
+  return {
+    ...definition,
+    controllers: [
+      routedController(DeviceAuthorizationController, routes.deviceAuthorization),
+      routedController(TokenController, routes.token),
+      routedController(MetadataController, routes.metadata),
+    ],
+    providers: [
+      ...(definition.providers ?? []),
+      { provide: DEVICE_FLOW_ROUTES, useValue: routes },
+      ...DEFAULT_PROVIDERS,
+      ...(extras.providers ?? []),
+    ],
+    exports: [...(definition.exports ?? []), ...EXPORTS],
+  };
+}

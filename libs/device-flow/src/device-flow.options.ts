@@ -1,0 +1,205 @@
+import type { DataSource, DataSourceOptions } from 'typeorm';
+import type { Clock } from './clock/clock.js';
+import { BASE20, DIGITS, type UserCodeFormat, userCodeEntropyBits } from './codes/user-code.format.js';
+
+/** A client configured in code; seeded into the {@link ClientRepository} at start-up. */
+export interface StaticClientOptions {
+  clientId: string;
+  /** Plain secret (hashed at start-up) for a confidential client. Omit both secret fields for a public one. */
+  clientSecret?: string;
+  /** Pre-computed `hashClientSecret()` output, so the plain secret need not be in configuration. */
+  clientSecretHash?: string;
+  /** Shown on the consent page. Defaults to the client id. */
+  displayName?: string;
+  /** Defaults to the device code grant and `refresh_token`. */
+  grantTypes?: string[];
+  /** Scopes the client may request. Defaults to none. */
+  scopes?: string[];
+  disabled?: boolean;
+}
+
+/** User code settings. @see RFC 8628 §6.1 */
+export interface UserCodeOptions {
+  /** `base20` (default, `BCDFGHJKLMNPQRSTVWXZ`), `digits`, or a custom alphabet of A-Z / 0-9. */
+  charset?: 'base20' | 'digits' | string;
+  /** Characters per code: default 8 (base20) / 9 (digits). */
+  length?: number;
+  /** Display mask, `X` per character: default `XXXX-XXXX` (base20) / `XXX-XXX-XXX` (digits). */
+  mask?: string;
+}
+
+/** Options of `DeviceFlowModule.forRoot()` / `forRootAsync()`. */
+export interface DeviceFlowModuleOptions {
+  /** This authorization server's issuer URL (RFC 8414 §2), e.g. `https://auth.example.com`. Required. */
+  issuer: string;
+  /** Where users enter codes: a path on the issuer (default `/device`) or an absolute URL. @see RFC 8628 §3.2 */
+  verificationUri?: string;
+  /** Return `verification_uri_complete` (default true). @see RFC 8628 §3.3.1 */
+  verificationUriComplete?: boolean;
+  /** Device code lifetime in seconds (default 1800). */
+  expiresIn?: number;
+  /** Minimum polling interval in seconds (default 5, at least 1). */
+  interval?: number;
+  /** Early-poll allowance for network jitter, ms (default 20 % of `interval`). */
+  pollTolerance?: number;
+  /** User code format. */
+  userCode?: UserCodeOptions;
+  /** Access token lifetime in seconds (default 3600). */
+  accessTokenTtl?: number;
+  /** Refresh token lifetime in seconds (default 30 days). */
+  refreshTokenTtl?: number;
+  /** Clients seeded into the client repository at start-up. */
+  clients?: StaticClientOptions[];
+  /** Storage of the default repositories: `typeorm` (default) or `memory` (development only). */
+  storage?: 'typeorm' | 'memory';
+  /** An existing, host-owned TypeORM DataSource that includes `DEVICE_FLOW_ENTITIES`. */
+  dataSource?: DataSource;
+  /** Or: options for a DataSource the module creates, migrates and closes itself. Default: SQLite file. */
+  database?: DataSourceOptions;
+  /** Secret key (pepper) for hashing codes and tokens at rest. Strongly recommended; keep it stable. */
+  hashSecret?: string;
+  /** A clock; defaults to the system clock. Tests inject a manual one. */
+  clock?: Clock;
+}
+
+/** Options after defaults and validation. */
+export interface ResolvedDeviceFlowOptions {
+  issuer: string;
+  verificationUri: string;
+  verificationUriComplete: boolean;
+  expiresIn: number;
+  interval: number;
+  pollToleranceMs: number;
+  userCode: UserCodeFormat;
+  accessTokenTtl: number;
+  refreshTokenTtl: number;
+  clients: StaticClientOptions[];
+  storage: 'typeorm' | 'memory';
+  dataSource?: DataSource;
+  database?: DataSourceOptions;
+  hashSecret?: string;
+  clock?: Clock;
+}
+
+/** Thrown at start-up when options are invalid; the message says what to fix. */
+export class DeviceFlowConfigurationError extends Error {
+  constructor(message: string) {
+    super(`DeviceFlowModule: ${message}`);
+    this.name = 'DeviceFlowConfigurationError';
+  }
+}
+
+/** Guesses an attacker may make per second at most, against which user code strength is judged (§5.1). */
+const ASSUMED_GUESSES_PER_SECOND = 1;
+/** Required margin: a code must survive its lifetime of guessing with probability ≥ 1 − 2^-16. */
+const REQUIRED_MARGIN_BITS = 16;
+
+/**
+ * Applies defaults and validates options, throwing {@link DeviceFlowConfigurationError} with a fix-it message.
+ */
+export function resolveDeviceFlowOptions(o: DeviceFlowModuleOptions): ResolvedDeviceFlowOptions {
+  const fail = (m: string): never => {
+    throw new DeviceFlowConfigurationError(m);
+  };
+  if (!o || typeof o !== 'object') fail('options are required');
+  const issuer = parseIssuer(o.issuer, fail);
+  const expiresIn = o.expiresIn ?? 1800;
+  const interval = o.interval ?? 5;
+  if (!Number.isInteger(expiresIn) || expiresIn < 10 || expiresIn > 86400)
+    fail(`expiresIn must be a whole number of seconds from 10 to 86400, got ${o.expiresIn}`);
+  if (!Number.isInteger(interval) || interval < 1 || interval > 300)
+    fail(`interval must be a whole number of seconds from 1 to 300, got ${o.interval}`);
+  const pollToleranceMs = o.pollTolerance ?? interval * 200;
+  if (!Number.isFinite(pollToleranceMs) || pollToleranceMs < 0 || pollToleranceMs >= interval * 500)
+    fail(`pollTolerance must be 0 or more and under half the interval (${interval * 500} ms)`);
+  const userCode = resolveUserCode(o.userCode ?? {}, fail);
+  const bits = userCodeEntropyBits(userCode);
+  const needed = Math.log2(expiresIn * ASSUMED_GUESSES_PER_SECOND) + REQUIRED_MARGIN_BITS;
+  if (bits < needed)
+    fail(
+      `user codes of ${userCode.length} characters from a ${userCode.charset.length}-symbol alphabet carry ` +
+        `${bits.toFixed(1)} bits, too weak for an expiresIn of ${expiresIn} s (needs ${needed.toFixed(1)} bits): ` +
+        'use a longer code, a larger alphabet or a shorter lifetime (RFC 8628 §5.1)',
+    );
+  const accessTokenTtl = o.accessTokenTtl ?? 3600;
+  const refreshTokenTtl = o.refreshTokenTtl ?? 30 * 86400;
+  for (const [name, v] of [['accessTokenTtl', accessTokenTtl], ['refreshTokenTtl', refreshTokenTtl]] as const)
+    if (!Number.isInteger(v) || v < 1) fail(`${name} must be a positive whole number of seconds`);
+  const storage = o.storage ?? 'typeorm';
+  if (storage !== 'typeorm' && storage !== 'memory') fail(`storage must be 'typeorm' or 'memory'`);
+  if (o.dataSource && o.database) fail('give either dataSource or database, not both');
+  const verificationUri = resolveVerificationUri(o.verificationUri ?? '/device', issuer, fail);
+  const clients = o.clients ?? [];
+  const ids = new Set<string>();
+  for (const c of clients) {
+    if (!c || typeof c.clientId !== 'string' || !/^[\x21-\x7e]{1,255}$/.test(c.clientId))
+      fail('each client needs a clientId of 1-255 printable ASCII characters');
+    if (ids.has(c.clientId)) fail(`client ${c.clientId} is listed twice`);
+    ids.add(c.clientId);
+    if (c.clientSecret !== undefined && c.clientSecretHash !== undefined)
+      fail(`client ${c.clientId}: give clientSecret or clientSecretHash, not both`);
+    if (c.clientSecret !== undefined && c.clientSecret.length < 8)
+      fail(`client ${c.clientId}: clientSecret must be at least 8 characters`);
+  }
+  if (o.hashSecret !== undefined && o.hashSecret.length < 16) fail('hashSecret must be at least 16 characters');
+  return {
+    issuer,
+    verificationUri,
+    verificationUriComplete: o.verificationUriComplete ?? true,
+    expiresIn,
+    interval,
+    pollToleranceMs,
+    userCode,
+    accessTokenTtl,
+    refreshTokenTtl,
+    clients,
+    storage,
+    dataSource: o.dataSource,
+    database: o.database,
+    hashSecret: o.hashSecret,
+    clock: o.clock,
+  };
+}
+
+function parseIssuer(value: unknown, fail: (m: string) => never): string {
+  if (typeof value !== 'string' || value === '') return fail('issuer is required (e.g. https://auth.example.com)');
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return fail(`issuer must be an absolute URL, got ${value}`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') fail('issuer must be an http(s) URL');
+  if (url.search || url.hash) fail('issuer must not have a query or fragment (RFC 8414 §2)');
+  return value.replace(/\/+$/, '');
+}
+
+function resolveVerificationUri(value: string, issuer: string, fail: (m: string) => never): string {
+  if (value.startsWith('/')) return issuer + value;
+  try {
+    const url = new URL(value);
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error();
+    return value;
+  } catch {
+    return fail(`verificationUri must be a path starting with / or an absolute http(s) URL, got ${value}`);
+  }
+}
+
+function resolveUserCode(o: UserCodeOptions, fail: (m: string) => never): UserCodeFormat {
+  const named = o.charset === undefined || o.charset === 'base20' ? BASE20 : o.charset === 'digits' ? DIGITS : null;
+  const charset = named ?? o.charset!;
+  if (!/^[A-Z0-9]+$/.test(charset) || new Set(charset).size !== charset.length || charset.length < 2)
+    fail('userCode.charset must be base20, digits, or at least 2 distinct characters from A-Z and 0-9');
+  const length = o.length ?? (charset === DIGITS ? 9 : 8);
+  if (!Number.isInteger(length) || length < 4 || length > 32) fail('userCode.length must be from 4 to 32');
+  const mask = o.mask ?? defaultMask(length);
+  if ([...mask].filter((c) => c === 'X').length !== length)
+    fail(`userCode.mask ${JSON.stringify(mask)} must have exactly ${length} X characters`);
+  if (!/^[X\- ]+$/.test(mask)) fail('userCode.mask may contain only X, dashes and spaces');
+  return { charset, length, mask };
+}
+
+function defaultMask(length: number): string {
+  const group = length % 4 === 0 ? 4 : length % 3 === 0 ? 3 : length;
+  return Array.from({ length: length / group }, () => 'X'.repeat(group)).join('-');
+}

@@ -1,0 +1,28 @@
+/** Paths of the module's HTTP endpoints. Given synchronously (`forRoot({ routes })`), so they work with
+ *  `forRootAsync` too. */
+export interface DeviceFlowRoutes {
+  /** Device authorization endpoint (RFC 8628 §3.1). Default `/oauth/device_authorization`. */
+  deviceAuthorization: string;
+  /** Token endpoint (RFC 6749 §3.2). Default `/oauth/token`. */
+  token: string;
+  /** Authorization server metadata (RFC 8414 §3). Default `/.well-known/oauth-authorization-server`. */
+  metadata: string;
+}
+
+/** The default route paths. */
+export const DEFAULT_ROUTES: DeviceFlowRoutes = {
+  deviceAuthorization: '/oauth/device_authorization',
+  token: '/oauth/token',
+  metadata: '/.well-known/oauth-authorization-server',
+};
+
+/** Fills in defaults and checks each path. */
+export function resolveRoutes(routes: Partial<DeviceFlowRoutes> | undefined): DeviceFlowRoutes {
+  const out = { ...DEFAULT_ROUTES, ...routes };
+  for (const [name, path] of Object.entries(out)) {
+    if (typeof path !== 'string' || !/^\/[A-Za-z0-9._~\-/]*$/.test(path)) {
+      throw new Error(`DeviceFlowModule: routes.${name} must be a path like /oauth/token, got ${String(path)}`);
+    }
+  }
+  return out;
+}

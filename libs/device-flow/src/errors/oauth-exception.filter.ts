@@ -1,0 +1,88 @@
+import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { setNoStore } from '../http/no-store.js';
+import {
+  InvalidRequestError,
+  OAuthError,
+  RequestTooLargeError,
+  ServerError,
+  TemporarilyUnavailableError,
+} from './oauth.errors.js';
+
+/** Connection-level failures that mean "the database is away", not "the request is bad". */
+const TRANSIENT_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'PROTOCOL_CONNECTION_LOST',
+  '57P01', // PostgreSQL admin_shutdown
+  '57P03', // PostgreSQL cannot_connect_now
+  'SQLITE_BUSY',
+]);
+
+/**
+ * The one place OAuth errors become HTTP responses: `{"error","error_description"}` JSON with
+ * `Cache-Control: no-store`, never Nest's default error shape and never a stack trace.
+ *
+ * - {@link OAuthError}s render as themselves.
+ * - Errors raised before the handler by a body parser (malformed JSON, oversize body, bad charset) become
+ *   `invalid_request`.
+ * - Anything else is logged and answered `server_error` (500), or `temporarily_unavailable` (503 with
+ *   `Retry-After`) when the cause is a lost database connection.
+ *
+ * @see RFC 6749 §5.2
+ */
+@Catch()
+export class OAuthExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger('DeviceFlow');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const res = host.switchToHttp().getResponse<Response>();
+    const req = host.switchToHttp().getRequest<Request>();
+    const error = this.toOAuthError(exception, req);
+    if (res.headersSent) return;
+    setNoStore(res);
+    for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value);
+    res.status(error.status).json(error.toJSON());
+  }
+
+  /** Maps any thrown value to the OAuth error to render. */
+  toOAuthError(exception: unknown, req?: Request): OAuthError {
+    if (exception instanceof OAuthError) return exception;
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      if (status === 413) return new RequestTooLargeError('request body too large');
+      if (status === 404) return new InvalidRequestError('no such endpoint');
+      if (status >= 400 && status < 500) return new InvalidRequestError('malformed request body');
+    }
+    if (isTransient(exception)) {
+      this.logger.error(`${req?.method ?? ''} ${req?.url ?? ''}: storage unavailable: ${describe(exception)}`);
+      return new TemporarilyUnavailableError();
+    }
+    this.logger.error(
+      `${req?.method ?? ''} ${req?.url ?? ''}: unexpected error`,
+      exception instanceof Error ? exception.stack : String(exception),
+    );
+    return new ServerError();
+  }
+}
+
+function describe(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** True when the error (or its driver cause) says the storage backend is unreachable. */
+export function isTransient(e: unknown): boolean {
+  for (let cur: unknown = e, depth = 0; cur && depth < 4; depth++) {
+    const code = (cur as { code?: unknown }).code;
+    if (typeof code === 'string' && TRANSIENT_CODES.has(code)) return true;
+    const name = (cur as { name?: unknown }).name;
+    if (name === 'ConnectionIsNotSetError' || name === 'CannotExecuteNotConnectedError') return true;
+    const message = cur instanceof Error ? cur.message : '';
+    if (/Connection terminated|connection is closed|Connection lost|database system is shutting down/i.test(message))
+      return true;
+    cur = (cur as { driverError?: unknown; cause?: unknown }).driverError ?? (cur as { cause?: unknown }).cause;
+  }
+  return false;
+}

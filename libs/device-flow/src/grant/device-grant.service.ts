@@ -1,0 +1,140 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Clock } from '../clock/clock.js';
+import type { ClientRecord } from '../clients/client.repository.js';
+import { CodeHasher } from '../codes/code-hasher.js';
+import { normalizeUserCode } from '../codes/user-code.format.js';
+import { DEVICE_FLOW_OPTIONS } from '../device-flow.constants.js';
+import type { ResolvedDeviceFlowOptions } from '../device-flow.options.js';
+import {
+  AccessDeniedError,
+  AuthorizationPendingError,
+  ExpiredTokenError,
+  InvalidGrantError,
+  SlowDownError,
+} from '../errors/oauth.errors.js';
+import { type DeviceCodeRecord, DeviceCodeRepository } from '../persistence/device-code.repository.js';
+import type { TokenResponse } from '../token/token-response.js';
+import { TokenService } from '../token/token.service.js';
+import { formatScope, parseScope } from './scope.js';
+import { UserCodeDecisionError } from './user-code-decision.error.js';
+
+/** Seconds added to a code's polling interval on each slow_down. @see RFC 8628 §3.5 */
+export const SLOW_DOWN_INCREMENT = 5;
+
+/**
+ * The device grant's state machine: pending → approved | denied → consumed, plus expiry.
+ *
+ * The device polls ({@link poll}); the user decides through the verification page ({@link approve},
+ * {@link deny}). Each transition is one compare-and-set on the repository, so a code is redeemed exactly once
+ * and a denied or used code can never be approved later.
+ *
+ * @see RFC 8628 §3.4, §3.5
+ */
+@Injectable()
+export class DeviceGrantService {
+  private readonly logger = new Logger('DeviceFlow');
+
+  constructor(
+    @Inject(DEVICE_FLOW_OPTIONS) private readonly options: ResolvedDeviceFlowOptions,
+    @Inject(DeviceCodeRepository) private readonly codes: DeviceCodeRepository,
+    @Inject(TokenService) private readonly tokens: TokenService,
+    @Inject(CodeHasher) private readonly hasher: CodeHasher,
+    @Inject(Clock) private readonly clock: Clock,
+  ) {}
+
+  /**
+   * Answers a device access token request. Decision order (as Authlib's): unknown/used → expired →
+   * denied/approved → slow_down → pending.
+   *
+   * @see RFC 8628 §3.5
+   */
+  async poll(client: ClientRecord, deviceCode: string): Promise<TokenResponse> {
+    const now = this.clock.now();
+    const record = await this.codes.findByDeviceCodeHash(this.hasher.hash(deviceCode));
+    if (!record || record.clientId !== client.clientId) throw new InvalidGrantError('device code is invalid');
+    if (record.status === 'consumed') throw new InvalidGrantError('device code was already used');
+    if (record.expiresAt <= now) throw new ExpiredTokenError('device code expired');
+    if (record.status === 'denied') throw new AccessDeniedError('the user denied the request');
+    if (record.status === 'approved') return this.redeem(record, client, now);
+    const respected = await this.codes.recordPoll(
+      record.id,
+      now,
+      this.options.pollToleranceMs,
+      SLOW_DOWN_INCREMENT,
+    );
+    if (!respected) {
+      throw new SlowDownError(`polling too fast; wait ${record.interval + SLOW_DOWN_INCREMENT} seconds between requests`);
+    }
+    throw new AuthorizationPendingError('the user has not yet approved the request');
+  }
+
+  /**
+   * The live request a user code belongs to, for the verification page; throws {@link UserCodeDecisionError}
+   * when it is unknown, expired or already decided.
+   */
+  async findPending(userCode: string): Promise<DeviceCodeRecord> {
+    const normalized = normalizeUserCode(userCode, this.options.userCode);
+    if (normalized === null) throw new UserCodeDecisionError('invalid');
+    const record = await this.codes.findByUserCodeHash(this.hasher.hash(normalized));
+    if (!record) throw new UserCodeDecisionError('invalid');
+    if (record.status !== 'pending') throw new UserCodeDecisionError('already_decided');
+    if (record.expiresAt <= this.clock.now()) throw new UserCodeDecisionError('expired');
+    return record;
+  }
+
+  /**
+   * The user approves: `subject` identifies them; `scopes` may narrow (never widen) the requested scope.
+   * Fails for a denied, consumed or expired code.
+   */
+  async approve(userCode: string, subject: string, scopes?: string[]): Promise<DeviceCodeRecord> {
+    const record = await this.findPending(userCode);
+    const requested = parseScope(record.scope || undefined);
+    const granted = scopes ?? requested;
+    if (granted.some((s) => !requested.includes(s))) throw new UserCodeDecisionError('scope_not_requested');
+    const grantedScope = formatScope(requested.filter((s) => granted.includes(s)));
+    await this.decide(record, 'approved', { subject, grantedScope });
+    return { ...record, status: 'approved', subject, grantedScope };
+  }
+
+  /** The user denies; the device's next poll gets `access_denied`. Fails for a decided or expired code. */
+  async deny(userCode: string, subject: string | null = null): Promise<DeviceCodeRecord> {
+    const record = await this.findPending(userCode);
+    await this.decide(record, 'denied', { subject });
+    return { ...record, status: 'denied', subject };
+  }
+
+  private async decide(
+    record: DeviceCodeRecord,
+    to: 'approved' | 'denied',
+    changes: { subject: string | null; grantedScope?: string },
+  ): Promise<void> {
+    const now = this.clock.now();
+    const applied = await this.codes.transition(record.id, 'pending', to, now, { ...changes, decidedAt: now });
+    if (!applied) {
+      throw new UserCodeDecisionError(record.expiresAt <= now ? 'expired' : 'already_decided');
+    }
+  }
+
+  /** Claims an approved code by one compare-and-set, then mints tokens. Exactly one caller wins. */
+  private async redeem(record: DeviceCodeRecord, client: ClientRecord, now: number): Promise<TokenResponse> {
+    const claimed = await this.codes.transition(record.id, 'approved', 'consumed', now);
+    if (!claimed) throw new InvalidGrantError('device code was already used');
+    try {
+      return await this.tokens.issue(
+        {
+          clientId: client.clientId,
+          subject: record.subject ?? '',
+          scope: record.grantedScope ?? '',
+          grantId: record.id,
+        },
+        client,
+      );
+    } catch (e) {
+      // Minting failed after the claim: give the code back so the device's next poll can still succeed.
+      await this.codes.transition(record.id, 'consumed', 'approved', now).catch((undo: unknown) => {
+        this.logger.error(`could not release device code ${record.id} after a failed issue: ${String(undo)}`);
+      });
+      throw e;
+    }
+  }
+}

@@ -1,0 +1,13 @@
+/** Why a user code cannot be approved or denied. */
+export type UserCodeProblem = 'invalid' | 'expired' | 'already_decided' | 'scope_not_requested';
+
+/**
+ * A user-facing problem with a user code (wrong, expired, already used). Not an OAuth protocol error: the
+ * verification page renders it, never as JSON.
+ */
+export class UserCodeDecisionError extends Error {
+  constructor(readonly problem: UserCodeProblem) {
+    super(`user code cannot be decided: ${problem}`);
+    this.name = 'UserCodeDecisionError';
+  }
+}

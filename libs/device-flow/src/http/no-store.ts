@@ -1,0 +1,12 @@
+import type { Response } from 'express';
+
+/**
+ * Marks a response as uncacheable, as every response carrying codes or tokens must be.
+ *
+ * @see RFC 6749 §5.1 ("Cache-Control: no-store", "Pragma: no-cache")
+ * @see RFC 8628 §3.2
+ */
+export function setNoStore(res: Response): void {
+  res.setHeader('Cache-Control', 'no-store');
+  res.setHeader('Pragma', 'no-cache');
+}

@@ -1,0 +1,68 @@
+/**
+ * nest-device-flow: OAuth 2.0 Device Authorization Grant (RFC 8628) for NestJS.
+ * This file is the public API; import only from here.
+ */
+export { DeviceFlowModule } from './device-flow.module.js';
+export {
+  DEVICE_FLOW_MODULE_OPTIONS,
+  type DeviceFlowModuleExtras,
+} from './device-flow.module-definition.js';
+export {
+  type DeviceFlowModuleOptions,
+  type ResolvedDeviceFlowOptions,
+  type StaticClientOptions,
+  type UserCodeOptions,
+  DeviceFlowConfigurationError,
+  resolveDeviceFlowOptions,
+} from './device-flow.options.js';
+export { type DeviceFlowRoutes, DEFAULT_ROUTES } from './device-flow.routes.js';
+export { DEVICE_FLOW_OPTIONS, DEVICE_FLOW_DATA_SOURCE } from './device-flow.constants.js';
+
+export { Clock, SystemClock, ManualClock } from './clock/clock.js';
+export { UserCodeGenerator, RandomUserCodeGenerator } from './codes/user-code.generator.js';
+export {
+  BASE20,
+  DIGITS,
+  type UserCodeFormat,
+  formatUserCode,
+  normalizeUserCode,
+  userCodeEntropyBits,
+} from './codes/user-code.format.js';
+export { CodeHasher, randomCode, constantTimeEqual } from './codes/code-hasher.js';
+export { hashClientSecret, verifyClientSecret } from './codes/secret-hash.js';
+
+export {
+  ClientRepository,
+  type ClientRecord,
+  DEVICE_CODE_GRANT_TYPE,
+  REFRESH_TOKEN_GRANT_TYPE,
+} from './clients/client.repository.js';
+export {
+  DeviceCodeRepository,
+  type DeviceCodeRecord,
+  type DeviceCodeStatus,
+  type DeviceCodeChanges,
+  UserCodeCollisionError,
+} from './persistence/device-code.repository.js';
+export { TokenRepository, type TokenRecord, type TokenKind } from './persistence/token.repository.js';
+export { InMemoryDeviceCodeRepository } from './persistence/memory/in-memory-device-code.repository.js';
+export { InMemoryTokenRepository } from './persistence/memory/in-memory-token.repository.js';
+export { InMemoryClientRepository } from './persistence/memory/in-memory-client.repository.js';
+export { TypeOrmDeviceCodeRepository } from './persistence/typeorm/typeorm-device-code.repository.js';
+export { TypeOrmTokenRepository } from './persistence/typeorm/typeorm-token.repository.js';
+export { TypeOrmClientRepository } from './persistence/typeorm/typeorm-client.repository.js';
+export { DEVICE_FLOW_ENTITIES, DEVICE_FLOW_MIGRATIONS } from './persistence/typeorm/entities.js';
+export { DeviceCodeEntity } from './persistence/typeorm/device-code.entity.js';
+export { TokenEntity } from './persistence/typeorm/token.entity.js';
+export { ClientEntity } from './persistence/typeorm/client.entity.js';
+
+export { DeviceGrantService, SLOW_DOWN_INCREMENT } from './grant/device-grant.service.js';
+export { UserCodeDecisionError, type UserCodeProblem } from './grant/user-code-decision.error.js';
+export { DeviceAuthorizationService, type RequestOrigin } from './authorization/device-authorization.service.js';
+export type { DeviceAuthorizationResponse } from './authorization/device-authorization-response.js';
+export { TokenService, type GrantContext } from './token/token.service.js';
+export type { TokenResponse } from './token/token-response.js';
+export type { TokenGrant } from './token/token-grant.js';
+
+export * from './errors/oauth.errors.js';
+export { OAuthExceptionFilter } from './errors/oauth-exception.filter.js';

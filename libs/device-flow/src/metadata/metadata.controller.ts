@@ -1,0 +1,44 @@
+import { All, Controller, Get, Inject, Res, UseFilters } from '@nestjs/common';
+import type { Response } from 'express';
+import { DEVICE_CODE_GRANT_TYPE, REFRESH_TOKEN_GRANT_TYPE } from '../clients/client.repository.js';
+import { DEVICE_FLOW_OPTIONS, DEVICE_FLOW_ROUTES } from '../device-flow.constants.js';
+import type { ResolvedDeviceFlowOptions } from '../device-flow.options.js';
+import type { DeviceFlowRoutes } from '../device-flow.routes.js';
+import { MethodNotAllowedError } from '../errors/oauth.errors.js';
+import { OAuthExceptionFilter } from '../errors/oauth-exception.filter.js';
+
+/**
+ * Authorization server metadata, built once at start-up.
+ *
+ * @see RFC 8414 §2, §3; RFC 8628 §4 (`device_authorization_endpoint`)
+ */
+@Controller()
+@UseFilters(OAuthExceptionFilter)
+export class MetadataController {
+  private readonly metadata: Record<string, unknown>;
+
+  constructor(
+    @Inject(DEVICE_FLOW_OPTIONS) options: ResolvedDeviceFlowOptions,
+    @Inject(DEVICE_FLOW_ROUTES) routes: DeviceFlowRoutes,
+  ) {
+    this.metadata = {
+      issuer: options.issuer,
+      device_authorization_endpoint: options.issuer + routes.deviceAuthorization,
+      token_endpoint: options.issuer + routes.token,
+      grant_types_supported: [DEVICE_CODE_GRANT_TYPE, REFRESH_TOKEN_GRANT_TYPE],
+      token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
+      response_types_supported: [],
+    };
+  }
+
+  @Get()
+  get(@Res({ passthrough: true }) res: Response): Record<string, unknown> {
+    res.setHeader('Cache-Control', 'public, max-age=300');
+    return this.metadata;
+  }
+
+  @All()
+  wrongMethod(): never {
+    throw new MethodNotAllowedError('GET');
+  }
+}

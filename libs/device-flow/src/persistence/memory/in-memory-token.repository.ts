@@ -1,0 +1,55 @@
+import type { TokenRecord, TokenRepository } from '../token.repository.js';
+import { warnDevelopmentOnly } from './dev-only.js';
+
+/** {@link TokenRepository} in process memory. For development and tests only. */
+export class InMemoryTokenRepository implements TokenRepository {
+  private readonly byHash = new Map<string, TokenRecord>();
+  private readonly byId = new Map<string, TokenRecord>();
+
+  constructor() {
+    warnDevelopmentOnly('TokenRepository');
+  }
+
+  async save(records: TokenRecord[]): Promise<void> {
+    for (const r of records) {
+      const copy = { ...r };
+      this.byHash.set(r.tokenHash, copy);
+      this.byId.set(r.id, copy);
+    }
+  }
+
+  async findByHash(hash: string): Promise<TokenRecord | null> {
+    const r = this.byHash.get(hash);
+    return r ? { ...r } : null;
+  }
+
+  async revoke(id: string, now: number): Promise<boolean> {
+    const r = this.byId.get(id);
+    if (!r || r.revokedAt !== null) return false;
+    r.revokedAt = now;
+    return true;
+  }
+
+  async revokeGrant(grantId: string, now: number): Promise<number> {
+    let n = 0;
+    for (const r of this.byId.values()) {
+      if (r.grantId === grantId && r.revokedAt === null) {
+        r.revokedAt = now;
+        n++;
+      }
+    }
+    return n;
+  }
+
+  async deleteExpired(before: number): Promise<number> {
+    let n = 0;
+    for (const r of [...this.byId.values()]) {
+      if (r.expiresAt < before) {
+        this.byId.delete(r.id);
+        this.byHash.delete(r.tokenHash);
+        n++;
+      }
+    }
+    return n;
+  }
+}

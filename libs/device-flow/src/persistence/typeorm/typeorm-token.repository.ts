@@ -1,0 +1,51 @@
+import type { DataSource, Repository } from 'typeorm';
+import type { TokenRecord, TokenRepository } from '../token.repository.js';
+import { TokenEntity } from './token.entity.js';
+
+/** {@link TokenRepository} on TypeORM. Revocation is a conditional update (compare-and-set). */
+export class TypeOrmTokenRepository implements TokenRepository {
+  private readonly repo: Repository<TokenEntity>;
+
+  constructor(dataSource: DataSource) {
+    this.repo = dataSource.getRepository(TokenEntity);
+  }
+
+  async save(records: TokenRecord[]): Promise<void> {
+    await this.repo.insert(records);
+  }
+
+  findByHash(hash: string): Promise<TokenRecord | null> {
+    return this.repo.findOneBy({ tokenHash: hash });
+  }
+
+  async revoke(id: string, now: number): Promise<boolean> {
+    const result = await this.repo
+      .createQueryBuilder()
+      .update()
+      .set({ revokedAt: now })
+      .where('id = :id', { id })
+      .andWhere('revoked_at IS NULL')
+      .execute();
+    return (result.affected ?? 0) > 0;
+  }
+
+  async revokeGrant(grantId: string, now: number): Promise<number> {
+    const result = await this.repo
+      .createQueryBuilder()
+      .update()
+      .set({ revokedAt: now })
+      .where('grant_id = :grantId', { grantId })
+      .andWhere('revoked_at IS NULL')
+      .execute();
+    return result.affected ?? 0;
+  }
+
+  async deleteExpired(before: number): Promise<number> {
+    const result = await this.repo
+      .createQueryBuilder()
+      .delete()
+      .where('expires_at < :before', { before })
+      .execute();
+    return result.affected ?? 0;
+  }
+}

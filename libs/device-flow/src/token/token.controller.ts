@@ -1,0 +1,54 @@
+import { All, Controller, HttpCode, Inject, Post, Req, Res, UseFilters } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { ClientAuthenticator } from '../clients/client-authenticator.js';
+import {
+  MethodNotAllowedError,
+  UnauthorizedClientError,
+  UnsupportedGrantTypeError,
+} from '../errors/oauth.errors.js';
+import { OAuthExceptionFilter } from '../errors/oauth-exception.filter.js';
+import { parseForm } from '../http/form-body.parser.js';
+import { setNoStore } from '../http/no-store.js';
+import { DeviceCodeGrant } from './device-code.grant.js';
+import { RefreshTokenGrant } from './refresh-token.grant.js';
+import type { TokenGrant } from './token-grant.js';
+import type { TokenResponse } from './token-response.js';
+
+/**
+ * Token endpoint: parse, authenticate the client, dispatch on `grant_type`.
+ *
+ * @see RFC 6749 §3.2, §5; RFC 8628 §3.4
+ */
+@Controller()
+@UseFilters(OAuthExceptionFilter)
+export class TokenController {
+  private readonly grants: ReadonlyMap<string, TokenGrant>;
+
+  constructor(
+    @Inject(ClientAuthenticator) private readonly clients: ClientAuthenticator,
+    @Inject(DeviceCodeGrant) deviceCode: DeviceCodeGrant,
+    @Inject(RefreshTokenGrant) refreshToken: RefreshTokenGrant,
+  ) {
+    this.grants = new Map([deviceCode, refreshToken].map((g) => [g.grantType, g]));
+  }
+
+  @Post()
+  @HttpCode(200)
+  async token(@Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<TokenResponse> {
+    setNoStore(res);
+    const form = await parseForm(req);
+    const grantType = form.require('grant_type');
+    const client = await this.clients.authenticate(req, form);
+    const grant = this.grants.get(grantType);
+    if (!grant) throw new UnsupportedGrantTypeError('grant_type is not supported');
+    if (!client.grantTypes.includes(grantType)) {
+      throw new UnauthorizedClientError('client is not allowed this grant type');
+    }
+    return grant.handle(client, form);
+  }
+
+  @All()
+  wrongMethod(): never {
+    throw new MethodNotAllowedError('POST');
+  }
+}

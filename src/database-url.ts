@@ -1,0 +1,21 @@
+import type { DataSourceOptions } from 'typeorm';
+
+/** Default database of the demo: a SQLite file beside the working directory. */
+export const DEFAULT_DATABASE_URL = 'sqlite:data/device-flow.sqlite';
+
+/**
+ * Turns `DATABASE_URL` into TypeORM connection options:
+ * `sqlite:PATH` (or a bare path), `postgres://user:pass@host:5432/db`, `mysql://` / `mariadb://…`.
+ */
+export function dataSourceOptionsFromUrl(url: string = DEFAULT_DATABASE_URL): DataSourceOptions {
+  const scheme = /^([a-z0-9+]+):/i.exec(url)?.[1]?.toLowerCase();
+  if (!scheme || scheme === 'sqlite' || scheme === 'file') {
+    const path = scheme ? url.slice(scheme.length + 1).replace(/^\/\//, '') : url;
+    return { type: 'better-sqlite3', database: path || ':memory:' };
+  }
+  if (scheme === 'postgres' || scheme === 'postgresql') return { type: 'postgres', url };
+  if (scheme === 'mysql' || scheme === 'mariadb') {
+    return { type: scheme, url: url.replace(/^mariadb:/i, 'mysql:') } as DataSourceOptions;
+  }
+  throw new Error(`DATABASE_URL: unsupported scheme "${scheme}" (use sqlite:, postgres:// or mysql://)`);
+}
