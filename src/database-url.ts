@@ -17,5 +17,7 @@ export function dataSourceOptionsFromUrl(url: string = DEFAULT_DATABASE_URL): Da
   if (scheme === 'mysql' || scheme === 'mariadb') {
     return { type: scheme, url: url.replace(/^mariadb:/i, 'mysql:') } as DataSourceOptions;
   }
-  throw new Error(`DATABASE_URL: unsupported scheme "${scheme}" (use sqlite:, postgres:// or mysql://)`);
+  throw new Error(
+    `DATABASE_URL: unsupported scheme "${scheme}" (use sqlite:, postgres:// or mysql://)`,
+  );
 }

@@ -10,12 +10,16 @@ import { readDemoConfig } from './demo.config.js';
 async function main(): Promise<void> {
   const config = readDemoConfig();
   if (!config.databaseUrl) mkdirSync('data', { recursive: true });
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forConfig(config), { rawBody: true });
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forConfig(config), {
+    rawBody: true,
+  });
   app.disable('x-powered-by');
   app.enableShutdownHooks();
   await app.listen(config.port);
   const logger = new Logger('Demo');
-  logger.log(`device flow demo listening on ${config.issuer} (database: ${config.databaseUrl ?? DEFAULT_DATABASE_URL})`);
+  logger.log(
+    `device flow demo listening on ${config.issuer} (database: ${config.databaseUrl ?? DEFAULT_DATABASE_URL})`,
+  );
   logger.log(`metadata: ${config.issuer}/.well-known/oauth-authorization-server`);
 }
 

@@ -24,8 +24,11 @@ export const {
 } = new ConfigurableModuleBuilder<DeviceFlowModuleOptions>({ moduleName: 'DeviceFlow' })
   .setClassMethodName('forRoot')
   .setFactoryMethodName('createDeviceFlowOptions')
-  .setExtras<DeviceFlowModuleExtras>({ isGlobal: false, routes: {}, providers: [] }, (definition, extras) => ({
-    ...definition,
-    global: extras.isGlobal,
-  }))
+  .setExtras<DeviceFlowModuleExtras>(
+    { isGlobal: false, routes: {}, providers: [] },
+    (definition, extras) => ({
+      ...definition,
+      global: extras.isGlobal,
+    }),
+  )
   .build();

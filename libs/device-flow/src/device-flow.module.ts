@@ -8,11 +8,15 @@ import { ClientRepository } from './clients/client.repository.js';
 import { ClientSeeder } from './clients/client-seeder.js';
 import { CodeHasher } from './codes/code-hasher.js';
 import { RandomUserCodeGenerator, UserCodeGenerator } from './codes/user-code.generator.js';
-import { DEVICE_FLOW_DATA_SOURCE, DEVICE_FLOW_OPTIONS, DEVICE_FLOW_ROUTES } from './device-flow.constants.js';
 import {
-  DEVICE_FLOW_ASYNC_OPTIONS_TYPE,
+  DEVICE_FLOW_DATA_SOURCE,
+  DEVICE_FLOW_OPTIONS,
+  DEVICE_FLOW_ROUTES,
+} from './device-flow.constants.js';
+import {
+  type DEVICE_FLOW_ASYNC_OPTIONS_TYPE,
   DEVICE_FLOW_MODULE_OPTIONS,
-  DEVICE_FLOW_OPTIONS_TYPE,
+  type DEVICE_FLOW_OPTIONS_TYPE,
   DeviceFlowConfigurableModule,
 } from './device-flow.module-definition.js';
 import { type ResolvedDeviceFlowOptions, resolveDeviceFlowOptions } from './device-flow.options.js';
@@ -38,22 +42,34 @@ import { TokenController } from './token/token.controller.js';
 type Options = ResolvedDeviceFlowOptions;
 
 /** A provider built from the resolved options. */
-function fromOptions<T>(token: symbol | (abstract new (...a: never[]) => unknown), factory: (o: Options) => T): Provider {
+function fromOptions<T>(
+  token: symbol | (abstract new (...a: never[]) => unknown),
+  factory: (o: Options) => T,
+): Provider {
   return { provide: token, useFactory: factory, inject: [DEVICE_FLOW_OPTIONS] };
 }
 
 /** A repository provider: in memory, or TypeORM on the module's DataSource. */
-function repository<T>(token: symbol, memory: () => T, typeorm: (s: DeviceFlowStorage) => T): Provider {
+function repository<T>(
+  token: symbol,
+  memory: () => T,
+  typeorm: (s: DeviceFlowStorage) => T,
+): Provider {
   return {
     provide: token,
-    useFactory: (o: Options, s: DeviceFlowStorage | null) => (o.storage === 'memory' || !s ? memory() : typeorm(s)),
+    useFactory: (o: Options, s: DeviceFlowStorage | null) =>
+      o.storage === 'memory' || !s ? memory() : typeorm(s),
     inject: [DEVICE_FLOW_OPTIONS, DEVICE_FLOW_DATA_SOURCE],
   };
 }
 
 /** The default providers; anything in `providers` (extras) with the same token replaces one of these. */
 const DEFAULT_PROVIDERS: Provider[] = [
-  { provide: DEVICE_FLOW_OPTIONS, useFactory: resolveDeviceFlowOptions, inject: [DEVICE_FLOW_MODULE_OPTIONS] },
+  {
+    provide: DEVICE_FLOW_OPTIONS,
+    useFactory: resolveDeviceFlowOptions,
+    inject: [DEVICE_FLOW_MODULE_OPTIONS],
+  },
   fromOptions(Clock, (o) => o.clock ?? new SystemClock()),
   fromOptions(CodeHasher, (o) => new CodeHasher(o.hashSecret)),
   fromOptions(UserCodeGenerator, (o) => new RandomUserCodeGenerator(o.userCode)),

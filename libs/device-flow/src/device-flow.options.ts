@@ -1,6 +1,11 @@
 import type { DataSource, DataSourceOptions } from 'typeorm';
 import type { Clock } from './clock/clock.js';
-import { BASE20, DIGITS, type UserCodeFormat, userCodeEntropyBits } from './codes/user-code.format.js';
+import {
+  BASE20,
+  DIGITS,
+  type UserCodeFormat,
+  userCodeEntropyBits,
+} from './codes/user-code.format.js';
 
 /** A client configured in code; seeded into the {@link ClientRepository} at start-up. */
 export interface StaticClientOptions {
@@ -123,7 +128,10 @@ export function resolveDeviceFlowOptions(o: DeviceFlowModuleOptions): ResolvedDe
     );
   const accessTokenTtl = o.accessTokenTtl ?? 3600;
   const refreshTokenTtl = o.refreshTokenTtl ?? 30 * 86400;
-  for (const [name, v] of [['accessTokenTtl', accessTokenTtl], ['refreshTokenTtl', refreshTokenTtl]] as const)
+  for (const [name, v] of [
+    ['accessTokenTtl', accessTokenTtl],
+    ['refreshTokenTtl', refreshTokenTtl],
+  ] as const)
     if (!Number.isInteger(v) || v < 1) fail(`${name} must be a positive whole number of seconds`);
   const storage = o.storage ?? 'typeorm';
   if (storage !== 'typeorm' && storage !== 'memory') fail(`storage must be 'typeorm' or 'memory'`);
@@ -141,7 +149,8 @@ export function resolveDeviceFlowOptions(o: DeviceFlowModuleOptions): ResolvedDe
     if (c.clientSecret !== undefined && c.clientSecret.length < 8)
       fail(`client ${c.clientId}: clientSecret must be at least 8 characters`);
   }
-  if (o.hashSecret !== undefined && o.hashSecret.length < 16) fail('hashSecret must be at least 16 characters');
+  if (o.hashSecret !== undefined && o.hashSecret.length < 16)
+    fail('hashSecret must be at least 16 characters');
   return {
     issuer,
     verificationUri,
@@ -162,7 +171,8 @@ export function resolveDeviceFlowOptions(o: DeviceFlowModuleOptions): ResolvedDe
 }
 
 function parseIssuer(value: unknown, fail: (m: string) => never): string {
-  if (typeof value !== 'string' || value === '') return fail('issuer is required (e.g. https://auth.example.com)');
+  if (typeof value !== 'string' || value === '')
+    return fail('issuer is required (e.g. https://auth.example.com)');
   let url: URL;
   try {
     url = new URL(value);
@@ -181,17 +191,31 @@ function resolveVerificationUri(value: string, issuer: string, fail: (m: string)
     if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error();
     return value;
   } catch {
-    return fail(`verificationUri must be a path starting with / or an absolute http(s) URL, got ${value}`);
+    return fail(
+      `verificationUri must be a path starting with / or an absolute http(s) URL, got ${value}`,
+    );
   }
 }
 
 function resolveUserCode(o: UserCodeOptions, fail: (m: string) => never): UserCodeFormat {
-  const named = o.charset === undefined || o.charset === 'base20' ? BASE20 : o.charset === 'digits' ? DIGITS : null;
+  const named =
+    o.charset === undefined || o.charset === 'base20'
+      ? BASE20
+      : o.charset === 'digits'
+        ? DIGITS
+        : null;
   const charset = named ?? o.charset!;
-  if (!/^[A-Z0-9]+$/.test(charset) || new Set(charset).size !== charset.length || charset.length < 2)
-    fail('userCode.charset must be base20, digits, or at least 2 distinct characters from A-Z and 0-9');
+  if (
+    !/^[A-Z0-9]+$/.test(charset) ||
+    new Set(charset).size !== charset.length ||
+    charset.length < 2
+  )
+    fail(
+      'userCode.charset must be base20, digits, or at least 2 distinct characters from A-Z and 0-9',
+    );
   const length = o.length ?? (charset === DIGITS ? 9 : 8);
-  if (!Number.isInteger(length) || length < 4 || length > 32) fail('userCode.length must be from 4 to 32');
+  if (!Number.isInteger(length) || length < 4 || length > 32)
+    fail('userCode.length must be from 4 to 32');
   const mask = o.mask ?? defaultMask(length);
   if ([...mask].filter((c) => c === 'X').length !== length)
     fail(`userCode.mask ${JSON.stringify(mask)} must have exactly ${length} X characters`);

@@ -21,7 +21,9 @@ export function resolveRoutes(routes: Partial<DeviceFlowRoutes> | undefined): De
   const out = { ...DEFAULT_ROUTES, ...routes };
   for (const [name, path] of Object.entries(out)) {
     if (typeof path !== 'string' || !/^\/[A-Za-z0-9._~\-/]*$/.test(path)) {
-      throw new Error(`DeviceFlowModule: routes.${name} must be a path like /oauth/token, got ${String(path)}`);
+      throw new Error(
+        `DeviceFlowModule: routes.${name} must be a path like /oauth/token, got ${String(path)}`,
+      );
     }
   }
   return out;

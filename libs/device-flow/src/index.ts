@@ -44,7 +44,11 @@ export {
   type DeviceCodeChanges,
   UserCodeCollisionError,
 } from './persistence/device-code.repository.js';
-export { TokenRepository, type TokenRecord, type TokenKind } from './persistence/token.repository.js';
+export {
+  TokenRepository,
+  type TokenRecord,
+  type TokenKind,
+} from './persistence/token.repository.js';
 export { InMemoryDeviceCodeRepository } from './persistence/memory/in-memory-device-code.repository.js';
 export { InMemoryTokenRepository } from './persistence/memory/in-memory-token.repository.js';
 export { InMemoryClientRepository } from './persistence/memory/in-memory-client.repository.js';
@@ -58,7 +62,10 @@ export { ClientEntity } from './persistence/typeorm/client.entity.js';
 
 export { DeviceGrantService, SLOW_DOWN_INCREMENT } from './grant/device-grant.service.js';
 export { UserCodeDecisionError, type UserCodeProblem } from './grant/user-code-decision.error.js';
-export { DeviceAuthorizationService, type RequestOrigin } from './authorization/device-authorization.service.js';
+export {
+  DeviceAuthorizationService,
+  type RequestOrigin,
+} from './authorization/device-authorization.service.js';
 export type { DeviceAuthorizationResponse } from './authorization/device-authorization-response.js';
 export { TokenService, type GrantContext } from './token/token.service.js';
 export type { TokenResponse } from './token/token-response.js';

@@ -9,7 +9,10 @@ import { DEVICE_FLOW_OPTIONS } from '../device-flow.constants.js';
 import type { ResolvedDeviceFlowOptions } from '../device-flow.options.js';
 import { ServerError, UnauthorizedClientError } from '../errors/oauth.errors.js';
 import { assertScopesAllowed, formatScope, parseScope } from '../grant/scope.js';
-import { DeviceCodeRepository, UserCodeCollisionError } from '../persistence/device-code.repository.js';
+import {
+  DeviceCodeRepository,
+  UserCodeCollisionError,
+} from '../persistence/device-code.repository.js';
 import type { DeviceAuthorizationResponse } from './device-authorization-response.js';
 
 /** How many fresh user codes to try before giving up on a collision streak. */

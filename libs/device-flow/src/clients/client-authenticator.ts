@@ -57,7 +57,8 @@ export class ClientAuthenticator {
       }
       return { ...basic, viaHeader: true };
     }
-    if (bodyId === undefined) throw new InvalidRequestError('missing required parameter: client_id');
+    if (bodyId === undefined)
+      throw new InvalidRequestError('missing required parameter: client_id');
     return { clientId: bodyId, secret: bodySecret, viaHeader: false };
   }
 }

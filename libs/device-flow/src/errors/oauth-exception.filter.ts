@@ -1,4 +1,10 @@
-import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import {
+  type ArgumentsHost,
+  Catch,
+  type ExceptionFilter,
+  HttpException,
+  Logger,
+} from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { setNoStore } from '../http/no-store.js';
 import {
@@ -57,7 +63,9 @@ export class OAuthExceptionFilter implements ExceptionFilter {
       if (status >= 400 && status < 500) return new InvalidRequestError('malformed request body');
     }
     if (isTransient(exception)) {
-      this.logger.error(`${req?.method ?? ''} ${req?.url ?? ''}: storage unavailable: ${describe(exception)}`);
+      this.logger.error(
+        `${req?.method ?? ''} ${req?.url ?? ''}: storage unavailable: ${describe(exception)}`,
+      );
       return new TemporarilyUnavailableError();
     }
     this.logger.error(
@@ -78,11 +86,18 @@ export function isTransient(e: unknown): boolean {
     const code = (cur as { code?: unknown }).code;
     if (typeof code === 'string' && TRANSIENT_CODES.has(code)) return true;
     const name = (cur as { name?: unknown }).name;
-    if (name === 'ConnectionIsNotSetError' || name === 'CannotExecuteNotConnectedError') return true;
-    const message = cur instanceof Error ? cur.message : '';
-    if (/Connection terminated|connection is closed|Connection lost|database system is shutting down/i.test(message))
+    if (name === 'ConnectionIsNotSetError' || name === 'CannotExecuteNotConnectedError')
       return true;
-    cur = (cur as { driverError?: unknown; cause?: unknown }).driverError ?? (cur as { cause?: unknown }).cause;
+    const message = cur instanceof Error ? cur.message : '';
+    if (
+      /Connection terminated|connection is closed|Connection lost|database system is shutting down/i.test(
+        message,
+      )
+    )
+      return true;
+    cur =
+      (cur as { driverError?: unknown; cause?: unknown }).driverError ??
+      (cur as { cause?: unknown }).cause;
   }
   return false;
 }

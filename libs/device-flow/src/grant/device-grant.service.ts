@@ -12,7 +12,10 @@ import {
   InvalidGrantError,
   SlowDownError,
 } from '../errors/oauth.errors.js';
-import { type DeviceCodeRecord, DeviceCodeRepository } from '../persistence/device-code.repository.js';
+import {
+  type DeviceCodeRecord,
+  DeviceCodeRepository,
+} from '../persistence/device-code.repository.js';
 import type { TokenResponse } from '../token/token-response.js';
 import { TokenService } from '../token/token.service.js';
 import { formatScope, parseScope } from './scope.js';
@@ -51,7 +54,8 @@ export class DeviceGrantService {
   async poll(client: ClientRecord, deviceCode: string): Promise<TokenResponse> {
     const now = this.clock.now();
     const record = await this.codes.findByDeviceCodeHash(this.hasher.hash(deviceCode));
-    if (!record || record.clientId !== client.clientId) throw new InvalidGrantError('device code is invalid');
+    if (!record || record.clientId !== client.clientId)
+      throw new InvalidGrantError('device code is invalid');
     if (record.status === 'consumed') throw new InvalidGrantError('device code was already used');
     if (record.expiresAt <= now) throw new ExpiredTokenError('device code expired');
     if (record.status === 'denied') throw new AccessDeniedError('the user denied the request');
@@ -63,7 +67,9 @@ export class DeviceGrantService {
       SLOW_DOWN_INCREMENT,
     );
     if (!respected) {
-      throw new SlowDownError(`polling too fast; wait ${record.interval + SLOW_DOWN_INCREMENT} seconds between requests`);
+      throw new SlowDownError(
+        `polling too fast; wait ${record.interval + SLOW_DOWN_INCREMENT} seconds between requests`,
+      );
     }
     throw new AuthorizationPendingError('the user has not yet approved the request');
   }
@@ -90,7 +96,8 @@ export class DeviceGrantService {
     const record = await this.findPending(userCode);
     const requested = parseScope(record.scope || undefined);
     const granted = scopes ?? requested;
-    if (granted.some((s) => !requested.includes(s))) throw new UserCodeDecisionError('scope_not_requested');
+    if (granted.some((s) => !requested.includes(s)))
+      throw new UserCodeDecisionError('scope_not_requested');
     const grantedScope = formatScope(requested.filter((s) => granted.includes(s)));
     await this.decide(record, 'approved', { subject, grantedScope });
     return { ...record, status: 'approved', subject, grantedScope };
@@ -109,14 +116,21 @@ export class DeviceGrantService {
     changes: { subject: string | null; grantedScope?: string },
   ): Promise<void> {
     const now = this.clock.now();
-    const applied = await this.codes.transition(record.id, 'pending', to, now, { ...changes, decidedAt: now });
+    const applied = await this.codes.transition(record.id, 'pending', to, now, {
+      ...changes,
+      decidedAt: now,
+    });
     if (!applied) {
       throw new UserCodeDecisionError(record.expiresAt <= now ? 'expired' : 'already_decided');
     }
   }
 
   /** Claims an approved code by one compare-and-set, then mints tokens. Exactly one caller wins. */
-  private async redeem(record: DeviceCodeRecord, client: ClientRecord, now: number): Promise<TokenResponse> {
+  private async redeem(
+    record: DeviceCodeRecord,
+    client: ClientRecord,
+    now: number,
+  ): Promise<TokenResponse> {
     const claimed = await this.codes.transition(record.id, 'approved', 'consumed', now);
     if (!claimed) throw new InvalidGrantError('device code was already used');
     try {
@@ -132,7 +146,9 @@ export class DeviceGrantService {
     } catch (e) {
       // Minting failed after the claim: give the code back so the device's next poll can still succeed.
       await this.codes.transition(record.id, 'consumed', 'approved', now).catch((undo: unknown) => {
-        this.logger.error(`could not release device code ${record.id} after a failed issue: ${String(undo)}`);
+        this.logger.error(
+          `could not release device code ${record.id} after a failed issue: ${String(undo)}`,
+        );
       });
       throw e;
     }

@@ -20,7 +20,9 @@ export function parseScope(value: string | undefined): string[] {
 export function assertScopesAllowed(requested: string[], allowed: readonly string[]): void {
   const unknown = requested.filter((s) => !allowed.includes(s));
   if (unknown.length > 0) {
-    throw new InvalidScopeError(`scope not allowed for this client: ${unknown.join(' ').slice(0, 200)}`);
+    throw new InvalidScopeError(
+      `scope not allowed for this client: ${unknown.join(' ').slice(0, 200)}`,
+    );
   }
 }
 

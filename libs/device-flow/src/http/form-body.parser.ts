@@ -80,7 +80,8 @@ function fromParsed(body: Record<string, unknown>): FormParams {
   const values = new Map<string, string>();
   for (const [key, value] of Object.entries(body)) {
     if (Array.isArray(value)) throw new InvalidRequestError(`parameter repeated: ${safeName(key)}`);
-    if (typeof value !== 'string') throw new InvalidRequestError(`parameter malformed: ${safeName(key)}`);
+    if (typeof value !== 'string')
+      throw new InvalidRequestError(`parameter malformed: ${safeName(key)}`);
     values.set(key, checkValue(key, value));
   }
   return checkCount(values);

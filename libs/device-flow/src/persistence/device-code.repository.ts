@@ -37,7 +37,9 @@ export interface DeviceCodeRecord {
 }
 
 /** Changes written together with a status transition. */
-export type DeviceCodeChanges = Partial<Pick<DeviceCodeRecord, 'subject' | 'grantedScope' | 'decidedAt'>>;
+export type DeviceCodeChanges = Partial<
+  Pick<DeviceCodeRecord, 'subject' | 'grantedScope' | 'decidedAt'>
+>;
 
 /** Raised by {@link DeviceCodeRepository.create} when the user code hash is already taken. */
 export class UserCodeCollisionError extends Error {
@@ -67,7 +69,12 @@ export interface DeviceCodeRepository {
    *
    * @see RFC 8628 §3.5 (slow_down)
    */
-  recordPoll(id: string, now: number, toleranceMs: number, slowDownSeconds: number): Promise<boolean>;
+  recordPoll(
+    id: string,
+    now: number,
+    toleranceMs: number,
+    slowDownSeconds: number,
+  ): Promise<boolean>;
   /**
    * Moves the request from status `from` to `to`, with `changes`, only if it is still in `from` and (for moves
    * out of `pending`) not expired at `now`. Returns whether it applied.

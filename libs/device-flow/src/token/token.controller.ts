@@ -34,7 +34,10 @@ export class TokenController {
 
   @Post()
   @HttpCode(200)
-  async token(@Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<TokenResponse> {
+  async token(
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<TokenResponse> {
     setNoStore(res);
     const form = await parseForm(req);
     const grantType = form.require('grant_type');

@@ -37,15 +37,27 @@ export class TokenService {
    * Mints and stores the tokens of a grant. `refreshScope` is the scope of the new refresh token, which stays
    * that of the original grant when a refresh narrows the access token (RFC 6749 §6).
    */
-  async issue(grant: GrantContext, client: ClientRecord, refreshScope = grant.scope): Promise<TokenResponse> {
+  async issue(
+    grant: GrantContext,
+    client: ClientRecord,
+    refreshScope = grant.scope,
+  ): Promise<TokenResponse> {
     const now = this.clock.now();
     const accessToken = randomCode();
-    const records: TokenRecord[] = [this.record(grant, 'access', accessToken, now, this.options.accessTokenTtl)];
+    const records: TokenRecord[] = [
+      this.record(grant, 'access', accessToken, now, this.options.accessTokenTtl),
+    ];
     let refreshToken: string | undefined;
     if (client.grantTypes.includes(REFRESH_TOKEN_GRANT_TYPE)) {
       refreshToken = randomCode();
       records.push(
-        this.record({ ...grant, scope: refreshScope }, 'refresh', refreshToken, now, this.options.refreshTokenTtl),
+        this.record(
+          { ...grant, scope: refreshScope },
+          'refresh',
+          refreshToken,
+          now,
+          this.options.refreshTokenTtl,
+        ),
       );
     }
     await this.tokens.save(records);
@@ -62,7 +74,11 @@ export class TokenService {
    * Redeems a refresh token: rotates it (the old one is spent by one compare-and-set) and issues new tokens.
    * A spent refresh token presented again is treated as stolen: the whole grant is revoked.
    */
-  async refresh(client: ClientRecord, refreshToken: string, scope: string | undefined): Promise<TokenResponse> {
+  async refresh(
+    client: ClientRecord,
+    refreshToken: string,
+    scope: string | undefined,
+  ): Promise<TokenResponse> {
     const now = this.clock.now();
     const record = await this.tokens.findByHash(this.hasher.hash(refreshToken));
     if (!record || record.kind !== 'refresh' || record.clientId !== client.clientId) {
@@ -87,7 +103,13 @@ export class TokenService {
     return this.issue(grant, client, record.scope);
   }
 
-  private record(grant: GrantContext, kind: TokenRecord['kind'], token: string, now: number, ttl: number): TokenRecord {
+  private record(
+    grant: GrantContext,
+    kind: TokenRecord['kind'],
+    token: string,
+    now: number,
+    ttl: number,
+  ): TokenRecord {
     return {
       id: randomUUID(),
       tokenHash: this.hasher.hash(token),

@@ -38,10 +38,16 @@ export class InMemoryDeviceCodeRepository implements DeviceCodeRepository {
     return this.copy(this.byUserCode.get(hash));
   }
 
-  async recordPoll(id: string, now: number, toleranceMs: number, slowDownSeconds: number): Promise<boolean> {
+  async recordPoll(
+    id: string,
+    now: number,
+    toleranceMs: number,
+    slowDownSeconds: number,
+  ): Promise<boolean> {
     const r = this.byId.get(id);
     if (!r) return false;
-    const respected = r.lastPolledAt === null || now >= r.lastPolledAt + r.interval * 1000 - toleranceMs;
+    const respected =
+      r.lastPolledAt === null || now >= r.lastPolledAt + r.interval * 1000 - toleranceMs;
     if (!respected) r.interval += slowDownSeconds;
     r.lastPolledAt = now;
     return respected;

@@ -3,7 +3,10 @@ import { DataSource, type DataSourceOptions } from 'typeorm';
 import { DEVICE_FLOW_ENTITIES, DEVICE_FLOW_MIGRATIONS } from './entities.js';
 
 /** SQLite file used when neither `dataSource` nor `database` is given. */
-export const DEFAULT_DATABASE: DataSourceOptions = { type: 'better-sqlite3', database: 'device-flow.sqlite' };
+export const DEFAULT_DATABASE: DataSourceOptions = {
+  type: 'better-sqlite3',
+  database: 'device-flow.sqlite',
+};
 
 /**
  * The DataSource the default repositories use: the host's own (`dataSource` option) or one the module creates

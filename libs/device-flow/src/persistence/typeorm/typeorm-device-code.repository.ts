@@ -25,7 +25,10 @@ export class TypeOrmDeviceCodeRepository implements DeviceCodeRepository {
     try {
       await this.repo.insert(record);
     } catch (e) {
-      if (isUniqueViolation(e) && !(await this.repo.existsBy({ deviceCodeHash: record.deviceCodeHash }))) {
+      if (
+        isUniqueViolation(e) &&
+        !(await this.repo.existsBy({ deviceCodeHash: record.deviceCodeHash }))
+      ) {
         throw new UserCodeCollisionError();
       }
       throw e;
@@ -40,7 +43,12 @@ export class TypeOrmDeviceCodeRepository implements DeviceCodeRepository {
     return this.repo.findOneBy({ userCodeHash: hash });
   }
 
-  async recordPoll(id: string, now: number, toleranceMs: number, slowDownSeconds: number): Promise<boolean> {
+  async recordPoll(
+    id: string,
+    now: number,
+    toleranceMs: number,
+    slowDownSeconds: number,
+  ): Promise<boolean> {
     // One statement decides and records a poll that respected the interval…
     const ok = await this.repo
       .createQueryBuilder()
@@ -57,7 +65,10 @@ export class TypeOrmDeviceCodeRepository implements DeviceCodeRepository {
     await this.repo
       .createQueryBuilder()
       .update()
-      .set({ lastPolledAt: now, interval: () => `interval_seconds + ${Math.trunc(slowDownSeconds)}` })
+      .set({
+        lastPolledAt: now,
+        interval: () => `interval_seconds + ${Math.trunc(slowDownSeconds)}`,
+      })
       .where('id = :id', { id })
       .execute();
     return false;

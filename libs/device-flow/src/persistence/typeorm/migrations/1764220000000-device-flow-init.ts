@@ -37,9 +37,20 @@ export class DeviceFlowInit1764220000000 implements MigrationInterface {
           text('request_user_agent', 512, true),
         ],
         indices: [
-          new TableIndex({ name: 'IDX_device_flow_device_code_hash', columnNames: ['device_code_hash'], isUnique: true }),
-          new TableIndex({ name: 'IDX_device_flow_user_code_hash', columnNames: ['user_code_hash'], isUnique: true }),
-          new TableIndex({ name: 'IDX_device_flow_device_code_expires_at', columnNames: ['expires_at'] }),
+          new TableIndex({
+            name: 'IDX_device_flow_device_code_hash',
+            columnNames: ['device_code_hash'],
+            isUnique: true,
+          }),
+          new TableIndex({
+            name: 'IDX_device_flow_user_code_hash',
+            columnNames: ['user_code_hash'],
+            isUnique: true,
+          }),
+          new TableIndex({
+            name: 'IDX_device_flow_device_code_expires_at',
+            columnNames: ['expires_at'],
+          }),
         ],
       }),
     );
@@ -59,7 +70,11 @@ export class DeviceFlowInit1764220000000 implements MigrationInterface {
           millis('revoked_at', true),
         ],
         indices: [
-          new TableIndex({ name: 'IDX_device_flow_token_hash', columnNames: ['token_hash'], isUnique: true }),
+          new TableIndex({
+            name: 'IDX_device_flow_token_hash',
+            columnNames: ['token_hash'],
+            isUnique: true,
+          }),
           new TableIndex({ name: 'IDX_device_flow_token_grant_id', columnNames: ['grant_id'] }),
           new TableIndex({ name: 'IDX_device_flow_token_expires_at', columnNames: ['expires_at'] }),
         ],
