@@ -1,13 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEVICE_CODE_GRANT_TYPE } from '../../libs/device-flow/src/index.js';
-import { createTestApp, form, type TestApp } from '../support/test-app.js';
+import { ADAPTERS, createTestApp, form, type TestApp } from '../support/test-app.js';
 
-describe('device flow end to end (SQLite)', () => {
+describe.each(ADAPTERS)('device flow end to end (SQLite, %s)', (adapter) => {
   let t: TestApp;
   afterEach(() => t?.close());
 
   it('issues codes, waits for approval, then issues tokens once', async () => {
-    t = await createTestApp();
+    t = await createTestApp({}, {}, { adapter });
     const auth = await t.http
       .post('/oauth/device_authorization')
       .type('form')
@@ -30,10 +30,19 @@ describe('device flow end to end (SQLite)', () => {
       t.http
         .post('/oauth/token')
         .type('form')
-        .send(form({ grant_type: DEVICE_CODE_GRANT_TYPE, device_code: auth.body.device_code, client_id: 'tv' }));
+        .send(
+          form({
+            grant_type: DEVICE_CODE_GRANT_TYPE,
+            device_code: auth.body.device_code,
+            client_id: 'tv',
+          }),
+        );
 
     const pending = await poll().expect(400);
-    expect(pending.body).toEqual({ error: 'authorization_pending', error_description: expect.any(String) });
+    expect(pending.body).toEqual({
+      error: 'authorization_pending',
+      error_description: expect.any(String),
+    });
 
     await t.grants.approve(auth.body.user_code, 'alice');
     t.clock.advance(5000);

@@ -1,5 +1,7 @@
 import 'reflect-metadata';
 import type { INestApplication } from '@nestjs/common';
+import type { NestApplicationOptions } from '@nestjs/common';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import request from 'supertest';
 import type TestAgent from 'supertest/lib/agent.js';
@@ -24,6 +26,17 @@ export const TEST_CLIENTS: NonNullable<DeviceFlowModuleOptions['clients']> = [
   { clientId: 'disabled', disabled: true },
 ];
 
+/** The HTTP platforms the module supports; e2e suites run on each (`describe.each(ADAPTERS)`). */
+export const ADAPTERS = ['express', 'fastify'] as const;
+/** One of {@link ADAPTERS}. */
+export type AdapterName = (typeof ADAPTERS)[number];
+
+/** Options of the Nest application itself. */
+export interface TestAppNestOptions extends Pick<NestApplicationOptions, 'rawBody' | 'bodyParser'> {
+  /** HTTP platform; `express` unless told. */
+  adapter?: AdapterName;
+}
+
 /** A running test app and handles to drive it. */
 export interface TestApp {
   app: INestApplication;
@@ -34,14 +47,15 @@ export interface TestApp {
 }
 
 /**
- * Starts the module in a real Nest app (Express) on an in-memory SQLite database unless told otherwise,
+ * Starts the module in a real Nest app (Express, or Fastify with `adapter: 'fastify'`) on an in-memory SQLite database unless told otherwise,
  * with a manual clock.
  */
 export async function createTestApp(
   options: Partial<DeviceFlowModuleOptions> = {},
   extras: DeviceFlowModuleExtras = {},
-  nestOptions: { rawBody?: boolean } = {},
+  nestOptions: TestAppNestOptions = {},
 ): Promise<TestApp> {
+  const { adapter = 'express', ...appOptions } = nestOptions;
   const clock = new ManualClock();
   const moduleRef = await Test.createTestingModule({
     imports: [
@@ -56,8 +70,19 @@ export async function createTestApp(
       }),
     ],
   }).compile();
-  const app = moduleRef.createNestApplication({ logger: false, ...nestOptions });
-  await app.init();
+  let app: INestApplication;
+  if (adapter === 'fastify') {
+    const fastify = moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter(), {
+      logger: false,
+      ...appOptions,
+    });
+    await fastify.init();
+    await fastify.getHttpAdapter().getInstance().ready();
+    app = fastify;
+  } else {
+    app = moduleRef.createNestApplication({ logger: false, ...appOptions });
+    await app.init();
+  }
   return {
     app,
     http: request(app.getHttpServer()),

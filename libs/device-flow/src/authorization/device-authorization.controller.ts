@@ -1,9 +1,9 @@
-import { All, Controller, HttpCode, Inject, Post, Req, Res, UseFilters } from '@nestjs/common';
-import type { Request, Response } from 'express';
+import { Controller, HttpCode, Inject, Post, Req, Res, UseFilters } from '@nestjs/common';
 import { ClientAuthenticator } from '../clients/client-authenticator.js';
-import { MethodNotAllowedError } from '../errors/oauth.errors.js';
 import { OAuthExceptionFilter } from '../errors/oauth-exception.filter.js';
 import { parseForm } from '../http/form-body.parser.js';
+import type { HttpRequest, HttpResponse } from '../http/http-exchange.js';
+import { PostOnlyEndpoint } from '../http/method-not-allowed.js';
 import { setNoStore } from '../http/no-store.js';
 import { requestOrigin } from '../http/request-origin.js';
 import type { DeviceAuthorizationResponse } from './device-authorization-response.js';
@@ -16,26 +16,23 @@ import { DeviceAuthorizationService } from './device-authorization.service.js';
  */
 @Controller()
 @UseFilters(OAuthExceptionFilter)
-export class DeviceAuthorizationController {
+export class DeviceAuthorizationController extends PostOnlyEndpoint {
   constructor(
     @Inject(ClientAuthenticator) private readonly clients: ClientAuthenticator,
     @Inject(DeviceAuthorizationService) private readonly service: DeviceAuthorizationService,
-  ) {}
+  ) {
+    super();
+  }
 
   @Post()
   @HttpCode(200)
   async authorize(
-    @Req() req: Request,
-    @Res({ passthrough: true }) res: Response,
+    @Req() req: HttpRequest,
+    @Res({ passthrough: true }) res: HttpResponse,
   ): Promise<DeviceAuthorizationResponse> {
     setNoStore(res);
     const form = await parseForm(req);
     const client = await this.clients.authenticate(req, form);
     return this.service.authorize(client, form.get('scope'), requestOrigin(req));
-  }
-
-  @All()
-  wrongMethod(): never {
-    throw new MethodNotAllowedError('POST');
   }
 }

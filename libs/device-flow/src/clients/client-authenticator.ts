@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Request } from 'express';
 import { verifyClientSecret } from '../codes/secret-hash.js';
 import { InvalidClientError, InvalidRequestError } from '../errors/oauth.errors.js';
 import type { FormParams } from '../http/form-body.parser.js';
+import type { HttpRequest } from '../http/http-exchange.js';
 import { type ClientRecord, ClientRepository } from './client.repository.js';
 
 /** The client credentials a request presented. */
@@ -26,7 +26,7 @@ interface PresentedCredentials {
 export class ClientAuthenticator {
   constructor(@Inject(ClientRepository) private readonly clients: ClientRepository) {}
 
-  async authenticate(req: Request, form: FormParams): Promise<ClientRecord> {
+  async authenticate(req: HttpRequest, form: FormParams): Promise<ClientRecord> {
     const creds = this.presented(req, form);
     const client = await this.clients.findById(creds.clientId);
     const fail = (why: string) => new InvalidClientError(why, creds.viaHeader);
@@ -43,7 +43,7 @@ export class ClientAuthenticator {
     return client;
   }
 
-  private presented(req: Request, form: FormParams): PresentedCredentials {
+  private presented(req: HttpRequest, form: FormParams): PresentedCredentials {
     const header = req.headers.authorization;
     const bodyId = form.get('client_id');
     const bodySecret = form.get('client_secret');

@@ -1,8 +1,8 @@
 import { type ArgumentsHost, Catch, HttpException, Inject } from '@nestjs/common';
 import { BaseExceptionFilter } from '@nestjs/core';
-import type { Request } from 'express';
 import { DEVICE_FLOW_ROUTES } from '../device-flow.constants.js';
 import type { DeviceFlowRoutes } from '../device-flow.routes.js';
+import { type HttpRequest, requestPath } from '../http/http-exchange.js';
 import { OAuthExceptionFilter } from './oauth-exception.filter.js';
 
 /**
@@ -21,8 +21,8 @@ export class BodyParserErrorFilter extends BaseExceptionFilter {
   }
 
   override catch(exception: HttpException, host: ArgumentsHost): void {
-    const req = host.switchToHttp().getRequest<Request | undefined>();
-    if (req && this.paths.has(req.path)) return this.oauth.catch(exception, host);
+    const req = host.switchToHttp().getRequest<HttpRequest | undefined>();
+    if (req && this.paths.has(requestPath(req))) return this.oauth.catch(exception, host);
     return super.catch(exception, host);
   }
 }

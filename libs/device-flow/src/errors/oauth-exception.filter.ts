@@ -5,7 +5,12 @@ import {
   HttpException,
   Logger,
 } from '@nestjs/common';
-import type { Request, Response } from 'express';
+import {
+  type HttpRequest,
+  type HttpResponse,
+  requestPath,
+  responseSent,
+} from '../http/http-exchange.js';
 import { setNoStore } from '../http/no-store.js';
 import {
   InvalidRequestError,
@@ -44,17 +49,17 @@ export class OAuthExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('DeviceFlow');
 
   catch(exception: unknown, host: ArgumentsHost): void {
-    const res = host.switchToHttp().getResponse<Response>();
-    const req = host.switchToHttp().getRequest<Request>();
-    const error = this.toOAuthError(exception, req);
-    if (res.headersSent) return;
+    const http = host.switchToHttp();
+    const res = http.getResponse<HttpResponse>();
+    const error = this.toOAuthError(exception, http.getRequest<HttpRequest>());
+    if (responseSent(res)) return;
     setNoStore(res);
-    for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value);
-    res.status(error.status).json(error.toJSON());
+    for (const name in error.headers) res.header(name, error.headers[name]);
+    res.status(error.status).send(error.toJSON());
   }
 
   /** Maps any thrown value to the OAuth error to render. */
-  toOAuthError(exception: unknown, req?: Request): OAuthError {
+  toOAuthError(exception: unknown, req?: HttpRequest): OAuthError {
     if (exception instanceof OAuthError) return exception;
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
@@ -64,12 +69,12 @@ export class OAuthExceptionFilter implements ExceptionFilter {
     }
     if (isTransient(exception)) {
       this.logger.error(
-        `${req?.method ?? ''} ${req?.url ?? ''}: storage unavailable: ${describe(exception)}`,
+        `${req?.method ?? ''} ${req ? requestPath(req) : ''}: storage unavailable: ${describe(exception)}`,
       );
       return new TemporarilyUnavailableError();
     }
     this.logger.error(
-      `${req?.method ?? ''} ${req?.url ?? ''}: unexpected error`,
+      `${req?.method ?? ''} ${req ? requestPath(req) : ''}: unexpected error`,
       exception instanceof Error ? exception.stack : String(exception),
     );
     return new ServerError();

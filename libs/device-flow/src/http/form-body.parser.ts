@@ -1,5 +1,6 @@
-import type { Request } from 'express';
+import type { IncomingMessage } from 'node:http';
 import { InvalidRequestError, RequestTooLargeError } from '../errors/oauth.errors.js';
+import { type HttpRequest, requestStream } from './http-exchange.js';
 
 /** Largest body an OAuth endpoint accepts. Real requests are a few hundred bytes. */
 export const MAX_FORM_BODY_BYTES = 16 * 1024;
@@ -37,12 +38,13 @@ export class FormParams {
  * only form-encoded bodies (UTF-8), no repeated parameters (§3.1), no nested `a[b]=c` values, bounded sizes —
  * all before any storage lookup.
  *
- * Works whether or not the host app's body parser already ran: it prefers the raw body (`rawBody: true`),
- * otherwise validates the parsed object, otherwise reads the stream itself.
+ * Works whether or not the host app's body parser already ran, on Express and on Fastify: it prefers the raw body
+ * (`rawBody: true`), otherwise validates the parsed object (or the Buffer a content-type parser handed over),
+ * otherwise reads the stream itself.
  */
-export async function parseForm(req: Request): Promise<FormParams> {
+export async function parseForm(req: HttpRequest): Promise<FormParams> {
   assertFormContentType(req.headers['content-type']);
-  const raw = (req as Request & { rawBody?: unknown }).rawBody;
+  const raw = req.rawBody;
   if (Buffer.isBuffer(raw)) return fromRaw(raw);
   const body: unknown = req.body;
   if (body !== undefined && body !== null && typeof body === 'object' && !Buffer.isBuffer(body)) {
@@ -50,10 +52,11 @@ export async function parseForm(req: Request): Promise<FormParams> {
   }
   if (Buffer.isBuffer(body)) return fromRaw(body);
   if (typeof body === 'string') return fromRaw(Buffer.from(body, 'utf8'));
-  return fromRaw(await readBody(req));
+  return fromRaw(await readBody(requestStream(req)));
 }
 
 function assertFormContentType(header: string | undefined): void {
+  if (header === FORM_TYPE) return; // the common case, without splitting
   if (!header) throw new InvalidRequestError(`content type must be ${FORM_TYPE}`);
   const [type, ...params] = header.split(';').map((p) => p.trim().toLowerCase());
   if (type !== FORM_TYPE) throw new InvalidRequestError(`content type must be ${FORM_TYPE}`);
@@ -104,7 +107,7 @@ function safeName(key: string): string {
   return key.replace(/[^\x21-\x7e]/g, '?').slice(0, 40);
 }
 
-function readBody(req: Request): Promise<Buffer> {
+function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     if (!req.readable) return resolve(Buffer.alloc(0));
     const chunks: Buffer[] = [];

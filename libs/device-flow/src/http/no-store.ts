@@ -1,4 +1,4 @@
-import type { Response } from 'express';
+import type { HttpResponse } from './http-exchange.js';
 
 /**
  * Marks a response as uncacheable, as every response carrying codes or tokens must be.
@@ -6,7 +6,7 @@ import type { Response } from 'express';
  * @see RFC 6749 §5.1 ("Cache-Control: no-store", "Pragma: no-cache")
  * @see RFC 8628 §3.2
  */
-export function setNoStore(res: Response): void {
-  res.setHeader('Cache-Control', 'no-store');
-  res.setHeader('Pragma', 'no-cache');
+export function setNoStore(res: HttpResponse): void {
+  res.header('Cache-Control', 'no-store');
+  res.header('Pragma', 'no-cache');
 }

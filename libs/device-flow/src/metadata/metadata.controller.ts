@@ -1,11 +1,11 @@
-import { All, Controller, Get, Inject, Res, UseFilters } from '@nestjs/common';
-import type { Response } from 'express';
+import { Controller, Get, Inject, Res, UseFilters } from '@nestjs/common';
 import { DEVICE_CODE_GRANT_TYPE, REFRESH_TOKEN_GRANT_TYPE } from '../clients/client.repository.js';
 import { DEVICE_FLOW_OPTIONS, DEVICE_FLOW_ROUTES } from '../device-flow.constants.js';
 import type { ResolvedDeviceFlowOptions } from '../device-flow.options.js';
 import type { DeviceFlowRoutes } from '../device-flow.routes.js';
-import { MethodNotAllowedError } from '../errors/oauth.errors.js';
 import { OAuthExceptionFilter } from '../errors/oauth-exception.filter.js';
+import type { HttpResponse } from '../http/http-exchange.js';
+import { GetOnlyEndpoint } from '../http/method-not-allowed.js';
 
 /**
  * Authorization server metadata, built once at start-up.
@@ -14,13 +14,14 @@ import { OAuthExceptionFilter } from '../errors/oauth-exception.filter.js';
  */
 @Controller()
 @UseFilters(OAuthExceptionFilter)
-export class MetadataController {
+export class MetadataController extends GetOnlyEndpoint {
   private readonly metadata: Record<string, unknown>;
 
   constructor(
     @Inject(DEVICE_FLOW_OPTIONS) options: ResolvedDeviceFlowOptions,
     @Inject(DEVICE_FLOW_ROUTES) routes: DeviceFlowRoutes,
   ) {
+    super();
     this.metadata = {
       issuer: options.issuer,
       device_authorization_endpoint: options.issuer + routes.deviceAuthorization,
@@ -32,13 +33,8 @@ export class MetadataController {
   }
 
   @Get()
-  get(@Res({ passthrough: true }) res: Response): Record<string, unknown> {
-    res.setHeader('Cache-Control', 'public, max-age=300');
+  get(@Res({ passthrough: true }) res: HttpResponse): Record<string, unknown> {
+    res.header('Cache-Control', 'public, max-age=300');
     return this.metadata;
-  }
-
-  @All()
-  wrongMethod(): never {
-    throw new MethodNotAllowedError('GET');
   }
 }

@@ -1,13 +1,10 @@
-import { All, Controller, HttpCode, Inject, Post, Req, Res, UseFilters } from '@nestjs/common';
-import type { Request, Response } from 'express';
+import { Controller, HttpCode, Inject, Post, Req, Res, UseFilters } from '@nestjs/common';
 import { ClientAuthenticator } from '../clients/client-authenticator.js';
-import {
-  MethodNotAllowedError,
-  UnauthorizedClientError,
-  UnsupportedGrantTypeError,
-} from '../errors/oauth.errors.js';
+import { UnauthorizedClientError, UnsupportedGrantTypeError } from '../errors/oauth.errors.js';
 import { OAuthExceptionFilter } from '../errors/oauth-exception.filter.js';
 import { parseForm } from '../http/form-body.parser.js';
+import type { HttpRequest, HttpResponse } from '../http/http-exchange.js';
+import { PostOnlyEndpoint } from '../http/method-not-allowed.js';
 import { setNoStore } from '../http/no-store.js';
 import { DeviceCodeGrant } from './device-code.grant.js';
 import { RefreshTokenGrant } from './refresh-token.grant.js';
@@ -21,7 +18,7 @@ import type { TokenResponse } from './token-response.js';
  */
 @Controller()
 @UseFilters(OAuthExceptionFilter)
-export class TokenController {
+export class TokenController extends PostOnlyEndpoint {
   private readonly grants: ReadonlyMap<string, TokenGrant>;
 
   constructor(
@@ -29,14 +26,15 @@ export class TokenController {
     @Inject(DeviceCodeGrant) deviceCode: DeviceCodeGrant,
     @Inject(RefreshTokenGrant) refreshToken: RefreshTokenGrant,
   ) {
+    super();
     this.grants = new Map([deviceCode, refreshToken].map((g) => [g.grantType, g]));
   }
 
   @Post()
   @HttpCode(200)
   async token(
-    @Req() req: Request,
-    @Res({ passthrough: true }) res: Response,
+    @Req() req: HttpRequest,
+    @Res({ passthrough: true }) res: HttpResponse,
   ): Promise<TokenResponse> {
     setNoStore(res);
     const form = await parseForm(req);
@@ -48,10 +46,5 @@ export class TokenController {
       throw new UnauthorizedClientError('client is not allowed this grant type');
     }
     return grant.handle(client, form);
-  }
-
-  @All()
-  wrongMethod(): never {
-    throw new MethodNotAllowedError('POST');
   }
 }
