@@ -3,6 +3,7 @@ import { APP_FILTER } from '@nestjs/core';
 import { DeviceAuthorizationController } from './authorization/device-authorization.controller.js';
 import { DeviceAuthorizationService } from './authorization/device-authorization.service.js';
 import { Clock, SystemClock } from './clock/clock.js';
+import { CachingClientRepository } from './clients/caching-client.repository.js';
 import { ClientAuthenticator } from './clients/client-authenticator.js';
 import { ClientRepository } from './clients/client.repository.js';
 import { ClientSeeder } from './clients/client-seeder.js';
@@ -23,6 +24,7 @@ import { type ResolvedDeviceFlowOptions, resolveDeviceFlowOptions } from './devi
 import { resolveRoutes } from './device-flow.routes.js';
 import { BodyParserErrorFilter } from './errors/body-parser-error.filter.js';
 import { DeviceGrantService } from './grant/device-grant.service.js';
+import { FastifyFormContent } from './http/fastify-form-content.js';
 import { routedController } from './http/routed-controller.js';
 import { MetadataController } from './metadata/metadata.controller.js';
 import { DeviceCodeRepository } from './persistence/device-code.repository.js';
@@ -95,6 +97,12 @@ const DEFAULT_PROVIDERS: Provider[] = [
     () => new InMemoryClientRepository(),
     (s) => new TypeOrmClientRepository(s.dataSource),
   ),
+  {
+    provide: CachingClientRepository,
+    useFactory: (store: ClientRepository, clock: Clock, o: Options) =>
+      new CachingClientRepository(store, clock, o.clientCacheTtlMs),
+    inject: [ClientRepository, Clock, DEVICE_FLOW_OPTIONS],
+  },
   ClientAuthenticator,
   ClientSeeder,
   TokenService,
@@ -103,6 +111,7 @@ const DEFAULT_PROVIDERS: Provider[] = [
   DeviceCodeGrant,
   RefreshTokenGrant,
   { provide: APP_FILTER, useClass: BodyParserErrorFilter },
+  FastifyFormContent,
 ];
 
 /** What the module exports to the host app. */
@@ -114,6 +123,7 @@ const EXPORTS = [
   DeviceCodeRepository,
   TokenRepository,
   ClientRepository,
+  CachingClientRepository,
   UserCodeGenerator,
   CodeHasher,
   Clock,

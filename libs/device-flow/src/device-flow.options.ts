@@ -55,6 +55,8 @@ export interface DeviceFlowModuleOptions {
   refreshTokenTtl?: number;
   /** Clients seeded into the client repository at start-up. */
   clients?: StaticClientOptions[];
+  /** Seconds a client read from the repository is reused before being read again (default 30; 0 = off). */
+  clientCacheTtl?: number;
   /** Storage of the default repositories: `typeorm` (default) or `memory` (development only). */
   storage?: 'typeorm' | 'memory';
   /** An existing, host-owned TypeORM DataSource that includes `DEVICE_FLOW_ENTITIES`. */
@@ -79,6 +81,7 @@ export interface ResolvedDeviceFlowOptions {
   accessTokenTtl: number;
   refreshTokenTtl: number;
   clients: StaticClientOptions[];
+  clientCacheTtlMs: number;
   storage: 'typeorm' | 'memory';
   dataSource?: DataSource;
   database?: DataSourceOptions;
@@ -133,6 +136,9 @@ export function resolveDeviceFlowOptions(o: DeviceFlowModuleOptions): ResolvedDe
     ['refreshTokenTtl', refreshTokenTtl],
   ] as const)
     if (!Number.isInteger(v) || v < 1) fail(`${name} must be a positive whole number of seconds`);
+  const clientCacheTtl = o.clientCacheTtl ?? 30;
+  if (!Number.isFinite(clientCacheTtl) || clientCacheTtl < 0 || clientCacheTtl > 3600)
+    fail(`clientCacheTtl must be from 0 (off) to 3600 seconds, got ${o.clientCacheTtl}`);
   const storage = o.storage ?? 'typeorm';
   if (storage !== 'typeorm' && storage !== 'memory') fail(`storage must be 'typeorm' or 'memory'`);
   if (o.dataSource && o.database) fail('give either dataSource or database, not both');
@@ -162,6 +168,7 @@ export function resolveDeviceFlowOptions(o: DeviceFlowModuleOptions): ResolvedDe
     accessTokenTtl,
     refreshTokenTtl,
     clients,
+    clientCacheTtlMs: clientCacheTtl * 1000,
     storage,
     dataSource: o.dataSource,
     database: o.database,

@@ -38,10 +38,15 @@ export {
   REFRESH_TOKEN_GRANT_TYPE,
 } from './clients/client.repository.js';
 export {
+  CachingClientRepository,
+  CLIENT_CACHE_MAX_ENTRIES,
+} from './clients/caching-client.repository.js';
+export {
   DeviceCodeRepository,
   type DeviceCodeRecord,
   type DeviceCodeStatus,
   type DeviceCodeChanges,
+  type PendingPollOutcome,
   UserCodeCollisionError,
 } from './persistence/device-code.repository.js';
 export {

@@ -3,7 +3,8 @@ import { verifyClientSecret } from '../codes/secret-hash.js';
 import { InvalidClientError, InvalidRequestError } from '../errors/oauth.errors.js';
 import type { FormParams } from '../http/form-body.parser.js';
 import type { HttpRequest } from '../http/http-exchange.js';
-import { type ClientRecord, ClientRepository } from './client.repository.js';
+import { CachingClientRepository } from './caching-client.repository.js';
+import type { ClientRecord, ClientRepository } from './client.repository.js';
 
 /** The client credentials a request presented. */
 interface PresentedCredentials {
@@ -24,7 +25,8 @@ interface PresentedCredentials {
  */
 @Injectable()
 export class ClientAuthenticator {
-  constructor(@Inject(ClientRepository) private readonly clients: ClientRepository) {}
+  /** Reads clients through the cache: one lookup per client per TTL, not one per request. */
+  constructor(@Inject(CachingClientRepository) private readonly clients: ClientRepository) {}
 
   async authenticate(req: HttpRequest, form: FormParams): Promise<ClientRecord> {
     const creds = this.presented(req, form);

@@ -2,9 +2,10 @@ import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common'
 import { hashClientSecret, verifyClientSecret } from '../codes/secret-hash.js';
 import { DEVICE_FLOW_OPTIONS } from '../device-flow.constants.js';
 import type { ResolvedDeviceFlowOptions, StaticClientOptions } from '../device-flow.options.js';
+import { CachingClientRepository } from './caching-client.repository.js';
 import {
   type ClientRecord,
-  ClientRepository,
+  type ClientRepository,
   DEVICE_CODE_GRANT_TYPE,
   REFRESH_TOKEN_GRANT_TYPE,
 } from './client.repository.js';
@@ -17,7 +18,8 @@ import {
 export class ClientSeeder implements OnApplicationBootstrap {
   constructor(
     @Inject(DEVICE_FLOW_OPTIONS) private readonly options: ResolvedDeviceFlowOptions,
-    @Inject(ClientRepository) private readonly clients: ClientRepository,
+    // Through the cache, so a re-seeded client is never served stale.
+    @Inject(CachingClientRepository) private readonly clients: ClientRepository,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {

@@ -49,29 +49,51 @@ export class DeviceGrantService {
    * Answers a device access token request. Decision order (as Authlib's): unknown/used → expired →
    * denied/approved → slow_down → pending.
    *
+   * The common case — a live pending code of this client — is decided and recorded by one conditional update
+   * ({@link DeviceCodeRepository.recordPendingPoll}), whose conditions are exactly the ones the earlier steps of
+   * that order check; only when it does not apply is the code read to say which earlier step answers.
+   *
    * @see RFC 8628 §3.5
    */
   async poll(client: ClientRecord, deviceCode: string): Promise<TokenResponse> {
     const now = this.clock.now();
-    const record = await this.codes.findByDeviceCodeHash(this.hasher.hash(deviceCode));
+    const hash = this.hasher.hash(deviceCode);
+    const { pollToleranceMs } = this.options;
+    const outcome = await this.codes.recordPendingPoll(
+      hash,
+      client.clientId,
+      now,
+      pollToleranceMs,
+      SLOW_DOWN_INCREMENT,
+    );
+    if (outcome === 'authorization_pending') throw this.pending();
+    if (outcome === 'slow_down') throw this.slowDown();
+    const record = await this.codes.findByDeviceCodeHash(hash);
     if (!record || record.clientId !== client.clientId)
       throw new InvalidGrantError('device code is invalid');
     if (record.status === 'consumed') throw new InvalidGrantError('device code was already used');
     if (record.expiresAt <= now) throw new ExpiredTokenError('device code expired');
     if (record.status === 'denied') throw new AccessDeniedError('the user denied the request');
     if (record.status === 'approved') return this.redeem(record, client, now);
+    // Still a live pending code: only when a custom repository's recordPendingPoll is narrower than the checks
+    // above. Kept so the decision order holds whatever the repository.
     const respected = await this.codes.recordPoll(
       record.id,
       now,
-      this.options.pollToleranceMs,
+      pollToleranceMs,
       SLOW_DOWN_INCREMENT,
     );
-    if (!respected) {
-      throw new SlowDownError(
-        `polling too fast; wait ${record.interval + SLOW_DOWN_INCREMENT} seconds between requests`,
-      );
-    }
-    throw new AuthorizationPendingError('the user has not yet approved the request');
+    throw respected ? this.pending() : this.slowDown();
+  }
+
+  private pending(): AuthorizationPendingError {
+    return new AuthorizationPendingError('the user has not yet approved the request');
+  }
+
+  private slowDown(): SlowDownError {
+    return new SlowDownError(
+      `polling too fast; add ${SLOW_DOWN_INCREMENT} seconds to the interval between requests`,
+    );
   }
 
   /**

@@ -9,7 +9,9 @@ export const MAX_PARAMETER_LENGTH = 2048;
 /** Most distinct parameters a request may carry. */
 export const MAX_PARAMETERS = 32;
 
-const FORM_TYPE = 'application/x-www-form-urlencoded';
+/** The one content type OAuth endpoints accept. @see RFC 6749 §3.2 */
+export const FORM_CONTENT_TYPE = 'application/x-www-form-urlencoded';
+const FORM_TYPE = FORM_CONTENT_TYPE;
 
 /**
  * The parameters of an `application/x-www-form-urlencoded` request, flat and single-valued.

@@ -41,6 +41,13 @@ export type DeviceCodeChanges = Partial<
   Pick<DeviceCodeRecord, 'subject' | 'grantedScope' | 'decidedAt'>
 >;
 
+/**
+ * What {@link DeviceCodeRepository.recordPendingPoll} did: the code is pending and the poll respected the
+ * interval (`authorization_pending`), or came too soon and the interval grew (`slow_down`); `null` when the code
+ * is not a live pending code of that client, and nothing was written.
+ */
+export type PendingPollOutcome = 'authorization_pending' | 'slow_down' | null;
+
 /** Raised by {@link DeviceCodeRepository.create} when the user code hash is already taken. */
 export class UserCodeCollisionError extends Error {
   constructor() {
@@ -75,6 +82,22 @@ export interface DeviceCodeRepository {
     toleranceMs: number,
     slowDownSeconds: number,
   ): Promise<boolean>;
+  /**
+   * The poll hot path, keyed by the device code hash: when the code belongs to `clientId`, is `pending` and
+   * not expired at `now`, records the poll exactly as {@link recordPoll} does and says which way it went;
+   * otherwise changes nothing and returns `null` (the caller then reads the code to say why). Every condition
+   * sits in the conditional update itself (compare-and-set), so an answer of `authorization_pending` takes one
+   * database round trip.
+   *
+   * @see RFC 8628 §3.5 (decision order: expired, denied/approved, slow_down, pending)
+   */
+  recordPendingPoll(
+    deviceCodeHash: string,
+    clientId: string,
+    now: number,
+    toleranceMs: number,
+    slowDownSeconds: number,
+  ): Promise<PendingPollOutcome>;
   /**
    * Moves the request from status `from` to `to`, with `changes`, only if it is still in `from` and (for moves
    * out of `pending`) not expired at `now`. Returns whether it applied.

@@ -3,6 +3,7 @@ import {
   type DeviceCodeRecord,
   type DeviceCodeRepository,
   type DeviceCodeStatus,
+  type PendingPollOutcome,
   UserCodeCollisionError,
 } from '../device-code.repository.js';
 import { warnDevelopmentOnly } from './dev-only.js';
@@ -51,6 +52,20 @@ export class InMemoryDeviceCodeRepository implements DeviceCodeRepository {
     if (!respected) r.interval += slowDownSeconds;
     r.lastPolledAt = now;
     return respected;
+  }
+
+  async recordPendingPoll(
+    deviceCodeHash: string,
+    clientId: string,
+    now: number,
+    toleranceMs: number,
+    slowDownSeconds: number,
+  ): Promise<PendingPollOutcome> {
+    const id = this.byDeviceCode.get(deviceCodeHash);
+    const r = id === undefined ? undefined : this.byId.get(id);
+    if (!r || r.clientId !== clientId || r.status !== 'pending' || r.expiresAt <= now) return null;
+    const respected = await this.recordPoll(r.id, now, toleranceMs, slowDownSeconds);
+    return respected ? 'authorization_pending' : 'slow_down';
   }
 
   async transition(

@@ -4,10 +4,17 @@ import {
   type DeviceCodeRecord,
   type DeviceCodeRepository,
   type DeviceCodeStatus,
+  type PendingPollOutcome,
   UserCodeCollisionError,
 } from '../device-code.repository.js';
 import { DeviceCodeEntity } from './device-code.entity.js';
 import { isUniqueViolation } from './unique-violation.js';
+
+/** A statement prepared at start-up: SQL in the driver's placeholder style, and which value goes where. */
+interface PreparedUpdate {
+  sql: string;
+  order: number[];
+}
 
 /**
  * {@link DeviceCodeRepository} on TypeORM (SQLite, PostgreSQL, MySQL/MariaDB). Every state change is a single
@@ -16,9 +23,19 @@ import { isUniqueViolation } from './unique-violation.js';
  */
 export class TypeOrmDeviceCodeRepository implements DeviceCodeRepository {
   private readonly repo: Repository<DeviceCodeEntity>;
+  /** The poll hot path's two statements, built once (values: now, hash, client, now, tolerance[, slow]). */
+  private readonly respectedPoll: PreparedUpdate;
+  private readonly tooFastPoll: PreparedUpdate;
 
-  constructor(dataSource: DataSource) {
+  constructor(private readonly dataSource: DataSource) {
     this.repo = dataSource.getRepository(DeviceCodeEntity);
+    const live =
+      'device_code_hash = :1 AND client_id = :2 AND status = ' + "'pending' AND expires_at > :3";
+    const due = '(last_polled_at IS NULL OR last_polled_at + interval_seconds * 1000 - :4 <= :3)';
+    this.respectedPoll = this.prepare(`UPDATE @t SET last_polled_at = :0 WHERE ${live} AND ${due}`);
+    this.tooFastPoll = this.prepare(
+      `UPDATE @t SET last_polled_at = :0, interval_seconds = interval_seconds + :5 WHERE ${live} AND NOT ${due}`,
+    );
   }
 
   async create(record: DeviceCodeRecord): Promise<void> {
@@ -74,6 +91,23 @@ export class TypeOrmDeviceCodeRepository implements DeviceCodeRepository {
     return false;
   }
 
+  async recordPendingPoll(
+    deviceCodeHash: string,
+    clientId: string,
+    now: number,
+    toleranceMs: number,
+    slowDownSeconds: number,
+  ): Promise<PendingPollOutcome> {
+    const params = [now, deviceCodeHash, clientId, now, toleranceMs];
+    // The common answer, authorization_pending, is this one statement. Both statements repeat every condition
+    // (client, pending, not expired, interval respected or not), so each is a compare-and-set on its own.
+    if ((await this.update(this.respectedPoll, params)) > 0) return 'authorization_pending';
+    if ((await this.update(this.tooFastPoll, [...params, Math.trunc(slowDownSeconds)])) > 0) {
+      return 'slow_down';
+    }
+    return null;
+  }
+
   async transition(
     id: string,
     from: DeviceCodeStatus,
@@ -90,6 +124,45 @@ export class TypeOrmDeviceCodeRepository implements DeviceCodeRepository {
     if (from === 'pending') qb.andWhere('expires_at > :now', { now });
     const result = await qb.execute();
     return (result.affected ?? 0) > 0;
+  }
+
+  /**
+   * Turns `@t` into the escaped table and `:N` into the driver's N-th placeholder (`?` or `$k`), with every
+   * column name escaped. Done once, so a poll builds no SQL.
+   */
+  private prepare(template: string): PreparedUpdate {
+    const driver = this.dataSource.driver;
+    const order: number[] = [];
+    const table = this.repo.metadata.tablePath
+      .split('.')
+      .map((part) => driver.escape(part))
+      .join('.');
+    const sql = template
+      .replace('@t', table)
+      .replace(
+        /\b(last_polled_at|interval_seconds|device_code_hash|client_id|status|expires_at)\b/g,
+        (c) => driver.escape(c),
+      )
+      .replace(/:(\d)/g, (_, n: string) => {
+        order.push(Number(n));
+        return driver.createParameter(`p${order.length}`, order.length - 1);
+      });
+    return { sql, order };
+  }
+
+  /** Runs a prepared conditional update; returns how many rows it changed. */
+  private async update(statement: PreparedUpdate, values: unknown[]): Promise<number> {
+    const runner = this.dataSource.createQueryRunner();
+    try {
+      const result = await runner.query(
+        statement.sql,
+        statement.order.map((i) => values[i]),
+        true,
+      );
+      return result.affected ?? 0;
+    } finally {
+      await runner.release();
+    }
   }
 
   async deleteExpired(before: number): Promise<number> {
