@@ -11,7 +11,18 @@ export function dataSourceOptionsFromUrl(url: string = DEFAULT_DATABASE_URL): Da
   const scheme = /^([a-z0-9+]+):/i.exec(url)?.[1]?.toLowerCase();
   if (!scheme || scheme === 'sqlite' || scheme === 'file') {
     const path = scheme ? url.slice(scheme.length + 1).replace(/^\/\//, '') : url;
-    return { type: 'better-sqlite3', database: path || ':memory:' };
+    if (!path || path === ':memory:') return { type: 'better-sqlite3', database: ':memory:' };
+    // A server's SQLite file: write-ahead log (readers never wait for the writer) and fsync at checkpoints
+    // rather than on every commit (a power cut may lose the last moments; a crashed process loses nothing).
+    // Every poll is a write, so this is what lets SQLite keep up with polling.
+    return {
+      type: 'better-sqlite3',
+      database: path,
+      enableWAL: true,
+      prepareDatabase: (db: { pragma(source: string): unknown }) => {
+        db.pragma('synchronous = NORMAL');
+      },
+    };
   }
   if (scheme === 'postgres' || scheme === 'postgresql') return { type: 'postgres', url };
   if (scheme === 'mysql' || scheme === 'mariadb') {

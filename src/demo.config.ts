@@ -11,6 +11,8 @@ export interface DemoConfig {
   expiresIn: number | undefined;
   interval: number | undefined;
   hashSecret: string;
+  /** HTTP platform: `express` (default) or `fastify`. */
+  adapter: 'express' | 'fastify';
 }
 
 /** Scopes the demo clients may request. */
@@ -37,6 +39,12 @@ function integer(name: string, value: string | undefined): number | undefined {
   return n;
 }
 
+function httpAdapter(value: string | undefined): 'express' | 'fastify' {
+  if (value === undefined || value === '' || value === 'express') return 'express';
+  if (value === 'fastify') return 'fastify';
+  throw new Error(`HTTP_ADAPTER must be express or fastify, got ${value}`);
+}
+
 /** Reads the demo's configuration from the environment. */
 export function readDemoConfig(env: NodeJS.ProcessEnv = process.env): DemoConfig {
   const port = integer('PORT', env.PORT) ?? 3000;
@@ -47,5 +55,6 @@ export function readDemoConfig(env: NodeJS.ProcessEnv = process.env): DemoConfig
     expiresIn: integer('DEVICE_FLOW_EXPIRES_IN', env.DEVICE_FLOW_EXPIRES_IN),
     interval: integer('DEVICE_FLOW_INTERVAL', env.DEVICE_FLOW_INTERVAL),
     hashSecret: env.DEVICE_FLOW_HASH_SECRET || 'demo-only-hash-secret-change-me',
+    adapter: httpAdapter(env.HTTP_ADAPTER),
   };
 }

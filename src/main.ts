@@ -1,24 +1,19 @@
 import 'reflect-metadata';
 import { mkdirSync } from 'node:fs';
 import { Logger } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module.js';
+import { createDemoApp } from './create-app.js';
 import { DEFAULT_DATABASE_URL } from './database-url.js';
 import { readDemoConfig } from './demo.config.js';
 
 async function main(): Promise<void> {
   const config = readDemoConfig();
   if (!config.databaseUrl) mkdirSync('data', { recursive: true });
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forConfig(config), {
-    rawBody: true,
-  });
-  app.disable('x-powered-by');
-  app.enableShutdownHooks();
+  const app = await createDemoApp(AppModule.forConfig(config), config);
   await app.listen(config.port);
   const logger = new Logger('Demo');
   logger.log(
-    `device flow demo listening on ${config.issuer} (database: ${config.databaseUrl ?? DEFAULT_DATABASE_URL})`,
+    `device flow demo listening on ${config.issuer} on ${config.adapter} (database: ${config.databaseUrl ?? DEFAULT_DATABASE_URL})`,
   );
   logger.log(`metadata: ${config.issuer}/.well-known/oauth-authorization-server`);
 }

@@ -1,0 +1,94 @@
+import {
+  Controller,
+  type DynamicModule,
+  Get,
+  HttpCode,
+  Inject,
+  Module,
+  type OnModuleInit,
+  Post,
+  Query,
+} from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
+import {
+  CachingClientRepository,
+  type ClientRecord,
+  DeviceAuthorizationService,
+  DeviceGrantService,
+  UserCodeDecisionError,
+} from '../libs/device-flow/src/index.js';
+import { AppModule } from '../src/app.module.js';
+import type { DemoConfig } from '../src/demo.config.js';
+
+/** The fixed answer of the bare route: the size and shape of a real authorization_pending answer. */
+const BARE_ANSWER = {
+  error: 'authorization_pending',
+  error_description: 'the user has not yet approved the request',
+};
+
+/**
+ * Bench-only routes, mounted beside the demo app in the benchmark server and nowhere else:
+ * - `POST /bench/bare`: scenario (d), a bare Nest route — the platform's body parser has parsed the form,
+ *   the handler answers a fixed 400 JSON, the baseline every scenario is compared to;
+ * - `POST /bench/seed?n=`: creates `n` device authorizations through the real service, returns their codes;
+ * - `GET /bench/verification?user_code=`: scenario (c), the verification page's code lookup
+ *   (`DeviceGrantService.findPending`), standing in for the page itself, which lives on another branch.
+ */
+@Controller('bench')
+class BenchController implements OnModuleInit {
+  private authorizations!: DeviceAuthorizationService;
+  private grants!: DeviceGrantService;
+  private client!: ClientRecord;
+
+  constructor(@Inject(ModuleRef) private readonly modules: ModuleRef) {}
+
+  async onModuleInit(): Promise<void> {
+    this.authorizations = this.modules.get(DeviceAuthorizationService, { strict: false });
+    this.grants = this.modules.get(DeviceGrantService, { strict: false });
+  }
+
+  @Post('bare')
+  @HttpCode(400)
+  bare(): typeof BARE_ANSWER {
+    return BARE_ANSWER;
+  }
+
+  @Post('seed')
+  async seed(@Query('n') n: string): Promise<{ device_code: string; user_code: string }[]> {
+    this.client ??= (await this.modules
+      .get(CachingClientRepository, { strict: false })
+      .findById('demo-device'))!;
+    const out = [];
+    for (let i = 0; i < Math.min(Number(n) || 0, 5000); i++) {
+      const r = await this.authorizations.authorize(this.client, 'read', {
+        ip: '127.0.0.1',
+        userAgent: 'bench',
+      });
+      out.push({ device_code: r.device_code, user_code: r.user_code });
+    }
+    return out;
+  }
+
+  @Get('verification')
+  async verification(@Query('user_code') userCode: string): Promise<Record<string, string>> {
+    try {
+      const r = await this.grants.findPending(userCode ?? '');
+      return { client_id: r.clientId, scope: r.scope };
+    } catch (e) {
+      if (e instanceof UserCodeDecisionError) return { problem: e.problem };
+      throw e;
+    }
+  }
+}
+
+/** The demo app plus the bench-only routes. */
+@Module({})
+export class BenchAppModule {
+  static forConfig(config: DemoConfig): DynamicModule {
+    return {
+      module: BenchAppModule,
+      imports: [AppModule.forConfig(config)],
+      controllers: [BenchController],
+    };
+  }
+}

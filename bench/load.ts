@@ -1,0 +1,167 @@
+import { readFileSync } from 'node:fs';
+import autocannon from 'autocannon';
+
+/** One scenario run, as the orchestrator asks for it (argv[2], JSON). */
+export interface LoadJob {
+  url: string;
+  scenario: 'authorize' | 'poll' | 'verification' | 'bare';
+  connections: number;
+  duration: number;
+  warmup: number;
+  /** File with the seeded codes (poll, verification). */
+  codesFile?: string;
+  /** Server's polling interval, seconds. */
+  interval?: number;
+  /** Share of polls sent deliberately too early (→ slow_down). */
+  earlyShare?: number;
+}
+
+/** What a scenario run measured. */
+export interface LoadResult {
+  scenario: LoadJob['scenario'];
+  requestsPerSecond: number;
+  p50: number;
+  p99: number;
+  total: number;
+  errors: number;
+  timeouts: number;
+  /** Responses by status code, and by OAuth `error` for polls. */
+  statuses: Record<string, number>;
+  outcomes: Record<string, number>;
+}
+
+const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
+const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
+
+interface Code {
+  device_code: string;
+  user_code: string;
+}
+
+/** Pending polls over many live codes: each code polled when due; a share deliberately early. */
+function pollRequests(job: LoadJob, codes: Code[], outcomes: Record<string, number>) {
+  const intervalMs = (job.interval ?? 5) * 1000;
+  const bodies = codes.map((c) =>
+    new URLSearchParams({
+      grant_type: DEVICE_GRANT,
+      device_code: c.device_code,
+      client_id: 'demo-device',
+    }).toString(),
+  );
+  const due = new Float64Array(codes.length); // when each code may next be polled (ms)
+  const interval = new Float64Array(codes.length).fill(intervalMs);
+  const earlyEvery = job.earlyShare ? Math.round(1 / job.earlyShare) : 0;
+  let next = 0;
+  let last = 0;
+  let sent = 0;
+  return [
+    {
+      method: 'POST' as const,
+      path: '/oauth/token',
+      headers: FORM,
+      setupRequest: (req: autocannon.Request) => {
+        const now = performance.now();
+        let i: number;
+        if (earlyEvery && ++sent % earlyEvery === 0) {
+          i = last; // the code polled just before: too early, the server must answer slow_down
+          outcomes.sent_early = (outcomes.sent_early ?? 0) + 1;
+          interval[i] += 5000; // as a well-behaved device does after slow_down (RFC 8628 §3.5)
+        } else {
+          // The next code that is due; if none is within reach, the pool is too small for this rate.
+          i = next;
+          for (let scanned = 0; scanned < 256 && due[i] > now; scanned++)
+            i = (i + 1) % codes.length;
+          if (due[i] > now)
+            outcomes.sent_early_unplanned = (outcomes.sent_early_unplanned ?? 0) + 1;
+          next = (i + 1) % codes.length;
+        }
+        due[i] = now + interval[i];
+        last = i;
+        return { ...req, body: bodies[i] };
+      },
+      onResponse: (_status: number, body: string) => {
+        const m = /"error":"([a-z_]+)"/.exec(body);
+        const key = m ? m[1] : 'other';
+        outcomes[key] = (outcomes[key] ?? 0) + 1;
+      },
+    },
+  ];
+}
+
+function requestsFor(job: LoadJob, outcomes: Record<string, number>): autocannon.Request[] {
+  const codes: Code[] = job.codesFile ? JSON.parse(readFileSync(job.codesFile, 'utf8')) : [];
+  switch (job.scenario) {
+    case 'authorize':
+      return [
+        {
+          method: 'POST',
+          path: '/oauth/device_authorization',
+          headers: FORM,
+          body: 'client_id=demo-device&scope=read',
+        },
+      ];
+    case 'bare':
+      return [
+        {
+          method: 'POST',
+          path: '/bench/bare',
+          headers: FORM,
+          body: new URLSearchParams({
+            grant_type: DEVICE_GRANT,
+            device_code: codes[0]?.device_code ?? 'x'.repeat(43),
+            client_id: 'demo-device',
+          }).toString(),
+        },
+      ];
+    case 'verification': {
+      const paths = codes.map((c) => `/bench/verification?user_code=${c.user_code}`);
+      let i = 0;
+      return [
+        {
+          method: 'GET',
+          setupRequest: (req: autocannon.Request) => ({ ...req, path: paths[i++ % paths.length] }),
+          onResponse: (_status: number, body: string) => {
+            const key = body.includes('"client_id"') ? 'found' : 'other';
+            outcomes[key] = (outcomes[key] ?? 0) + 1;
+          },
+        } as autocannon.Request,
+      ];
+    }
+    case 'poll':
+      return pollRequests(job, codes, outcomes) as unknown as autocannon.Request[];
+  }
+}
+
+function run(job: LoadJob, duration: number, requests: autocannon.Request[]) {
+  return autocannon({ url: job.url, connections: job.connections, duration, requests });
+}
+
+async function main(): Promise<void> {
+  const job = JSON.parse(process.argv[2]) as LoadJob;
+  const outcomes: Record<string, number> = {};
+  // One set of requests for warm-up and measurement, so the poll schedule carries over (the server remembers
+  // every poll of the warm-up).
+  const requests = requestsFor(job, outcomes);
+  if (job.warmup > 0) await run(job, job.warmup, requests);
+  for (const k of Object.keys(outcomes)) delete outcomes[k];
+  const r = await run(job, job.duration, requests);
+  const statuses: Record<string, number> = {};
+  for (const [code, s] of Object.entries(r.statusCodeStats ?? {})) statuses[code] = s.count ?? 0;
+  const result: LoadResult = {
+    scenario: job.scenario,
+    requestsPerSecond: r.requests.average,
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    total: r.requests.total,
+    errors: r.errors,
+    timeouts: r.timeouts,
+    statuses,
+    outcomes,
+  };
+  process.stdout.write(JSON.stringify(result) + '\n');
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exit(1);
+});
