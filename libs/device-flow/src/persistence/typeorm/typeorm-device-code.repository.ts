@@ -1,4 +1,4 @@
-import type { DataSource, Repository } from 'typeorm';
+import type { DataSource, Repository, ValueTransformer } from 'typeorm';
 import {
   type DeviceCodeChanges,
   type DeviceCodeRecord,
@@ -16,6 +16,16 @@ interface PreparedUpdate {
   order: number[];
 }
 
+/** A column as the hand-written statements read and write it. */
+interface ColumnMap {
+  property: keyof DeviceCodeRecord;
+  /** Escaped, for SQL. */
+  column: string;
+  /** As the driver names it in result rows. */
+  key: string;
+  transformer?: ValueTransformer;
+}
+
 /**
  * {@link DeviceCodeRepository} on TypeORM (SQLite, PostgreSQL, MySQL/MariaDB). Every state change is a single
  * conditional `UPDATE … WHERE` whose affected-row count says whether it won, so concurrent requests on any
@@ -26,21 +36,48 @@ export class TypeOrmDeviceCodeRepository implements DeviceCodeRepository {
   /** The poll hot path's two statements, built once (values: now, hash, client, now, tolerance[, slow]). */
   private readonly respectedPoll: PreparedUpdate;
   private readonly tooFastPoll: PreparedUpdate;
+  /** Every column, and the insert and lookups over them, built once from the entity's metadata. */
+  private readonly columns: ColumnMap[];
+  private readonly insert: PreparedUpdate;
+  private readonly selectByDeviceCode: PreparedUpdate;
+  private readonly selectByUserCode: PreparedUpdate;
 
   constructor(private readonly dataSource: DataSource) {
     this.repo = dataSource.getRepository(DeviceCodeEntity);
     const live =
-      'device_code_hash = :1 AND client_id = :2 AND status = ' + "'pending' AND expires_at > :3";
-    const due = '(last_polled_at IS NULL OR last_polled_at + interval_seconds * 1000 - :4 <= :3)';
-    this.respectedPoll = this.prepare(`UPDATE @t SET last_polled_at = :0 WHERE ${live} AND ${due}`);
-    this.tooFastPoll = this.prepare(
-      `UPDATE @t SET last_polled_at = :0, interval_seconds = interval_seconds + :5 WHERE ${live} AND NOT ${due}`,
+      "{device_code_hash} = :1 AND {client_id} = :2 AND {status} = 'pending' AND {expires_at} > :3";
+    const due =
+      '({last_polled_at} IS NULL OR {last_polled_at} + {interval_seconds} * 1000 - :4 <= :3)';
+    this.respectedPoll = this.prepare(
+      `UPDATE @t SET {last_polled_at} = :0 WHERE ${live} AND ${due}`,
     );
+    this.tooFastPoll = this.prepare(
+      'UPDATE @t SET {last_polled_at} = :0, {interval_seconds} = {interval_seconds} + :5 ' +
+        `WHERE ${live} AND NOT ${due}`,
+    );
+    // TypeORM's query builder rebuilds SQL on each call and reads defaults back after an insert; these do not.
+    this.columns = this.repo.metadata.columns.map((c) => ({
+      property: c.propertyName as keyof DeviceCodeRecord,
+      column: dataSource.driver.escape(c.databaseName),
+      key: c.databaseName,
+      transformer: Array.isArray(c.transformer) ? undefined : c.transformer,
+    }));
+    const names = this.columns.map((c) => c.column).join(', ');
+    this.insert = this.prepare(
+      `INSERT INTO @t (${names}) VALUES (${this.columns.map((_, i) => `:${i}`).join(', ')})`,
+    );
+    this.selectByDeviceCode = this.prepare(`SELECT ${names} FROM @t WHERE {device_code_hash} = :0`);
+    this.selectByUserCode = this.prepare(`SELECT ${names} FROM @t WHERE {user_code_hash} = :0`);
   }
 
   async create(record: DeviceCodeRecord): Promise<void> {
     try {
-      await this.repo.insert(record);
+      await this.run(
+        this.insert,
+        this.columns.map(({ property, transformer }) =>
+          transformer ? transformer.to(record[property]) : record[property],
+        ),
+      );
     } catch (e) {
       if (
         isUniqueViolation(e) &&
@@ -52,12 +89,23 @@ export class TypeOrmDeviceCodeRepository implements DeviceCodeRepository {
     }
   }
 
-  findByDeviceCodeHash(hash: string): Promise<DeviceCodeRecord | null> {
-    return this.repo.findOneBy({ deviceCodeHash: hash });
+  async findByDeviceCodeHash(hash: string): Promise<DeviceCodeRecord | null> {
+    return this.hydrate((await this.run(this.selectByDeviceCode, [hash])).records?.[0]);
   }
 
-  findByUserCodeHash(hash: string): Promise<DeviceCodeRecord | null> {
-    return this.repo.findOneBy({ userCodeHash: hash });
+  async findByUserCodeHash(hash: string): Promise<DeviceCodeRecord | null> {
+    return this.hydrate((await this.run(this.selectByUserCode, [hash])).records?.[0]);
+  }
+
+  /** A row as a record, through the entity's column transformers. */
+  private hydrate(row: Record<string, unknown> | undefined): DeviceCodeRecord | null {
+    if (!row) return null;
+    const record: Record<string, unknown> = {};
+    for (const { property, key, transformer } of this.columns) {
+      const value = row[key];
+      record[property] = transformer ? transformer.from(value) : value;
+    }
+    return record as unknown as DeviceCodeRecord;
   }
 
   async recordPoll(
@@ -127,8 +175,8 @@ export class TypeOrmDeviceCodeRepository implements DeviceCodeRepository {
   }
 
   /**
-   * Turns `@t` into the escaped table and `:N` into the driver's N-th placeholder (`?` or `$k`), with every
-   * column name escaped. Done once, so a poll builds no SQL.
+   * Turns `@t` into the escaped table, `{column}` into the escaped column and `:N` (value N) into the driver's
+   * next placeholder (`?` or `$k`). Done once, so a poll builds no SQL.
    */
   private prepare(template: string): PreparedUpdate {
     const driver = this.dataSource.driver;
@@ -139,11 +187,8 @@ export class TypeOrmDeviceCodeRepository implements DeviceCodeRepository {
       .join('.');
     const sql = template
       .replace('@t', table)
-      .replace(
-        /\b(last_polled_at|interval_seconds|device_code_hash|client_id|status|expires_at)\b/g,
-        (c) => driver.escape(c),
-      )
-      .replace(/:(\d)/g, (_, n: string) => {
+      .replace(/\{(\w+)\}/g, (_, c: string) => driver.escape(c))
+      .replace(/:(\d+)/g, (_, n: string) => {
         order.push(Number(n));
         return driver.createParameter(`p${order.length}`, order.length - 1);
       });
@@ -152,14 +197,18 @@ export class TypeOrmDeviceCodeRepository implements DeviceCodeRepository {
 
   /** Runs a prepared conditional update; returns how many rows it changed. */
   private async update(statement: PreparedUpdate, values: unknown[]): Promise<number> {
+    return (await this.run(statement, values)).affected ?? 0;
+  }
+
+  /** Runs a prepared statement with its values in order. */
+  private async run(statement: PreparedUpdate, values: unknown[]) {
     const runner = this.dataSource.createQueryRunner();
     try {
-      const result = await runner.query(
+      return await runner.query(
         statement.sql,
         statement.order.map((i) => values[i]),
         true,
       );
-      return result.affected ?? 0;
     } finally {
       await runner.release();
     }
