@@ -32,13 +32,25 @@ export interface RequestOrigin {
  */
 @Injectable()
 export class DeviceAuthorizationService {
+  /**
+   * `verification_uri_complete` around the user code, built once. Display codes hold only A–Z, 0–9, `-` and
+   * spaces (options validation), so form-encoding one is turning spaces into `+`.
+   */
+  private readonly completeUri: readonly [string, string];
+
   constructor(
     @Inject(DEVICE_FLOW_OPTIONS) private readonly options: ResolvedDeviceFlowOptions,
     @Inject(DeviceCodeRepository) private readonly codes: DeviceCodeRepository,
     @Inject(UserCodeGenerator) private readonly userCodes: UserCodeGenerator,
     @Inject(CodeHasher) private readonly hasher: CodeHasher,
     @Inject(Clock) private readonly clock: Clock,
-  ) {}
+  ) {
+    const marker = 'USERCODE0MARKER';
+    const complete = new URL(options.verificationUri);
+    complete.searchParams.set('user_code', marker);
+    const [before, after] = complete.toString().split(marker);
+    this.completeUri = [before, after];
+  }
 
   /** Starts a device authorization for an authenticated client. */
   async authorize(
@@ -87,13 +99,16 @@ export class DeviceAuthorizationService {
   private response(deviceCode: string, userCode: string): DeviceAuthorizationResponse {
     const display = formatUserCode(userCode, this.options.userCode);
     const { verificationUri, verificationUriComplete, expiresIn, interval } = this.options;
-    const complete = new URL(verificationUri);
-    complete.searchParams.set('user_code', display);
     return {
       device_code: deviceCode,
       user_code: display,
       verification_uri: verificationUri,
-      ...(verificationUriComplete ? { verification_uri_complete: complete.toString() } : {}),
+      ...(verificationUriComplete
+        ? {
+            verification_uri_complete:
+              this.completeUri[0] + display.replaceAll(' ', '+') + this.completeUri[1],
+          }
+        : {}),
       expires_in: expiresIn,
       interval,
     };

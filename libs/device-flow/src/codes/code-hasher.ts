@@ -1,4 +1,10 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import {
+  createHmac,
+  createSecretKey,
+  type KeyObject,
+  randomBytes,
+  timingSafeEqual,
+} from 'node:crypto';
 
 /**
  * The one hasher for codes and tokens stored at rest (device codes, user codes, access and refresh tokens).
@@ -9,10 +15,11 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
  * brute-forced offline.
  */
 export class CodeHasher {
-  private readonly key: Buffer;
+  /** Imported once at start-up, not on every hash. */
+  private readonly key: KeyObject;
 
   constructor(secret: string | undefined) {
-    this.key = Buffer.from(secret ?? 'nest-device-flow/unkeyed', 'utf8');
+    this.key = createSecretKey(Buffer.from(secret ?? 'nest-device-flow/unkeyed', 'utf8'));
   }
 
   /** Base64url HMAC-SHA-256 of the value (43 characters). */

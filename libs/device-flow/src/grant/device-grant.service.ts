@@ -21,6 +21,21 @@ import { TokenService } from '../token/token.service.js';
 import { formatScope, parseScope } from './scope.js';
 import { UserCodeDecisionError } from './user-code-decision.error.js';
 
+/**
+ * Builds an error without capturing a stack trace. `authorization_pending` and `slow_down` are the normal
+ * answers to nearly every poll, not failures: nobody reads their stack, and capturing it is a measurable share
+ * of the poll's cost.
+ */
+function withoutStack<T>(make: () => T): T {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return make();
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}
+
 /** Seconds added to a code's polling interval on each slow_down. @see RFC 8628 §3.5 */
 export const SLOW_DOWN_INCREMENT = 5;
 
@@ -87,12 +102,17 @@ export class DeviceGrantService {
   }
 
   private pending(): AuthorizationPendingError {
-    return new AuthorizationPendingError('the user has not yet approved the request');
+    return withoutStack(
+      () => new AuthorizationPendingError('the user has not yet approved the request'),
+    );
   }
 
   private slowDown(): SlowDownError {
-    return new SlowDownError(
-      `polling too fast; add ${SLOW_DOWN_INCREMENT} seconds to the interval between requests`,
+    return withoutStack(
+      () =>
+        new SlowDownError(
+          `polling too fast; add ${SLOW_DOWN_INCREMENT} seconds to the interval between requests`,
+        ),
     );
   }
 
