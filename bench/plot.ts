@@ -15,10 +15,13 @@ if (!out || inputs.length === 0) {
 const reports = inputs.map(
   (f) => JSON.parse(readFileSync(f, 'utf8')) as BenchReport & { run?: string },
 );
-const scenarios = reports[0].scenarios.map((s) => ({
-  id: s.id,
-  label: s.label.replace(/ \(.*$/, ''),
-}));
+const SHORT: Record<string, string> = {
+  bare: '(d) bare route',
+  authorize: '(a) device authorization',
+  poll: '(b) pending polls',
+  verification: '(c) verification lookup',
+};
+const scenarios = reports[0].scenarios.map((s) => ({ id: s.id, label: SHORT[s.id] ?? s.id }));
 const colors = ['#1f6feb', '#d97706', '#16a34a', '#9333ea'];
 const W = 900;
 const H = 460;
