@@ -1,0 +1,45 @@
+/**
+ * A device authorised by a user: one redeemed device code and every token descending from it. Its `id` is
+ * the device code id, which is the `grantId` of those tokens.
+ *
+ * @see RFC 8628 §5.4 (showing users where a request came from)
+ */
+export interface DeviceGrantRecord {
+  id: string;
+  clientId: string;
+  subject: string;
+  /** Scope the user approved, space-delimited. */
+  scope: string;
+  /** When the device code was issued (the device's request). */
+  requestedAt: number;
+  /** When the user approved it. */
+  approvedAt: number | null;
+  /** When the device first collected tokens. */
+  createdAt: number;
+  /** IP address and user agent of the device's request. */
+  requestIp: string | null;
+  requestUserAgent: string | null;
+  /** When the user or an admin removed the device; null while it is authorised. */
+  revokedAt: number | null;
+}
+
+/**
+ * Storage of device grants, for device management.
+ *
+ * Replace it by providing this token.
+ */
+export interface DeviceGrantRepository {
+  /** Stores a grant; a second call with the same `id` leaves the first record as it is. */
+  create(record: DeviceGrantRecord): Promise<void>;
+  /** The grant with this id, or null. */
+  findById(id: string): Promise<DeviceGrantRecord | null>;
+  /** The user's grants that are not revoked, newest first. */
+  findActiveBySubject(subject: string): Promise<DeviceGrantRecord[]>;
+  /** Grants not revoked, of one client or (null) of every client. */
+  findActiveByClient(clientId: string | null): Promise<DeviceGrantRecord[]>;
+  /** Marks a grant revoked if it is not yet (compare-and-set); returns whether this call did. */
+  revoke(id: string, now: number): Promise<boolean>;
+}
+
+/** Injection token for {@link DeviceGrantRepository}. */
+export const DeviceGrantRepository = Symbol('DeviceGrantRepository');
