@@ -1,0 +1,110 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  type DeviceFlowEvent,
+  DeviceFlowEvents,
+  DeviceManagementService,
+} from '../../libs/device-flow/src/index.js';
+import { obtainTokens } from '../support/demo-app.js';
+import { createTestApp, form, type TestApp } from '../support/test-app.js';
+
+describe.each(['opaque', 'jwt'] as const)('refresh tokens (%s access tokens)', (format) => {
+  let t: TestApp;
+  let events: DeviceFlowEvent[];
+  afterEach(() => t?.close());
+
+  const start = async () => {
+    t = await createTestApp({ accessTokenFormat: format });
+    events = [];
+    t.app.get<DeviceFlowEvents>(DeviceFlowEvents).subscribe((e) => void events.push(e));
+  };
+  const refresh = (refreshToken: string, extra: Record<string, string> = {}) =>
+    t.http
+      .post('/oauth/token')
+      .type('form')
+      .send(
+        form({
+          client_id: 'tv',
+          grant_type: 'refresh_token',
+          refresh_token: refreshToken,
+          ...extra,
+        }),
+      );
+  const introspect = (token: string) =>
+    t.http
+      .post('/oauth/introspect')
+      .type('form')
+      .send(form({ client_id: 'tv', token }))
+      .expect(200);
+
+  it('rotates the refresh token on every use; a narrower scope is allowed, a wider one is not', async () => {
+    await start();
+    const first = await obtainTokens(t, { clientId: 'tv', scope: 'read write' });
+    const second = (await refresh(first.refresh_token!, { scope: 'read' }).expect(200)).body;
+    expect(second.refresh_token).not.toBe(first.refresh_token);
+    expect(second.access_token).not.toBe(first.access_token);
+    expect(second.scope).toBe('read');
+    // The new refresh token keeps the original grant's scope.
+    expect((await introspect(second.refresh_token)).body).toMatchObject({
+      active: true,
+      scope: 'read write',
+    });
+    expect((await introspect(first.refresh_token!)).body).toEqual({ active: false });
+    const wider = await refresh(second.refresh_token, { scope: 'read write profile' }).expect(400);
+    expect(wider.body.error).toBe('invalid_scope');
+    expect(
+      events
+        .filter((e) => e.type === 'token.issued')
+        .map((e) => e.type === 'token.issued' && e.grantType),
+    ).toEqual(['device_code', 'refresh_token']);
+  });
+
+  it('reuse of a rotated refresh token revokes the whole grant (RFC 9700 §4.14.2)', async () => {
+    await start();
+    const first = await obtainTokens(t, { clientId: 'tv', scope: 'read' });
+    const second = (await refresh(first.refresh_token!).expect(200)).body;
+    expect((await introspect(second.access_token)).body.active).toBe(true);
+
+    const reused = await refresh(first.refresh_token!).expect(400);
+    expect(reused.body.error).toBe('invalid_grant');
+    // Everything descending from the grant is dead, including the legitimate latest pair.
+    expect((await introspect(second.access_token)).body).toEqual({ active: false });
+    expect((await introspect(second.refresh_token)).body).toEqual({ active: false });
+    expect((await refresh(second.refresh_token).expect(400)).body.error).toBe('invalid_grant');
+    expect(await t.app.get(DeviceManagementService).listDevices('alice')).toEqual([]);
+    expect(events.filter((e) => e.type === 'refresh_token.reused')).toEqual([
+      {
+        type: 'refresh_token.reused',
+        at: t.clock.now(),
+        clientId: 'tv',
+        grantId: first.grantId,
+        subject: 'alice',
+      },
+    ]);
+  });
+
+  it('issues no refresh token to a client without the refresh_token grant', async () => {
+    await start();
+    const tokens = await obtainTokens(t, { clientId: 'no-refresh', scope: 'read' });
+    expect(tokens.refresh_token).toBeUndefined();
+  });
+
+  it('another client cannot use the refresh token', async () => {
+    await start();
+    const tokens = await obtainTokens(t, { clientId: 'tv', scope: 'read' });
+    const res = await t.http
+      .post('/oauth/token')
+      .type('form')
+      .send(
+        form({
+          client_id: 'secret-tv',
+          client_secret: 'confidential-secret-123',
+          grant_type: 'refresh_token',
+          refresh_token: tokens.refresh_token!,
+        }),
+      )
+      .expect(400);
+    expect(res.body.error).toBe('invalid_grant');
+    // Not treated as reuse: the owner's token still works.
+    await refresh(tokens.refresh_token!).expect(200);
+  });
+});
