@@ -1,0 +1,59 @@
+import { expect, it } from 'vitest';
+import type { DeviceGrantRecord, DeviceGrantRepository } from '../../libs/device-flow/src/index.js';
+
+/** A grant record with defaults. */
+export function grantRecord(overrides: Partial<DeviceGrantRecord> = {}): DeviceGrantRecord {
+  return {
+    id: crypto.randomUUID(),
+    clientId: 'tv',
+    subject: 'alice',
+    scope: 'read write',
+    requestedAt: 1_000,
+    approvedAt: 2_000,
+    createdAt: 3_000,
+    requestIp: '203.0.113.7',
+    requestUserAgent: 'TV/1.0',
+    revokedAt: null,
+    ...overrides,
+  };
+}
+
+/**
+ * The contract every {@link DeviceGrantRepository} must meet. Call inside a `describe`, with a factory that
+ * returns an empty repository.
+ */
+export function deviceGrantRepositoryContract(make: () => Promise<DeviceGrantRepository>): void {
+  it('stores and finds a grant; a second create with the same id keeps the first', async () => {
+    const repo = await make();
+    const g = grantRecord();
+    await repo.create(g);
+    await repo.create({ ...g, subject: 'mallory' });
+    expect(await repo.findById(g.id)).toEqual(g);
+    expect(await repo.findById(crypto.randomUUID())).toBeNull();
+  });
+
+  it('lists live grants by subject and by client, newest first', async () => {
+    const repo = await make();
+    const old = grantRecord({ createdAt: 10 });
+    const recent = grantRecord({ createdAt: 20, clientId: 'other' });
+    const bobs = grantRecord({ subject: 'bob' });
+    const revoked = grantRecord({ revokedAt: 5 });
+    for (const g of [old, recent, bobs, revoked]) await repo.create(g);
+    expect((await repo.findActiveBySubject('alice')).map((g) => g.id)).toEqual([recent.id, old.id]);
+    expect((await repo.findActiveByClient('tv')).map((g) => g.id).sort()).toEqual(
+      [old.id, bobs.id].sort(),
+    );
+    expect(await repo.findActiveByClient(null)).toHaveLength(3);
+  });
+
+  it('revokes once (compare-and-set)', async () => {
+    const repo = await make();
+    const g = grantRecord();
+    await repo.create(g);
+    const results = await Promise.all([repo.revoke(g.id, 50), repo.revoke(g.id, 60)]);
+    expect(results.filter(Boolean)).toHaveLength(1);
+    expect((await repo.findById(g.id))?.revokedAt).toBeGreaterThanOrEqual(50);
+    expect(await repo.findActiveBySubject('alice')).toEqual([]);
+    expect(await repo.revoke(crypto.randomUUID(), 70)).toBe(false);
+  });
+}
