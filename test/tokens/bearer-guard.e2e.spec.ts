@@ -63,8 +63,10 @@ describe.each(['opaque', 'jwt'] as const)(
       );
       expect(unknown.body.error).toBe('invalid_token');
       const tokens = await obtainTokens(t, { clientId: 'demo-device', scope: 'read' });
+      // A refresh token is not an access token.
+      expect((await me(tokens.refresh_token!).expect(401)).body.error).toBe('invalid_token');
       t.clock.advance(3600 * 1000);
-      await me(tokens.access_token).expect(401);
+      expect((await me(tokens.access_token).expect(401)).body.error).toBe('invalid_token');
     });
 
     it('answers 401 invalid_token after the token is revoked (RFC 7009)', async () => {
@@ -105,6 +107,8 @@ describe.each(['opaque', 'jwt'] as const)(
         requestedAt: expect.any(Number),
         approvedAt: expect.any(Number),
         authorizedAt: expect.any(Number),
+        lastUsedAt: t.clock.now() - 5000,
+        expiresAt: t.clock.now() - 5000 + 30 * 86400 * 1000, // authorised one poll interval earlier
         ip: expect.stringMatching(/127\.0\.0\.1/),
         userAgent: 'LivingRoomTV/2',
       });

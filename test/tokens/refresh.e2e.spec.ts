@@ -39,7 +39,14 @@ describe.each(['opaque', 'jwt'] as const)('refresh tokens (%s access tokens)', (
   it('rotates the refresh token on every use; a narrower scope is allowed, a wider one is not', async () => {
     await start();
     const first = await obtainTokens(t, { clientId: 'tv', scope: 'read write' });
+    t.clock.advance(60_000);
     const second = (await refresh(first.refresh_token!, { scope: 'read' }).expect(200)).body;
+    const [device] = await t.app.get(DeviceManagementService).listDevices('alice');
+    expect(device).toMatchObject({
+      lastUsedAt: t.clock.now(),
+      expiresAt: t.clock.now() + 30 * 86400 * 1000,
+    });
+    expect(device.authorizedAt).toBe(t.clock.now() - 60_000);
     expect(second.refresh_token).not.toBe(first.refresh_token);
     expect(second.access_token).not.toBe(first.access_token);
     expect(second.scope).toBe('read');
@@ -86,6 +93,11 @@ describe.each(['opaque', 'jwt'] as const)('refresh tokens (%s access tokens)', (
     await start();
     const tokens = await obtainTokens(t, { clientId: 'no-refresh', scope: 'read' });
     expect(tokens.refresh_token).toBeUndefined();
+    // Its device lapses from the user's list when the access token expires.
+    const management = t.app.get(DeviceManagementService);
+    expect(await management.listDevices('alice')).toHaveLength(1);
+    t.clock.advance(3600 * 1000);
+    expect(await management.listDevices('alice')).toEqual([]);
   });
 
   it('another client cannot use the refresh token', async () => {

@@ -54,9 +54,8 @@ export class DeviceFlowBearerGuard implements CanActivate {
     } catch (e) {
       if (e instanceof BearerTokenError) {
         const res = http.getResponse<HttpResponse>();
-        if (res.setHeader) res.setHeader('WWW-Authenticate', e.challenge);
-        else res.header?.('WWW-Authenticate', e.challenge);
-        res.setHeader?.('Cache-Control', 'no-store');
+        setHeader(res, 'WWW-Authenticate', e.challenge);
+        setHeader(res, 'Cache-Control', 'no-store');
       }
       throw e;
     }
@@ -107,4 +106,10 @@ export class DeviceFlowBearerGuard implements CanActivate {
     ]);
     return [...new Set(scopes ?? [])];
   }
+}
+
+/** Sets a response header on Express (`setHeader`) or Fastify (`header`). */
+function setHeader(res: HttpResponse, name: string, value: string): void {
+  if (res.setHeader) res.setHeader(name, value);
+  else res.header?.(name, value);
 }

@@ -189,6 +189,8 @@ export class DeviceGrantService {
         requestedAt: record.createdAt,
         approvedAt: record.decidedAt,
         createdAt: now,
+        lastUsedAt: now,
+        expiresAt: now + this.tokens.lifetimeOf(client) * 1000,
         requestIp: record.requestIp,
         requestUserAgent: record.requestUserAgent,
         revokedAt: null,

@@ -22,10 +22,13 @@ export interface AuthorizedDevice {
   /** The client's display name (its id when the client is gone). */
   clientName: string;
   scopes: string[];
-  /** When the device asked, when the user approved, when it first collected tokens. */
+  /** When the device asked, when the user approved, when it first and last collected tokens. */
   requestedAt: number;
   approvedAt: number | null;
   authorizedAt: number;
+  lastUsedAt: number;
+  /** When its authorisation lapses unless it refreshes again. */
+  expiresAt: number;
   /** Where the device's request came from (RFC 8628 §5.4). */
   ip: string | null;
   userAgent: string | null;
@@ -64,9 +67,9 @@ export class DeviceManagementService {
     @Inject(Clock) private readonly clock: Clock,
   ) {}
 
-  /** The devices `subject` has authorised and not removed, newest first. */
+  /** The devices `subject` has authorised and not removed, whose tokens have not lapsed, newest first. */
   async listDevices(subject: string): Promise<AuthorizedDevice[]> {
-    const grants = await this.grants.findActiveBySubject(subject);
+    const grants = await this.grants.findActiveBySubject(subject, this.clock.now());
     const names = new Map<string, string>();
     for (const id of new Set(grants.map((g) => g.clientId))) {
       names.set(id, (await this.clients.findById(id))?.displayName ?? id);
@@ -167,6 +170,8 @@ function toDevice(g: DeviceGrantRecord, clientName: string): AuthorizedDevice {
     requestedAt: g.requestedAt,
     approvedAt: g.approvedAt,
     authorizedAt: g.createdAt,
+    lastUsedAt: g.lastUsedAt,
+    expiresAt: g.expiresAt,
     ip: g.requestIp,
     userAgent: g.requestUserAgent,
   };

@@ -16,6 +16,10 @@ export interface DeviceGrantRecord {
   approvedAt: number | null;
   /** When the device first collected tokens. */
   createdAt: number;
+  /** When it last collected tokens (first poll or a refresh). */
+  lastUsedAt: number;
+  /** When the tokens it last collected expire (its refresh token's expiry, if it has one). */
+  expiresAt: number;
   /** IP address and user agent of the device's request. */
   requestIp: string | null;
   requestUserAgent: string | null;
@@ -33,10 +37,12 @@ export interface DeviceGrantRepository {
   create(record: DeviceGrantRecord): Promise<void>;
   /** The grant with this id, or null. */
   findById(id: string): Promise<DeviceGrantRecord | null>;
-  /** The user's grants that are not revoked, newest first. */
-  findActiveBySubject(subject: string): Promise<DeviceGrantRecord[]>;
+  /** The user's grants that are neither revoked nor expired at `now`, newest first. */
+  findActiveBySubject(subject: string, now: number): Promise<DeviceGrantRecord[]>;
   /** Grants not revoked, of one client or (null) of every client. */
   findActiveByClient(clientId: string | null): Promise<DeviceGrantRecord[]>;
+  /** Records that the device collected new tokens (a refresh) at `at`, now expiring at `expiresAt`. */
+  recordUse(id: string, at: number, expiresAt: number): Promise<void>;
   /** Marks a grant revoked if it is not yet (compare-and-set); returns whether this call did. */
   revoke(id: string, now: number): Promise<boolean>;
 }

@@ -40,6 +40,13 @@ export class TokenService {
     @Inject(DeviceFlowEvents) private readonly events: DeviceFlowEvents,
   ) {}
 
+  /** Seconds until the tokens issued to this client expire: its refresh token's if it gets one. */
+  lifetimeOf(client: ClientRecord): number {
+    return client.grantTypes.includes(REFRESH_TOKEN_GRANT_TYPE)
+      ? this.options.refreshTokenTtl
+      : this.options.accessTokenTtl;
+  }
+
   /** Format of the access tokens this service mints (`opaque`, `jwt`, or a custom issuer's). */
   get accessTokenFormat(): string {
     return this.issuer.format;
@@ -113,6 +120,7 @@ export class TokenService {
       grantId: record.grantId,
     };
     const response = await this.issue(grant, client, record.scope);
+    await this.grants.recordUse(record.grantId, now, now + this.lifetimeOf(client) * 1000);
     this.events.emit({
       type: 'token.issued',
       at: now,

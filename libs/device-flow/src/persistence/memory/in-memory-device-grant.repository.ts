@@ -18,12 +18,17 @@ export class InMemoryDeviceGrantRepository implements DeviceGrantRepository {
     return r ? { ...r } : null;
   }
 
-  async findActiveBySubject(subject: string): Promise<DeviceGrantRecord[]> {
-    return this.active((r) => r.subject === subject);
+  async findActiveBySubject(subject: string, now: number): Promise<DeviceGrantRecord[]> {
+    return this.active((r) => r.subject === subject && r.expiresAt > now);
   }
 
   async findActiveByClient(clientId: string | null): Promise<DeviceGrantRecord[]> {
     return this.active((r) => clientId === null || r.clientId === clientId);
+  }
+
+  async recordUse(id: string, at: number, expiresAt: number): Promise<void> {
+    const r = this.byId.get(id);
+    if (r) Object.assign(r, { lastUsedAt: at, expiresAt });
   }
 
   async revoke(id: string, now: number): Promise<boolean> {

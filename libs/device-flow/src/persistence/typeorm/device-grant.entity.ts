@@ -28,6 +28,12 @@ export class DeviceGrantEntity implements DeviceGrantRecord {
   @Column({ name: 'created_at', type: 'bigint', transformer: millis })
   createdAt!: number;
 
+  @Column({ name: 'last_used_at', type: 'bigint', transformer: millis })
+  lastUsedAt!: number;
+
+  @Column({ name: 'expires_at', type: 'bigint', transformer: millis })
+  expiresAt!: number;
+
   @Column({ name: 'request_ip', type: 'varchar', length: 64, nullable: true })
   requestIp!: string | null;
 

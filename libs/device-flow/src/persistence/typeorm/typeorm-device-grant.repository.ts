@@ -1,4 +1,4 @@
-import { type DataSource, IsNull, type Repository } from 'typeorm';
+import { type DataSource, IsNull, MoreThan, type Repository } from 'typeorm';
 import type { DeviceGrantRecord, DeviceGrantRepository } from '../device-grant.repository.js';
 import { DeviceGrantEntity } from './device-grant.entity.js';
 import { isUniqueViolation } from './unique-violation.js';
@@ -23,9 +23,9 @@ export class TypeOrmDeviceGrantRepository implements DeviceGrantRepository {
     return this.repo.findOneBy({ id });
   }
 
-  findActiveBySubject(subject: string): Promise<DeviceGrantRecord[]> {
+  findActiveBySubject(subject: string, now: number): Promise<DeviceGrantRecord[]> {
     return this.repo.find({
-      where: { subject, revokedAt: IsNull() },
+      where: { subject, revokedAt: IsNull(), expiresAt: MoreThan(now) },
       order: { createdAt: 'DESC' },
     });
   }
@@ -35,6 +35,10 @@ export class TypeOrmDeviceGrantRepository implements DeviceGrantRepository {
       where: clientId === null ? { revokedAt: IsNull() } : { clientId, revokedAt: IsNull() },
       order: { createdAt: 'DESC' },
     });
+  }
+
+  async recordUse(id: string, at: number, expiresAt: number): Promise<void> {
+    await this.repo.update({ id }, { lastUsedAt: at, expiresAt });
   }
 
   async revoke(id: string, now: number): Promise<boolean> {

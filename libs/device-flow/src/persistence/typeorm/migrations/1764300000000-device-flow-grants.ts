@@ -24,6 +24,8 @@ export class DeviceFlowGrants1764300000000 implements MigrationInterface {
           millis('requested_at'),
           millis('approved_at', true),
           millis('created_at'),
+          millis('last_used_at'),
+          millis('expires_at'),
           text('request_ip', 64, true),
           text('request_user_agent', 512, true),
           millis('revoked_at', true),
