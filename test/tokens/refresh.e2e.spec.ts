@@ -3,6 +3,8 @@ import {
   type DeviceFlowEvent,
   DeviceFlowEvents,
   DeviceManagementService,
+  type TokenRecord,
+  TokenRepository,
 } from '../../libs/device-flow/src/index.js';
 import { obtainTokens } from '../support/demo-app.js';
 import { createTestApp, form, type TestApp } from '../support/test-app.js';
@@ -118,5 +120,35 @@ describe.each(['opaque', 'jwt'] as const)('refresh tokens (%s access tokens)', (
     expect(res.body.error).toBe('invalid_grant');
     // Not treated as reuse: the owner's token still works.
     await refresh(tokens.refresh_token!).expect(200);
+  });
+});
+
+describe('a refresh racing with device removal', () => {
+  let t: TestApp;
+  afterEach(() => t?.close());
+
+  it('leaves no live token behind: tokens saved after the removal are revoked', async () => {
+    t = await createTestApp();
+    const first = await obtainTokens(t, { clientId: 'tv', scope: 'read' });
+    // The device is removed after the refresh spent the old token, before it saves the new ones.
+    const repo = t.app.get<TokenRepository>(TokenRepository);
+    const management = t.app.get(DeviceManagementService);
+    const save = repo.save.bind(repo);
+    const saved: TokenRecord[] = [];
+    repo.save = async (records) => {
+      expect(await management.removeDevice('alice', first.grantId)).toBe(true);
+      saved.push(...records);
+      await save(records);
+    };
+    const res = await t.http
+      .post('/oauth/token')
+      .type('form')
+      .send(
+        form({ client_id: 'tv', grant_type: 'refresh_token', refresh_token: first.refresh_token! }),
+      )
+      .expect(400);
+    expect(res.body.error).toBe('invalid_grant');
+    expect(saved).toHaveLength(2);
+    for (const r of saved) expect((await repo.findByHash(r.tokenHash))?.revokedAt).not.toBeNull();
   });
 });

@@ -206,6 +206,8 @@ export class DeviceGrantService {
       });
       return response;
     } catch (e) {
+      // The grant was removed while its first tokens were minted: the code stays used.
+      if (e instanceof InvalidGrantError) throw e;
       // Minting failed after the claim: give the code back so the device's next poll can still succeed.
       await this.codes.transition(record.id, 'consumed', 'approved', now).catch((undo: unknown) => {
         this.logger.error(

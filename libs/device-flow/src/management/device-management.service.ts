@@ -143,9 +143,11 @@ export class DeviceManagementService {
     reason: 'device_removed' | 'kill_switch',
   ): Promise<boolean> {
     const now = this.clock.now();
-    // Tokens first: even if marking the grant fails, nothing of it keeps working.
-    await this.tokens.revokeGrant(grant.id, now);
+    // Mark first, then revoke: a refresh racing with this either sees the mark (TokenService.issue checks it
+    // after saving) or saved its tokens before the revocation below, which then kills them. The tokens are
+    // revoked even when the mark was already there, so retrying after a failure finishes the job.
     const applied = await this.grants.revoke(grant.id, now);
+    await this.tokens.revokeGrant(grant.id, now);
     if (applied) {
       this.events.emit({
         type: 'token.revoked',

@@ -45,8 +45,8 @@ export class RevocationService {
     const now = this.clock.now();
     const whole = record.kind === 'refresh';
     if (whole) {
-      await this.tokens.revokeGrant(record.grantId, now);
       await this.grants.revoke(record.grantId, now);
+      await this.tokens.revokeGrant(record.grantId, now);
     } else if (!(await this.tokens.revoke(record.id, now))) return;
     this.events.emit({
       type: 'token.revoked',

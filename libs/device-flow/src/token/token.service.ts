@@ -80,6 +80,13 @@ export class TokenService {
       );
     }
     await this.tokens.save(records);
+    // A grant revoked while these were being minted (device removed, refresh reuse) must not keep them:
+    // revokers mark the grant before revoking its tokens, so either they see these tokens or we see the mark.
+    const stored = await this.grants.findById(grant.grantId);
+    if (stored && stored.revokedAt !== null) {
+      await this.tokens.revokeGrant(grant.grantId, now);
+      throw new InvalidGrantError('the grant has been revoked');
+    }
     return {
       access_token: accessToken,
       token_type: 'Bearer',
@@ -143,8 +150,8 @@ export class TokenService {
    * @see RFC 9700 §4.14.2
    */
   private async revokeReusedGrant(record: TokenRecord, now: number): Promise<void> {
-    const revoked = await this.tokens.revokeGrant(record.grantId, now);
     await this.grants.revoke(record.grantId, now);
+    const revoked = await this.tokens.revokeGrant(record.grantId, now);
     if (revoked === 0) return;
     const base = { at: now, clientId: record.clientId, grantId: record.grantId };
     this.events.emit({ ...base, type: 'refresh_token.reused', subject: record.subject });
