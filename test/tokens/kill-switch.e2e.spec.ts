@@ -1,5 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { DEVICE_CODE_GRANT_TYPE, UserCodeDecisionError } from '../../libs/device-flow/src/index.js';
+import {
+  DEVICE_CODE_GRANT_TYPE,
+  type TokenRecord,
+  TokenRepository,
+  UserCodeDecisionError,
+} from '../../libs/device-flow/src/index.js';
 import { DEMO_ADMIN_TOKEN } from '../../src/demo.config.js';
 import { createDemoApp, type DemoApp, obtainTokens } from '../support/demo-app.js';
 import { form } from '../support/test-app.js';
@@ -109,5 +114,46 @@ describe('admin kill switch for the device grant', () => {
     await authorize('demo-device').expect(400);
     expect(await t.management.enableDeviceGrant(null)).toBe(true);
     await authorize('demo-device').expect(200);
+  });
+});
+
+describe('kill switch racing with a redemption', () => {
+  let t: DemoApp;
+  afterEach(() => t?.close());
+
+  it('tokens minted for a client disabled meanwhile are revoked and the poll fails', async () => {
+    t = await createDemoApp();
+    const auth = (
+      await t.http
+        .post('/oauth/device_authorization')
+        .type('form')
+        .send(form({ client_id: 'demo-device', scope: 'read' }))
+        .expect(200)
+    ).body;
+    await t.grants.approve(auth.user_code, 'alice');
+    t.clock.advance(5000);
+    const repo = t.app.get<TokenRepository>(TokenRepository);
+    const save = repo.save.bind(repo);
+    const saved: TokenRecord[] = [];
+    repo.save = async (records) => {
+      saved.push(...records);
+      await save(records);
+      await t.management.disableDeviceGrant('demo-device');
+    };
+    const res = await t.http
+      .post('/oauth/token')
+      .type('form')
+      .send(
+        form({
+          client_id: 'demo-device',
+          grant_type: DEVICE_CODE_GRANT_TYPE,
+          device_code: auth.device_code,
+        }),
+      )
+      .expect(400);
+    expect(res.body.error).toBe('unauthorized_client');
+    expect(saved).toHaveLength(2);
+    for (const r of saved) expect((await repo.findByHash(r.tokenHash))?.revokedAt).not.toBeNull();
+    expect(await t.management.listDevices('alice')).toEqual([]);
   });
 });

@@ -20,6 +20,7 @@ import {
   DeviceCodeRepository,
 } from '../persistence/device-code.repository.js';
 import { DeviceGrantRepository } from '../persistence/device-grant.repository.js';
+import { TokenRepository } from '../persistence/token.repository.js';
 import type { TokenResponse } from '../token/token-response.js';
 import { TokenService } from '../token/token.service.js';
 import { formatScope, parseScope } from './scope.js';
@@ -50,6 +51,7 @@ export class DeviceGrantService {
     @Inject(DeviceGrantKillSwitch) private readonly killSwitch: DeviceGrantKillSwitch,
     @Inject(DeviceGrantRepository) private readonly deviceGrants: DeviceGrantRepository,
     @Inject(DeviceFlowEvents) private readonly events: DeviceFlowEvents,
+    @Inject(TokenRepository) private readonly tokenRepository: TokenRepository,
   ) {}
 
   /**
@@ -196,6 +198,14 @@ export class DeviceGrantService {
         revokedAt: null,
       });
       const response = await this.tokens.issue(grant, client);
+      // The kill switch engaged while these were minted: the code may not be redeemed after all.
+      if (await this.killSwitch.engagedFor(client.clientId)) {
+        await this.deviceGrants.revoke(record.id, now);
+        await this.tokenRepository.revokeGrant(record.id, now);
+        throw new UnauthorizedClientError(
+          'the device authorization grant is disabled for this client',
+        );
+      }
       this.events.emit({
         type: 'token.issued',
         at: now,
@@ -206,8 +216,8 @@ export class DeviceGrantService {
       });
       return response;
     } catch (e) {
-      // The grant was removed while its first tokens were minted: the code stays used.
-      if (e instanceof InvalidGrantError) throw e;
+      // The grant was removed, or the client disabled, while its first tokens were minted: the code stays used.
+      if (e instanceof InvalidGrantError || e instanceof UnauthorizedClientError) throw e;
       // Minting failed after the claim: give the code back so the device's next poll can still succeed.
       await this.codes.transition(record.id, 'consumed', 'approved', now).catch((undo: unknown) => {
         this.logger.error(
