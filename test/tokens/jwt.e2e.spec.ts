@@ -1,8 +1,11 @@
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, SignJWT } from 'jose';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { JwtAlgorithm, JwtKeyOptions } from '../../libs/device-flow/src/index.js';
-import { obtainTokens } from '../support/demo-app.js';
+import { createDemoApp, obtainTokens } from '../support/demo-app.js';
 import { createTestApp, form, type TestApp } from '../support/test-app.js';
 
 const ISSUER = 'http://localhost:3000';
@@ -162,5 +165,42 @@ describe('JWT access tokens (RFC 9068), checked with an independent JOSE impleme
     await expect(
       jwtApp([{ kid: 'k', alg: 'EdDSA', privateKey: '-----BEGIN nonsense' }]),
     ).rejects.toThrow(/cannot read the private key/);
+  });
+});
+
+describe('demo server JWT configuration', () => {
+  it('signs with the key in DEVICE_FLOW_JWT_KEY_FILE, of DEVICE_FLOW_JWT_ALG', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'df-jwt-'));
+    const file = join(dir, 'key.pem');
+    writeFileSync(file, keyPair('EdDSA').export({ type: 'pkcs8', format: 'pem' }));
+    const demo = await createDemoApp({
+      DEVICE_FLOW_ACCESS_TOKEN_FORMAT: 'jwt',
+      DEVICE_FLOW_JWT_KEY_FILE: file,
+      DEVICE_FLOW_JWT_ALG: 'EdDSA',
+    });
+    try {
+      const jwks = (await demo.http.get('/oauth/jwks').expect(200)).body;
+      expect(jwks.keys).toEqual([
+        {
+          kty: 'OKP',
+          crv: 'Ed25519',
+          x: expect.any(String),
+          kid: 'demo-1',
+          alg: 'EdDSA',
+          use: 'sig',
+        },
+      ]);
+      const tokens = await obtainTokens(demo, { clientId: 'demo-device', scope: 'read' });
+      const { payload } = await jwtVerify(tokens.access_token, createLocalJWKSet(jwks), {
+        issuer: ISSUER,
+        audience: ISSUER,
+        typ: 'at+jwt',
+        currentDate: new Date(demo.clock.now()),
+      });
+      expect(payload.client_id).toBe('demo-device');
+    } finally {
+      await demo.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
