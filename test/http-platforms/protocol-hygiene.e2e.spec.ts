@@ -54,7 +54,10 @@ describe.each(ADAPTERS)('HTTP hygiene on %s', (adapter) => {
     for (const [path, allow] of [
       ['/oauth/token', 'POST'],
       ['/oauth/device_authorization', 'POST'],
+      ['/oauth/introspect', 'POST'],
+      ['/oauth/revoke', 'POST'],
       ['/.well-known/oauth-authorization-server', 'GET'],
+      ['/oauth/jwks', 'GET'],
     ]) {
       const wrong = allow === 'POST' ? t.http.get(path) : t.http.post(path);
       const res = await wrong.expect(405);
@@ -65,6 +68,9 @@ describe.each(ADAPTERS)('HTTP hygiene on %s', (adapter) => {
     const meta = await t.http.get('/.well-known/oauth-authorization-server').expect(200);
     expect(meta.headers['cache-control']).toBe('public, max-age=300');
     expect(meta.body.token_endpoint).toBe('http://localhost:3000/oauth/token');
+    const jwks = await t.http.get('/oauth/jwks').expect(200);
+    expect(jwks.headers['content-type']).toMatch(/^application\/jwk-set\+json/);
+    expect(JSON.parse(jwks.text)).toEqual({ keys: [] });
   });
 
   it('authenticates confidential clients by Basic header, with WWW-Authenticate on failure', async () => {
