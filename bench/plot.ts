@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import type { BenchReport } from './report.js';
 
 /**
@@ -12,9 +12,11 @@ if (!out || inputs.length === 0) {
   console.error('usage: node dist/bench/plot.js OUT.png REPORT.json...');
   process.exit(2);
 }
-const reports = inputs.map(
-  (f) => JSON.parse(readFileSync(f, 'utf8')) as BenchReport & { run?: string },
-);
+// Each bar is labelled with its platform and the folder its report sits in (e.g. run1, run2).
+const reports = inputs.map((f) => ({
+  ...(JSON.parse(readFileSync(f, 'utf8')) as BenchReport),
+  run: basename(dirname(resolve(f))),
+}));
 const SHORT: Record<string, string> = {
   bare: '(d) bare route',
   authorize: '(a) device authorization',
@@ -68,12 +70,12 @@ scenarios.forEach((s, g) => {
   );
 });
 reports.forEach((r, k) => {
-  const x = left + k * 220;
+  const x = left + k * 200;
   parts.push(
     `<rect x="${x}" y="${H - 40}" width="14" height="14" fill="${colors[k % colors.length]}"/>`,
   );
   parts.push(
-    `<text x="${x + 20}" y="${H - 28}" font-size="12">${esc(`${r.adapter}${r.run ? ` (${r.run})` : ''}`)}</text>`,
+    `<text x="${x + 20}" y="${H - 28}" font-size="12">${esc(`${r.adapter} (${r.run})`)}</text>`,
   );
 });
 const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="DejaVu Sans, Arial, sans-serif"><rect width="100%" height="100%" fill="white"/>${parts.join('')}</svg>`;

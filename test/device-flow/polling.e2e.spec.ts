@@ -1,6 +1,6 @@
 import type { Logger as TypeOrmLogger } from 'typeorm';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DEVICE_CODE_GRANT_TYPE } from '../../libs/device-flow/src/index.js';
+import { DEVICE_CODE_GRANT_TYPE, KillSwitchRepository } from '../../libs/device-flow/src/index.js';
 import { createTestApp, form, type TestApp } from '../support/test-app.js';
 
 /** A TypeORM logger that records every statement sent to the database. */
@@ -36,6 +36,16 @@ describe.each(['typeorm', 'memory'] as const)('polling (%s storage)', (storage) 
     return { deviceCode: auth.body.device_code, userCode: auth.body.user_code };
   }
 
+  /** A second code in the same app. */
+  async function start2(): Promise<{ deviceCode: string }> {
+    const auth = await t.http
+      .post('/oauth/device_authorization')
+      .type('form')
+      .send(form({ client_id: 'tv', scope: 'read' }))
+      .expect(200);
+    return { deviceCode: auth.body.device_code };
+  }
+
   const poll = (deviceCode: string, clientId = 'tv') =>
     t.http
       .post('/oauth/token')
@@ -64,6 +74,17 @@ describe.each(['typeorm', 'memory'] as const)('polling (%s storage)', (storage) 
     expect((await poll('not-a-code')).body.error).toBe('invalid_grant');
   });
 
+  it('answers unauthorized_client to pending polls once the kill switch is engaged (≤ 1 s later)', async () => {
+    const { deviceCode } = await start();
+    expect((await poll(deviceCode)).body.error).toBe('authorization_pending');
+    await t.app
+      .get<KillSwitchRepository>(KillSwitchRepository)
+      .engage({ target: 'tv', disabledAt: t.clock.now(), reason: 'test' });
+    t.clock.advance(5000);
+    expect((await poll(deviceCode)).body.error).toBe('unauthorized_client');
+    expect((await poll(deviceCode)).body.error).toBe('unauthorized_client');
+  });
+
   it('says expired_token once the code expired, even when polled too early', async () => {
     const { deviceCode } = await start();
     await poll(deviceCode);
@@ -74,9 +95,9 @@ describe.each(['typeorm', 'memory'] as const)('polling (%s storage)', (storage) 
   // Only the database repository has statements to count (no skipped test for the in-memory one).
   if (storage === 'typeorm')
     it('answers a pending poll with one database statement, a slow_down with two', async () => {
-      const { deviceCode } = await start();
-      await poll(deviceCode); // the first poll also fills the client cache
-      t.clock.advance(5000);
+      const first = await start();
+      await poll(first.deviceCode); // fills the client cache and the fast path's kill switch view
+      const { deviceCode } = await start2();
       counter.queries = [];
       expect((await poll(deviceCode)).body.error).toBe('authorization_pending');
       expect(counter.queries).toHaveLength(1);

@@ -4,15 +4,15 @@ import {
   type DeviceFlowEvent,
   DeviceFlowEvents,
 } from '../../libs/device-flow/src/index.js';
-import { createTestApp, form, type TestApp } from '../support/test-app.js';
+import { ADAPTERS, createTestApp, form, type TestApp } from '../support/test-app.js';
 
-describe('audit events', () => {
+describe.each(ADAPTERS)('audit events on %s', (adapter) => {
   let t: TestApp;
   let events: DeviceFlowEvent[];
   afterEach(() => t?.close());
 
   const start = async () => {
-    t = await createTestApp();
+    t = await createTestApp({}, {}, { adapter });
     events = [];
     t.app.get<DeviceFlowEvents>(DeviceFlowEvents).subscribe((e) => void events.push(e));
   };

@@ -1,10 +1,16 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { obtainTokens } from '../support/demo-app.js';
-import { CONFIDENTIAL_SECRET, createTestApp, form, type TestApp } from '../support/test-app.js';
+import {
+  ADAPTERS,
+  CONFIDENTIAL_SECRET,
+  createTestApp,
+  form,
+  type TestApp,
+} from '../support/test-app.js';
 
 const secretTv = { client_id: 'secret-tv', client_secret: CONFIDENTIAL_SECRET };
 
-describe('introspection (RFC 7662) and revocation (RFC 7009)', () => {
+describe.each(ADAPTERS)('introspection (RFC 7662) and revocation (RFC 7009) on %s', (adapter) => {
   let t: TestApp;
   afterEach(() => t?.close());
 
@@ -25,7 +31,7 @@ describe('introspection (RFC 7662) and revocation (RFC 7009)', () => {
       .send(form({ ...creds, token, ...extra }));
 
   it('describes a live token, and answers active:false for revoked, expired and unknown tokens', async () => {
-    t = await createTestApp();
+    t = await createTestApp({}, {}, { adapter });
     const tokens = await obtainTokens(t, {
       clientId: 'secret-tv',
       secret: CONFIDENTIAL_SECRET,
@@ -67,7 +73,7 @@ describe('introspection (RFC 7662) and revocation (RFC 7009)', () => {
   });
 
   it('revoking a refresh token revokes the access tokens of its grant', async () => {
-    t = await createTestApp();
+    t = await createTestApp({}, {}, { adapter });
     const tokens = await obtainTokens(t, { clientId: 'tv', scope: 'read' });
     const res = await revoke({ client_id: 'tv' }, tokens.refresh_token!, {
       token_type_hint: 'refresh_token',
@@ -85,7 +91,7 @@ describe('introspection (RFC 7662) and revocation (RFC 7009)', () => {
   });
 
   it('a client sees and revokes only its own tokens unless it is privileged', async () => {
-    t = await createTestApp({ privilegedClients: ['secret-tv'] });
+    t = await createTestApp({ privilegedClients: ['secret-tv'] }, {}, { adapter });
     const tvTokens = await obtainTokens(t, { clientId: 'tv', scope: 'read' });
     const other = await obtainTokens(t, { clientId: 'no-refresh', scope: 'read' });
     // tv cannot see or revoke no-refresh's token.
@@ -109,7 +115,7 @@ describe('introspection (RFC 7662) and revocation (RFC 7009)', () => {
   });
 
   it('authenticates the client and validates the request', async () => {
-    t = await createTestApp();
+    t = await createTestApp({}, {}, { adapter });
     const wrong = await t.http
       .post('/oauth/introspect')
       .type('form')
@@ -138,6 +144,7 @@ describe('introspection (RFC 7662) and revocation (RFC 7009)', () => {
     t = await createTestApp(
       {},
       { routes: { introspection: '/as/introspect', revocation: '/as/revoke', jwks: '/as/jwks' } },
+      { adapter },
     );
     const md = await t.http.get('/.well-known/oauth-authorization-server').expect(200);
     expect(md.body).toMatchObject({

@@ -41,6 +41,9 @@ function withoutStack<T>(make: () => T): T {
   }
 }
 
+/** How long the poll fast path reuses a kill switch lookup, ms. */
+export const KILL_SWITCH_POLL_CACHE_MS = 1000;
+
 /** Seconds added to a code's polling interval on each slow_down. @see RFC 8628 §3.5 */
 export const SLOW_DOWN_INCREMENT = 5;
 
@@ -56,6 +59,8 @@ export const SLOW_DOWN_INCREMENT = 5;
 @Injectable()
 export class DeviceGrantService {
   private readonly logger = new Logger('DeviceFlow');
+  /** Kill switch lookups of the poll fast path, per client. */
+  private readonly killSwitchSeen = new Map<string, { engaged: boolean; until: number }>();
 
   constructor(
     @Inject(DEVICE_FLOW_OPTIONS) private readonly options: ResolvedDeviceFlowOptions,
@@ -84,15 +89,18 @@ export class DeviceGrantService {
     const now = this.clock.now();
     const hash = this.hasher.hash(deviceCode);
     const { pollToleranceMs } = this.options;
-    const outcome = await this.codes.recordPendingPoll(
-      hash,
-      client.clientId,
-      now,
-      pollToleranceMs,
-      SLOW_DOWN_INCREMENT,
-    );
-    if (outcome === 'authorization_pending') throw this.pending();
-    if (outcome === 'slow_down') throw this.slowDown();
+    // While the client's kill switch is engaged, every poll takes the full path below, which checks it in order.
+    if (!(await this.killSwitchRecentlyEngaged(client.clientId, now))) {
+      const outcome = await this.codes.recordPendingPoll(
+        hash,
+        client.clientId,
+        now,
+        pollToleranceMs,
+        SLOW_DOWN_INCREMENT,
+      );
+      if (outcome === 'authorization_pending') throw this.pending();
+      if (outcome === 'slow_down') throw this.slowDown();
+    }
     const record = await this.codes.findByDeviceCodeHash(hash);
     if (!record || record.clientId !== client.clientId)
       throw new InvalidGrantError('device code is invalid');
@@ -125,6 +133,20 @@ export class DeviceGrantService {
       SLOW_DOWN_INCREMENT,
     );
     throw respected ? this.pending() : this.slowDown();
+  }
+
+  /**
+   * The kill switch as the poll fast path sees it: looked up at most once per client every
+   * {@link KILL_SWITCH_POLL_CACHE_MS}, so a pending poll stays one database statement. Only the answer to a
+   * pending poll can lag by that much; approval and redemption check the switch uncached.
+   */
+  private async killSwitchRecentlyEngaged(clientId: string, now: number): Promise<boolean> {
+    const seen = this.killSwitchSeen.get(clientId);
+    if (seen !== undefined && seen.until > now) return seen.engaged;
+    const engaged = (await this.killSwitch.engagedFor(clientId)) !== null;
+    if (this.killSwitchSeen.size >= 10_000) this.killSwitchSeen.clear();
+    this.killSwitchSeen.set(clientId, { engaged, until: now + KILL_SWITCH_POLL_CACHE_MS });
+    return engaged;
   }
 
   private pending(): AuthorizationPendingError {
