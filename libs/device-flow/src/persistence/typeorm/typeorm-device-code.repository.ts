@@ -16,6 +16,16 @@ interface PreparedUpdate {
   order: number[];
 }
 
+/** The parts of better-sqlite3 used here (typed locally: the driver is an optional peer of TypeORM). */
+interface BetterSqliteStatement {
+  readonly reader: boolean;
+  all(...params: unknown[]): unknown[];
+  run(...params: unknown[]): { changes: number };
+}
+interface BetterSqliteDatabase {
+  prepare(sql: string): BetterSqliteStatement;
+}
+
 /** A column as the hand-written statements read and write it. */
 interface ColumnMap {
   property: keyof DeviceCodeRecord;
@@ -42,8 +52,17 @@ export class TypeOrmDeviceCodeRepository implements DeviceCodeRepository {
   private readonly selectByDeviceCode: PreparedUpdate;
   private readonly selectByUserCode: PreparedUpdate;
 
+  /** The better-sqlite3 connection when that is the driver (statements then run on it directly). */
+  private readonly sqlite?: BetterSqliteDatabase;
+  private readonly compiled = new Map<PreparedUpdate, BetterSqliteStatement>();
+
   constructor(private readonly dataSource: DataSource) {
     this.repo = dataSource.getRepository(DeviceCodeEntity);
+    if (dataSource.options.type === 'better-sqlite3') {
+      this.sqlite = (
+        dataSource.driver as unknown as { databaseConnection: BetterSqliteDatabase }
+      ).databaseConnection;
+    }
     const live =
       "{device_code_hash} = :1 AND {client_id} = :2 AND {status} = 'pending' AND {expires_at} > :3";
     const due =
@@ -201,14 +220,24 @@ export class TypeOrmDeviceCodeRepository implements DeviceCodeRepository {
   }
 
   /** Runs a prepared statement with its values in order. */
-  private async run(statement: PreparedUpdate, values: unknown[]) {
+  private async run(
+    statement: PreparedUpdate,
+    values: unknown[],
+  ): Promise<{ affected?: number; records?: Record<string, unknown>[] }> {
+    const params = statement.order.map((i) => values[i]);
+    const sqlite = this.sqlite;
+    if (sqlite) {
+      // better-sqlite3 runs in-process and synchronously: call it directly, with a statement compiled once,
+      // rather than through a query runner's per-call events. Still logged, so query loggers see it.
+      this.dataSource.logger.logQuery(statement.sql, params);
+      let compiled = this.compiled.get(statement);
+      if (!compiled) this.compiled.set(statement, (compiled = sqlite.prepare(statement.sql)));
+      if (compiled.reader) return { records: compiled.all(...params) as Record<string, unknown>[] };
+      return { affected: compiled.run(...params).changes };
+    }
     const runner = this.dataSource.createQueryRunner();
     try {
-      return await runner.query(
-        statement.sql,
-        statement.order.map((i) => values[i]),
-        true,
-      );
+      return await runner.query(statement.sql, params, true);
     } finally {
       await runner.release();
     }
