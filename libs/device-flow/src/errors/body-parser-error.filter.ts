@@ -6,23 +6,42 @@ import type { DeviceFlowRoutes } from '../device-flow.routes.js';
 import { OAuthExceptionFilter } from './oauth-exception.filter.js';
 
 /**
+ * Paths of every module instance in this process. Nest applies only the first global filter that matches an
+ * exception, so with two `DeviceFlowModule` instances (different `routes`) each filter must know both sets.
+ */
+const OAUTH_PATHS = new Set<string>();
+
+/** Express matches routes case-insensitively and ignores one trailing slash; compare the same way. */
+function normalizePath(path: string): string {
+  return path.toLowerCase().replace(/\/+$/, '') || '/';
+}
+
+/**
  * The host app's body parsers run before any controller, so their errors (malformed JSON, oversize body,
  * unsupported charset) never reach a controller-scoped filter. This app-wide filter renders those errors as
- * OAuth JSON on the module's own endpoints, and leaves every other route to Nest's default handling.
+ * OAuth JSON on the module's own endpoints (also under a global prefix), and leaves every other route to Nest's
+ * default handling.
+ *
+ * @see RFC 6749 §5.2
  */
 @Catch(HttpException)
 export class BodyParserErrorFilter extends BaseExceptionFilter {
-  private readonly paths: ReadonlySet<string>;
   private readonly oauth = new OAuthExceptionFilter();
 
   constructor(@Inject(DEVICE_FLOW_ROUTES) routes: DeviceFlowRoutes) {
     super();
-    this.paths = new Set(Object.values(routes));
+    for (const path of Object.values(routes)) OAUTH_PATHS.add(normalizePath(path));
   }
 
   override catch(exception: HttpException, host: ArgumentsHost): void {
     const req = host.switchToHttp().getRequest<Request | undefined>();
-    if (req && this.paths.has(req.path)) return this.oauth.catch(exception, host);
+    if (req && isOAuthPath(req.path)) return this.oauth.catch(exception, host);
     return super.catch(exception, host);
   }
+}
+
+function isOAuthPath(requestPath: string): boolean {
+  const path = normalizePath(requestPath);
+  for (const p of OAUTH_PATHS) if (path === p || path.endsWith(p)) return true;
+  return false;
 }

@@ -42,6 +42,61 @@ export class TokenService {
     client: ClientRecord,
     refreshScope = grant.scope,
   ): Promise<TokenResponse> {
+    const minted = this.mint(grant, client, refreshScope);
+    await this.tokens.save(minted.records);
+    return minted.response;
+  }
+
+  /**
+   * Redeems a refresh token with rotation (RFC 9700 §4.14.2): every refresh token works once, and a spent one
+   * presented again is treated as stolen, so the whole grant is revoked.
+   *
+   * Order matters. The request is checked completely (client, expiry, scope) before anything is spent, so a
+   * bad `scope` does not burn a good token. The new tokens are stored *before* the old one is spent by one
+   * compare-and-set: a concurrent reuse then always finds them and revokes them with the grant, whereas
+   * storing them afterwards would let the winner's tokens outlive a revocation that ran in between.
+   */
+  async refresh(
+    client: ClientRecord,
+    refreshToken: string,
+    scope: string | undefined,
+  ): Promise<TokenResponse> {
+    const now = this.clock.now();
+    const record = await this.tokens.findByHash(this.hasher.hash(refreshToken));
+    if (!record || record.kind !== 'refresh' || record.clientId !== client.clientId) {
+      throw new InvalidGrantError('refresh token is invalid');
+    }
+    if (record.expiresAt <= now) throw new InvalidGrantError('refresh token expired');
+    if (record.revokedAt !== null) return this.reused(record, now);
+    const granted = parseScope(record.scope || undefined);
+    const requested = scope === undefined ? granted : parseScope(scope);
+    if (requested.some((s) => !granted.includes(s))) {
+      throw new InvalidScopeError('requested scope exceeds the original grant');
+    }
+    const grant = {
+      clientId: client.clientId,
+      subject: record.subject,
+      scope: formatScope(requested),
+      grantId: record.grantId,
+    };
+    const minted = this.mint(grant, client, record.scope);
+    await this.tokens.save(minted.records);
+    if (!(await this.tokens.revoke(record.id, now))) return this.reused(record, now);
+    return minted.response;
+  }
+
+  /** A spent refresh token came back: revoke every token of its grant (RFC 9700 §4.14.2). */
+  private async reused(record: TokenRecord, now: number): Promise<never> {
+    await this.tokens.revokeGrant(record.grantId, now);
+    throw new InvalidGrantError('refresh token was already used; the grant has been revoked');
+  }
+
+  /** New token values and their records; nothing is stored yet. */
+  private mint(
+    grant: GrantContext,
+    client: ClientRecord,
+    refreshScope: string,
+  ): { records: TokenRecord[]; response: TokenResponse } {
     const now = this.clock.now();
     const accessToken = randomCode();
     const records: TokenRecord[] = [
@@ -60,47 +115,14 @@ export class TokenService {
         ),
       );
     }
-    await this.tokens.save(records);
-    return {
+    const response: TokenResponse = {
       access_token: accessToken,
       token_type: 'Bearer',
       expires_in: this.options.accessTokenTtl,
       ...(refreshToken ? { refresh_token: refreshToken } : {}),
       ...(grant.scope ? { scope: grant.scope } : {}),
     };
-  }
-
-  /**
-   * Redeems a refresh token: rotates it (the old one is spent by one compare-and-set) and issues new tokens.
-   * A spent refresh token presented again is treated as stolen: the whole grant is revoked.
-   */
-  async refresh(
-    client: ClientRecord,
-    refreshToken: string,
-    scope: string | undefined,
-  ): Promise<TokenResponse> {
-    const now = this.clock.now();
-    const record = await this.tokens.findByHash(this.hasher.hash(refreshToken));
-    if (!record || record.kind !== 'refresh' || record.clientId !== client.clientId) {
-      throw new InvalidGrantError('refresh token is invalid');
-    }
-    if (record.expiresAt <= now) throw new InvalidGrantError('refresh token expired');
-    if (record.revokedAt !== null || !(await this.tokens.revoke(record.id, now))) {
-      await this.tokens.revokeGrant(record.grantId, now);
-      throw new InvalidGrantError('refresh token was already used; the grant has been revoked');
-    }
-    const granted = parseScope(record.scope || undefined);
-    const requested = scope === undefined ? granted : parseScope(scope);
-    if (requested.some((s) => !granted.includes(s))) {
-      throw new InvalidScopeError('requested scope exceeds the original grant');
-    }
-    const grant = {
-      clientId: client.clientId,
-      subject: record.subject,
-      scope: formatScope(requested),
-      grantId: record.grantId,
-    };
-    return this.issue(grant, client, record.scope);
+    return { records, response };
   }
 
   private record(
