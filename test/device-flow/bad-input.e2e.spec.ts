@@ -18,7 +18,7 @@ const SETUPS = [
   { name: 'rawBody: true', nest: { rawBody: true } },
   { name: 'bodyParser: false', nest: { bodyParser: false } },
 ];
-const ENDPOINTS = [
+const ENDPOINTS: { path: string; valid: Record<string, string> }[] = [
   { path: '/oauth/device_authorization', valid: { client_id: 'tv' } },
   {
     path: '/oauth/token',
@@ -28,11 +28,11 @@ const ENDPOINTS = [
 
 describe.each(SETUPS)('bad input ($name)', ({ nest }) => {
   let t: TestApp;
-  let lookups: ReturnType<typeof vi.fn>;
+  let lookups: ReturnType<typeof vi.fn<(method: string) => void>>;
   beforeAll(async () => {
     t = await createTestApp({}, {}, nest);
     // Count storage lookups: none may happen for a rejected request.
-    lookups = vi.fn();
+    lookups = vi.fn<(method: string) => void>();
     const clients = t.app.get<ClientRepository>(ClientRepository);
     const codes = t.app.get<DeviceCodeRepository>(DeviceCodeRepository);
     for (const [repo, method] of [

@@ -20,7 +20,7 @@ describe.each(['/oauth/device_authorization', '/oauth/token'])(
     afterAll(() => t?.close());
 
     /** Device authorization needs nothing more; the token endpoint gets a (unknown) device code. */
-    const extra =
+    const extra: Record<string, string> =
       path === '/oauth/token' ? { grant_type: DEVICE_GRANT, device_code: 'x'.repeat(43) } : {};
     const send = (params: Record<string, string>, authorization?: string) => {
       const req = t.http.post(path).type('form');
