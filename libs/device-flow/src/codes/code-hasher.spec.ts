@@ -1,5 +1,6 @@
-import { describe, expect, it } from 'vitest';
-import { CodeHasher, constantTimeEqual, randomCode } from './code-hasher.js';
+import { Logger } from '@nestjs/common';
+import { describe, expect, it, vi } from 'vitest';
+import { CodeHasher, constantTimeEqual, createCodeHasher, randomCode } from './code-hasher.js';
 
 describe('CodeHasher', () => {
   it('is a deterministic keyed HMAC-SHA-256, base64url', () => {
@@ -34,5 +35,19 @@ describe('constantTimeEqual', () => {
     expect(constantTimeEqual('abc', 'abd')).toBe(false);
     expect(constantTimeEqual('abc', 'abcd')).toBe(false);
     expect(constantTimeEqual('', '')).toBe(true);
+  });
+});
+
+describe('createCodeHasher', () => {
+  it('warns at start-up when no hashSecret is configured, and only then', () => {
+    const warn = vi.spyOn(Logger.prototype, 'warn').mockImplementation(() => {});
+    try {
+      createCodeHasher('pepper-0123456789');
+      expect(warn).not.toHaveBeenCalled();
+      createCodeHasher(undefined);
+      expect(warn).toHaveBeenCalledWith(expect.stringMatching(/no hashSecret configured/));
+    } finally {
+      warn.mockRestore();
+    }
   });
 });
