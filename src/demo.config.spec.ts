@@ -3,7 +3,7 @@ import { readDemoConfig } from './demo.config.js';
 
 describe('readDemoConfig', () => {
   it('has the documented defaults', () => {
-    expect(readDemoConfig({})).toEqual({
+    expect(readDemoConfig({})).toMatchObject({
       port: 3000,
       issuer: 'http://localhost:3000',
       databaseUrl: undefined,
@@ -23,7 +23,7 @@ describe('readDemoConfig', () => {
         DEVICE_FLOW_INTERVAL: '3',
         DEVICE_FLOW_HASH_SECRET: 'a-long-enough-secret',
       }),
-    ).toEqual({
+    ).toMatchObject({
       port: 8080,
       issuer: 'https://auth.example.com',
       databaseUrl: 'postgres://u@h/db',

@@ -1,15 +1,16 @@
 import { type ArgumentsHost, Catch, HttpException, Inject } from '@nestjs/common';
-import { BaseExceptionFilter } from '@nestjs/core';
+import { BaseExceptionFilter, HttpAdapterHost } from '@nestjs/core';
 import type { Request } from 'express';
 import { DEVICE_FLOW_ROUTES } from '../device-flow.constants.js';
 import type { DeviceFlowRoutes } from '../device-flow.routes.js';
 import { OAuthExceptionFilter } from './oauth-exception.filter.js';
 
 /**
- * Paths of every module instance in this process. Nest applies only the first global filter that matches an
- * exception, so with two `DeviceFlowModule` instances (different `routes`) each filter must know both sets.
+ * Paths of every module instance, per application (one {@link HttpAdapterHost} per Nest app). Nest applies
+ * only the first global filter that matches an exception, so with two `DeviceFlowModule` instances (different
+ * `routes`) in one app each filter must know both sets; other apps in the same process are not affected.
  */
-const OAUTH_PATHS = new Set<string>();
+const OAUTH_PATHS = new WeakMap<HttpAdapterHost, Set<string>>();
 
 /** Express matches routes case-insensitively and ignores one trailing slash; compare the same way. */
 function normalizePath(path: string): string {
@@ -28,20 +29,27 @@ function normalizePath(path: string): string {
 export class BodyParserErrorFilter extends BaseExceptionFilter {
   private readonly oauth = new OAuthExceptionFilter();
 
-  constructor(@Inject(DEVICE_FLOW_ROUTES) routes: DeviceFlowRoutes) {
+  private readonly paths: Set<string>;
+
+  constructor(
+    @Inject(DEVICE_FLOW_ROUTES) routes: DeviceFlowRoutes,
+    @Inject(HttpAdapterHost) app: HttpAdapterHost,
+  ) {
     super();
-    for (const path of Object.values(routes)) OAUTH_PATHS.add(normalizePath(path));
+    this.paths = OAUTH_PATHS.get(app) ?? new Set();
+    OAUTH_PATHS.set(app, this.paths);
+    for (const path of Object.values(routes)) this.paths.add(normalizePath(path));
   }
 
   override catch(exception: HttpException, host: ArgumentsHost): void {
     const req = host.switchToHttp().getRequest<Request | undefined>();
-    if (req && isOAuthPath(req.path)) return this.oauth.catch(exception, host);
+    if (req && this.isOAuthPath(req.path)) return this.oauth.catch(exception, host);
     return super.catch(exception, host);
   }
-}
 
-function isOAuthPath(requestPath: string): boolean {
-  const path = normalizePath(requestPath);
-  for (const p of OAUTH_PATHS) if (path === p || path.endsWith(p)) return true;
-  return false;
+  private isOAuthPath(requestPath: string): boolean {
+    const path = normalizePath(requestPath);
+    for (const p of this.paths) if (path === p || path.endsWith(p)) return true;
+    return false;
+  }
 }

@@ -8,8 +8,11 @@ import {
 import { CodeHasher } from '../codes/code-hasher.js';
 import { resolveDeviceFlowOptions } from '../device-flow.options.js';
 import { InvalidGrantError, InvalidScopeError } from '../errors/oauth.errors.js';
+import { InProcessDeviceFlowEvents } from '../events/device-flow-events.js';
+import { InMemoryDeviceGrantRepository } from '../persistence/memory/in-memory-device-grant.repository.js';
 import { InMemoryTokenRepository } from '../persistence/memory/in-memory-token.repository.js';
 import type { TokenRecord } from '../persistence/token.repository.js';
+import { OpaqueTokenIssuer } from './opaque-token.issuer.js';
 import { TokenService } from './token.service.js';
 
 const client: ClientRecord = {
@@ -47,12 +50,31 @@ function setup() {
   const repo = new GatedTokenRepository();
   const hasher = new CodeHasher('unit-test-secret-0123');
   const clock = new ManualClock();
+  const grants = new InMemoryDeviceGrantRepository();
   const service = new TokenService(
     resolveDeviceFlowOptions({ issuer: 'https://as.example' }),
     repo,
     hasher,
     clock,
+    new OpaqueTokenIssuer(),
+    grants,
+    new InProcessDeviceFlowEvents(),
   );
+  // the grant record the device code redemption creates
+  void grants.create({
+    id: grant.grantId,
+    clientId: grant.clientId,
+    subject: grant.subject,
+    scope: grant.scope,
+    requestedAt: clock.now(),
+    approvedAt: clock.now(),
+    createdAt: clock.now(),
+    lastUsedAt: clock.now(),
+    expiresAt: clock.now() + 86400_000,
+    requestIp: null,
+    requestUserAgent: null,
+    revokedAt: null,
+  });
   const live = async () => {
     const states = await Promise.all(repo.all.map((r) => repo.findByHash(r.tokenHash)));
     return states.filter((r) => r && r.revokedAt === null && r.kind === 'refresh');
