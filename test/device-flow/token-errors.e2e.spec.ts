@@ -1,5 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { UserCodeDecisionError } from '../../libs/device-flow/src/index.js';
+import {
+  CodeHasher,
+  DeviceCodeRepository,
+  UserCodeDecisionError,
+} from '../../libs/device-flow/src/index.js';
 import {
   createTestApp,
   form,
@@ -211,6 +215,20 @@ describe('device authorization endpoint errors', () => {
     const codes = await Promise.all(Array.from({ length: 10 }, () => startAuthorization(t)));
     expect(new Set(codes.map((c) => c.user_code)).size).toBe(10);
     expect(new Set(codes.map((c) => c.device_code)).size).toBe(10);
+  });
+
+  it('stores device and user codes only as keyed hashes, the user code normalised', async () => {
+    const auth = await startAuthorization(t);
+    const codes = t.app.get<DeviceCodeRepository>(DeviceCodeRepository);
+    const hasher = t.app.get(CodeHasher);
+    expect(await codes.findByDeviceCodeHash(auth.device_code)).toBeNull();
+    const stored = await codes.findByDeviceCodeHash(hasher.hash(auth.device_code));
+    expect(stored).not.toBeNull();
+    expect(JSON.stringify(stored)).not.toContain(auth.device_code);
+    expect(JSON.stringify(stored)).not.toContain(auth.user_code.replace('-', ''));
+    const byUserCode = await codes.findByUserCodeHash(hasher.hash(auth.user_code.replace('-', '')));
+    expect(byUserCode?.id).toBe(stored!.id);
+    expect(Buffer.from(auth.device_code, 'base64url')).toHaveLength(32);
   });
 
   it('omits verification_uri_complete when configured off', async () => {
