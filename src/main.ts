@@ -14,6 +14,8 @@ async function main(): Promise<void> {
     rawBody: true,
   });
   app.disable('x-powered-by');
+  // X-Forwarded-For (client IP for guessing limits) counts only behind a proxy the operator names.
+  if (config.trustProxy !== undefined) app.set('trust proxy', config.trustProxy);
   app.enableShutdownHooks();
   await app.listen(config.port);
   const logger = new Logger('Demo');
@@ -21,6 +23,7 @@ async function main(): Promise<void> {
     `device flow demo listening on ${config.issuer} (database: ${config.databaseUrl ?? DEFAULT_DATABASE_URL})`,
   );
   logger.log(`metadata: ${config.issuer}/.well-known/oauth-authorization-server`);
+  logger.log(`verification page: ${config.issuer}/device (demo users alice/alice, bob/bob)`);
 }
 
 void main();

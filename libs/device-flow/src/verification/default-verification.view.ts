@@ -58,7 +58,7 @@ export const DEFAULT_VERIFICATION_TEXTS: VerificationTexts = {
   entryTitle: 'Connect a device',
   entryIntro: 'Enter the code shown on your TV, console or other device.',
   codeLabel: 'Code',
-  codeHint: 'Letters only; capitals and the dash are optional.',
+  codeHint: 'Capital letters and the dash are optional.',
   continueButton: 'Continue',
   invalidCode: 'That code is not valid. Check it and try again.',
   csrfFailed: 'Your form expired. Enter the code again.',
@@ -326,7 +326,9 @@ label{display:block;font-weight:600;margin-top:1rem}
 input.code{display:block;width:100%;font:inherit;font-size:1.6rem;letter-spacing:.2em;text-align:center;
 text-transform:uppercase;font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;
 padding:.6rem;border:2px solid var(--border);border-radius:8px;background:var(--card);color:var(--text)}
-input.code[aria-invalid=true]{border-color:var(--error)}
+input.code[aria-invalid=true],input.field[aria-invalid=true]{border-color:var(--error)}
+input.field{display:block;width:100%;font:inherit;padding:.6rem;border:2px solid var(--border);
+border-radius:8px;background:var(--card);color:var(--text)}
 button,.link{font:inherit;font-weight:600;font-size:1rem;min-height:2.75rem;border-radius:8px;cursor:pointer}
 button{padding:.6rem 1.25rem;border:2px solid var(--accent)}
 .primary{background:var(--accent);color:var(--accent-text)}

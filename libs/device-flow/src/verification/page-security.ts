@@ -29,13 +29,15 @@ export function setPageSecurityHeaders(res: Response, formActions: readonly stri
 
 /**
  * True when a state-changing request did not come from one of `origins` (the issuer's and the request's own
- * origin): a `Sec-Fetch-Site` other than `same-origin`, or an `Origin` header (including `null`) that is not
- * one of them. Requests carrying neither header (non-browser clients, very old browsers) still need the CSRF
+ * origin). Fetch Metadata decides when the browser sends it: anything but `Sec-Fetch-Site: same-origin` is
+ * refused. Otherwise the `Origin` header must be one of `origins`; `Origin: null` (sandboxed frames, and
+ * the value browsers send under `Referrer-Policy: no-referrer` — which is why Fetch Metadata goes first) is
+ * refused. Requests carrying neither header (non-browser clients, very old browsers) still need the CSRF
  * token.
  */
 export function isCrossSiteRequest(req: Request, origins: readonly string[]): boolean {
   const site = req.headers['sec-fetch-site'];
-  if (site !== undefined && site !== 'same-origin') return true;
+  if (site !== undefined) return site !== 'same-origin';
   const origin = req.headers.origin;
   if (origin === undefined) return false;
   return !origins.includes(origin);
