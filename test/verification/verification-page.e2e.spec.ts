@@ -475,6 +475,20 @@ describe('verification page (RFC 8628 §3.3)', () => {
         .send(`csrf_token=${b.csrf}&user_code=A&user_code=B`)
         .expect(400);
       expect(repeated.headers['content-type']).toMatch(/text\/html/);
+      // Errors of the host app's body parser, before any controller, are pages here too.
+      const broken = await t.http
+        .post('/device')
+        .set('Content-Type', 'application/json')
+        .send('{"user_code":')
+        .expect(400);
+      expect(broken.headers['content-type']).toMatch(/text\/html/);
+      expect(broken.headers['x-frame-options']).toBe('DENY');
+      const huge = await t.http
+        .post('/device/decision')
+        .set('Content-Type', 'application/json')
+        .send(JSON.stringify({ user_code: 'x'.repeat(200_000) }))
+        .expect(413);
+      expect(huge.headers['content-type']).toMatch(/text\/html/);
     });
   });
 
