@@ -14,7 +14,7 @@ async function main(): Promise<void> {
     rawBody: true,
   });
   app.disable('x-powered-by');
-  // X-Forwarded-For (client IP for guessing limits) counts only behind a proxy the operator names.
+  // Behind a load balancer: trust its X-Forwarded-For so the consent page shows the device's real address.
   if (config.trustProxy !== undefined) app.set('trust proxy', config.trustProxy);
   app.enableShutdownHooks();
   await app.listen(config.port);
