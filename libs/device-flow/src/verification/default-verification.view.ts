@@ -238,7 +238,7 @@ export class DefaultVerificationView implements VerificationView {
             <p class="who">${t.signedInAs(p.user.name ?? p.user.id)}</p>
             <p>${t.consentIntro(p.clientName)}</p>
             <p>${t.compareCode}</p>
-            <p class="usercode" aria-label="${p.userCode.split('').join(' ')}">${p.userCode}</p>
+            <p class="usercode">${p.userCode}</p>
             <section class="warning" role="note" aria-labelledby="phishing_heading">
               <h2 id="phishing_heading">${t.phishingHeading}</h2>
               <p>${t.phishingWarning}</p>
@@ -258,7 +258,8 @@ export class DefaultVerificationView implements VerificationView {
                     : html`<p>${t.noScopes}</p>`
                 }
               </fieldset>
-              <dl class="details" aria-label="${t.requestHeading}">
+              <h2 class="details-heading">${t.requestHeading}</h2>
+              <dl class="details">
                 <dt>${t.requestedAt}</dt>
                 <dd>${t.formatDate(p.requestedAt)}</dd>
                 <dt>${t.requestedFrom}</dt>
@@ -349,8 +350,9 @@ ul.scopes li:first-child{border-top:none}
 label.check{display:flex;align-items:center;gap:.6rem;font-weight:400;margin:0;padding:.5rem 0;min-height:2.75rem}
 label.check input{width:1.25rem;height:1.25rem;flex:none}
 label.check code{margin-left:auto;color:var(--muted);font-size:.8rem}
+h2.details-heading{font-size:.9rem;margin:1.25rem 0 0}
 dl.details{display:grid;grid-template-columns:max-content 1fr;gap:.25rem .75rem;font-size:.9rem;
-color:var(--muted);margin:1rem 0;word-break:break-word}
+color:var(--muted);margin:.5rem 0 1rem;word-break:break-word}
 dl.details dt{font-weight:600}
 dl.details dd{margin:0}
 .actions{display:flex;gap:.75rem;margin-top:1.25rem}
