@@ -483,6 +483,12 @@ describe('verification page (RFC 8628 §3.3)', () => {
         .expect(400);
       expect(broken.headers['content-type']).toMatch(/text\/html/);
       expect(broken.headers['x-frame-options']).toBe('DENY');
+      const shouting = await t.http
+        .post('/DEVICE/')
+        .set('Content-Type', 'application/json')
+        .send('{')
+        .expect(400);
+      expect(shouting.headers['content-type']).toMatch(/text\/html/);
       const huge = await t.http
         .post('/device/decision')
         .set('Content-Type', 'application/json')

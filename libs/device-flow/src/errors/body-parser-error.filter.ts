@@ -37,9 +37,11 @@ export class BodyParserErrorFilter extends BaseExceptionFilter {
     return super.catch(exception, host);
   }
 
-  private isPage(path: string): boolean {
-    const p = this.pagePath;
+  /** Whether a request path is one of the verification page's (as Express matches: any case, trailing slash). */
+  private isPage(requestPath: string): boolean {
+    const p = this.pagePath?.toLowerCase() ?? null;
     if (p === null) return false;
+    const path = requestPath.toLowerCase().replace(/(.)\/+$/, '$1');
     if (p === '/') return path === '/' || path === '/decision';
     return path === p || path.startsWith(p + '/');
   }
