@@ -1,12 +1,17 @@
+import { readFileSync } from 'node:fs';
 import { type DynamicModule, Module } from '@nestjs/common';
 import {
   type Clock,
   DeviceFlowModule,
+  type DeviceFlowModuleOptions,
   VerificationUserResolver,
 } from '../libs/device-flow/src/index.js';
+import { AdminController, DEMO_ADMIN_SECRET, DemoAdminGuard } from './admin.controller.js';
+import { AUDIT_LOG_SINK, AuditLog, stdoutSink } from './audit-log.js';
 import { dataSourceOptionsFromUrl } from './database-url.js';
 import { DEMO_CLIENTS, type DemoConfig } from './demo.config.js';
 import { DemoSessionStore, DemoUserResolver } from './demo-users.js';
+import { DevicesController } from './devices.controller.js';
 import { LoginController } from './login.controller.js';
 
 /** The demo authorization server: a thin host app around {@link DeviceFlowModule}. */
@@ -30,10 +35,31 @@ export class AppModule {
           providers: [
             { provide: VerificationUserResolver, useValue: new DemoUserResolver(sessions) },
           ],
+          ...tokenFormat(config),
         }),
       ],
-      controllers: [LoginController],
-      providers: [{ provide: DemoSessionStore, useValue: sessions }],
+      controllers: [LoginController, DevicesController, AdminController],
+      providers: [
+        { provide: DemoSessionStore, useValue: sessions },
+        { provide: DEMO_ADMIN_SECRET, useValue: config.adminToken },
+        { provide: AUDIT_LOG_SINK, useValue: stdoutSink },
+        DemoAdminGuard,
+        AuditLog,
+      ],
     };
   }
+}
+
+/** Access token options from the demo configuration. */
+function tokenFormat(config: DemoConfig): Partial<DeviceFlowModuleOptions> {
+  if (config.accessTokenFormat !== 'jwt') return {};
+  if (!config.jwtKeyFile) return { accessTokenFormat: 'jwt' };
+  return {
+    accessTokenFormat: 'jwt',
+    jwt: {
+      keys: [
+        { kid: 'demo-1', alg: config.jwtAlg, privateKey: readFileSync(config.jwtKeyFile, 'utf8') },
+      ],
+    },
+  };
 }

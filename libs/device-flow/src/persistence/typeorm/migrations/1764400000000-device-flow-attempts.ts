@@ -4,8 +4,8 @@ import { type MigrationInterface, type QueryRunner, Table, TableIndex } from 'ty
  * Adds the counters of the verification page's guessing limits and of device code issuance
  * (RFC 8628 §5.1). Portable schema API: runs on SQLite, PostgreSQL and MySQL/MariaDB.
  */
-export class DeviceFlowAttempts1764230000000 implements MigrationInterface {
-  name = 'DeviceFlowAttempts1764230000000';
+export class DeviceFlowAttempts1764400000000 implements MigrationInterface {
+  name = 'DeviceFlowAttempts1764400000000';
 
   async up(q: QueryRunner): Promise<void> {
     await q.createTable(
