@@ -91,9 +91,7 @@ class JsonUi implements Ui {
   show(auth: DeviceAuthorization): void {
     const { device_code: _secret, ...visible } = auth;
     this.line({ event: 'authorization', ...visible });
-    this.io.stderr.write(
-      `Open ${auth.verification_uri_complete ?? auth.verification_uri} and enter the code ${auth.user_code}\n`,
-    );
+    this.io.stderr.write(`Open ${auth.verification_uri} and enter the code ${auth.user_code}\n`);
   }
 
   progress(): void {}
