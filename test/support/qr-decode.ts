@@ -1,8 +1,15 @@
-import jsQRModule from 'jsqr';
+import jsqrModule, { type Options, type QRCode } from 'jsqr';
 
-// jsqr is a webpack-built CommonJS module whose `module.exports` is `{ default: jsQR }`.
-const jsQR = ((jsQRModule as unknown as { default?: typeof jsQRModule }).default ??
-  jsQRModule) as typeof jsQRModule;
+type JsQR = (
+  data: Uint8ClampedArray,
+  width: number,
+  height: number,
+  options?: Options,
+) => QRCode | null;
+// jsqr is a webpack-built CommonJS module: depending on the loader its default import is the function itself or
+// `{ default: function }`.
+const loaded = jsqrModule as unknown as JsQR | { default: JsQR };
+const jsQR: JsQR = typeof loaded === 'function' ? loaded : loaded.default;
 
 /**
  * Decodes a QR code given as a module matrix (`true` = dark), by drawing it as pixels with a wide light margin

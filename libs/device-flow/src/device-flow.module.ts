@@ -38,6 +38,8 @@ import { DeviceCodeGrant } from './token/device-code.grant.js';
 import { RefreshTokenGrant } from './token/refresh-token.grant.js';
 import { TokenService } from './token/token.service.js';
 import { TokenController } from './token/token.controller.js';
+import { VerificationQrController } from './verification/verification-qr.controller.js';
+import { VerificationQrCode } from './verification/verification-qr.service.js';
 
 type Options = ResolvedDeviceFlowOptions;
 
@@ -102,6 +104,7 @@ const DEFAULT_PROVIDERS: Provider[] = [
   DeviceAuthorizationService,
   DeviceCodeGrant,
   RefreshTokenGrant,
+  VerificationQrCode,
   { provide: APP_FILTER, useClass: BodyParserErrorFilter },
 ];
 
@@ -111,6 +114,7 @@ const EXPORTS = [
   DeviceGrantService,
   DeviceAuthorizationService,
   TokenService,
+  VerificationQrCode,
   DeviceCodeRepository,
   TokenRepository,
   ClientRepository,
@@ -152,6 +156,7 @@ function withDefaults(
       routedController(DeviceAuthorizationController, routes.deviceAuthorization),
       routedController(TokenController, routes.token),
       routedController(MetadataController, routes.metadata),
+      routedController(VerificationQrController, routes.verificationQr),
     ],
     providers: [
       ...(definition.providers ?? []),

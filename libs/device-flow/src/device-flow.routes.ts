@@ -7,6 +7,8 @@ export interface DeviceFlowRoutes {
   token: string;
   /** Authorization server metadata (RFC 8414 §3). Default `/.well-known/oauth-authorization-server`. */
   metadata: string;
+  /** SVG QR code of `verification_uri_complete` for a user code (RFC 8628 §3.3.1). Default `/oauth/device_qr`. */
+  verificationQr: string;
 }
 
 /** The default route paths. */
@@ -14,6 +16,7 @@ export const DEFAULT_ROUTES: DeviceFlowRoutes = {
   deviceAuthorization: '/oauth/device_authorization',
   token: '/oauth/token',
   metadata: '/.well-known/oauth-authorization-server',
+  verificationQr: '/oauth/device_qr',
 };
 
 /** Fills in defaults and checks each path. */

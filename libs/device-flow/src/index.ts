@@ -71,5 +71,9 @@ export { TokenService, type GrantContext } from './token/token.service.js';
 export type { TokenResponse } from './token/token-response.js';
 export type { TokenGrant } from './token/token-grant.js';
 
+export { buildVerificationUriComplete } from './authorization/verification-uri.js';
+export { VerificationQrCode } from './verification/verification-qr.service.js';
+export { qrCodeSvg } from './verification/qr-code.svg.js';
+
 export * from './errors/oauth.errors.js';
 export { OAuthExceptionFilter } from './errors/oauth-exception.filter.js';
