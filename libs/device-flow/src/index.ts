@@ -74,6 +74,7 @@ export type { TokenGrant } from './token/token-grant.js';
 export { buildVerificationUriComplete } from './authorization/verification-uri.js';
 export { VerificationQrCode } from './verification/verification-qr.service.js';
 export { qrCodeSvg } from './verification/qr-code.svg.js';
+export { DEVICE_FLOW_API_TAG, CLIENT_SECRET_BASIC_SCHEME } from './openapi/api-docs.js';
 
 export * from './errors/oauth.errors.js';
 export { OAuthExceptionFilter } from './errors/oauth-exception.filter.js';

@@ -6,6 +6,7 @@ import type { ResolvedDeviceFlowOptions } from '../device-flow.options.js';
 import type { DeviceFlowRoutes } from '../device-flow.routes.js';
 import { MethodNotAllowedError } from '../errors/oauth.errors.js';
 import { OAuthExceptionFilter } from '../errors/oauth-exception.filter.js';
+import { MetadataDocs, WrongMethodDocs } from '../openapi/api-docs.js';
 
 /**
  * Authorization server metadata, built once at start-up.
@@ -31,6 +32,7 @@ export class MetadataController {
     };
   }
 
+  @MetadataDocs()
   @Get()
   get(@Res({ passthrough: true }) res: Response): Record<string, unknown> {
     res.setHeader('Cache-Control', 'public, max-age=300');
@@ -38,6 +40,7 @@ export class MetadataController {
   }
 
   @All()
+  @WrongMethodDocs()
   wrongMethod(): never {
     throw new MethodNotAllowedError('GET');
   }

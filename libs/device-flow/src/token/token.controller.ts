@@ -7,6 +7,7 @@ import {
   UnsupportedGrantTypeError,
 } from '../errors/oauth.errors.js';
 import { OAuthExceptionFilter } from '../errors/oauth-exception.filter.js';
+import { TokenDocs, WrongMethodDocs } from '../openapi/api-docs.js';
 import { parseForm } from '../http/form-body.parser.js';
 import { setNoStore } from '../http/no-store.js';
 import { DeviceCodeGrant } from './device-code.grant.js';
@@ -32,6 +33,7 @@ export class TokenController {
     this.grants = new Map([deviceCode, refreshToken].map((g) => [g.grantType, g]));
   }
 
+  @TokenDocs()
   @Post()
   @HttpCode(200)
   async token(
@@ -51,6 +53,7 @@ export class TokenController {
   }
 
   @All()
+  @WrongMethodDocs()
   wrongMethod(): never {
     throw new MethodNotAllowedError('POST');
   }

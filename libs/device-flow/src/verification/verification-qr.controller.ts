@@ -2,6 +2,7 @@ import { All, Controller, Get, Inject, Query, Res, UseFilters } from '@nestjs/co
 import type { Response } from 'express';
 import { MethodNotAllowedError } from '../errors/oauth.errors.js';
 import { OAuthExceptionFilter } from '../errors/oauth-exception.filter.js';
+import { VerificationQrDocs, WrongMethodDocs } from '../openapi/api-docs.js';
 import { setNoStore } from '../http/no-store.js';
 import { VerificationQrCode } from './verification-qr.service.js';
 
@@ -16,6 +17,7 @@ import { VerificationQrCode } from './verification-qr.service.js';
 export class VerificationQrController {
   constructor(@Inject(VerificationQrCode) private readonly qr: VerificationQrCode) {}
 
+  @VerificationQrDocs()
   @Get()
   svg(@Query('user_code') userCode: unknown, @Res() res: Response): void {
     const svg = this.qr.svgFor(userCode);
@@ -28,6 +30,7 @@ export class VerificationQrController {
   }
 
   @All()
+  @WrongMethodDocs()
   wrongMethod(): never {
     throw new MethodNotAllowedError('GET');
   }
