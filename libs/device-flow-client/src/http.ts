@@ -66,10 +66,11 @@ export function postForm(
     if (clientSecret !== undefined) body.set('client_secret', clientSecret);
   }
   for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== '') body.set(k, v);
-  return send(url, { method: 'POST', headers, body: body.toString() }, options);
+  // Never follow a redirect with credentials or codes in the body.
+  return send(url, { method: 'POST', headers, body: body.toString(), redirect: 'error' }, options);
 }
 
-/** GETs a JSON document (e.g. RFC 8414 metadata). */
+/** GETs a JSON document (e.g. RFC 8414 metadata); redirects are followed, the issuer check still applies. */
 export function getJson(url: string, options: RequestOptions): Promise<HttpOutcome> {
   return send(url, { method: 'GET', headers: { Accept: 'application/json' } }, options);
 }
@@ -82,7 +83,7 @@ async function send(url: string, init: RequestInit, options: RequestOptions): Pr
   let res: Response;
   let text: string;
   try {
-    res = await options.fetch(url, { ...init, headers, signal, redirect: 'error' });
+    res = await options.fetch(url, { ...init, headers, signal });
     text = (await res.text()).slice(0, MAX_BODY_CHARS);
   } catch (e) {
     // The caller's own abort propagates; everything else (refused, reset, DNS, timeout) is retryable.

@@ -1,5 +1,5 @@
+import type { ClientClock } from '../clock.js';
 import { DeviceFlowClient } from '../device-flow-client.js';
-import { type DeviceFlowError } from '../errors.js';
 import type { FetchLike } from '../http.js';
 import type { DeviceFlowResult, PollEvent } from '../result.js';
 import type { DeviceAuthorization } from '../types.js';
@@ -15,6 +15,8 @@ export interface LoginIo {
   env: NodeJS.ProcessEnv;
   signal?: AbortSignal;
   fetch?: FetchLike;
+  /** Polling time; tests pass a `VirtualClock`. The on-screen countdown always uses real time. */
+  clock?: ClientClock;
 }
 
 const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
@@ -47,6 +49,7 @@ export async function deviceLogin(argv: string[], io: LoginIo): Promise<ExitCode
     authMethod: args.authMethod,
     userAgent: 'device-login (nest-device-flow)',
     fetch: io.fetch,
+    clock: io.clock,
   });
   const ui = args.json ? new JsonUi(io) : new HumanUi(io, args.qr);
   const result = await client.authorize({
@@ -179,7 +182,7 @@ class HumanUi implements Ui {
       case 'aborted':
         return void fail('Interrupted.');
       case 'error':
-        return void fail(`Error: ${errorText(result.error)}`);
+        return void fail(`Error: ${result.error.message}`);
     }
   }
 
@@ -193,8 +196,4 @@ class HumanUi implements Ui {
       `\r\x1b[2K  ${spin} Waiting for approval · code expires in ${this.s.bold(left)} · ${this.s.dim(every + note)}`,
     );
   }
-}
-
-function errorText(e: DeviceFlowError): string {
-  return e.message;
 }
