@@ -4,6 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import type { OpenAPIObject } from '@nestjs/swagger';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEVICE_FLOW_API_TAG } from '../../libs/device-flow/src/index.js';
 import { setupApiDocs } from '../../src/api-docs.js';
 import { AppModule } from '../../src/app.module.js';
 import { readDemoConfig } from '../../src/demo.config.js';
@@ -47,7 +48,10 @@ describe('OpenAPI document of the demo (/docs)', () => {
       '/oauth/token',
     ]);
     for (const methods of Object.values(doc.paths)) {
-      expect(Object.keys(methods).filter((m) => m !== 'parameters')).toHaveLength(1);
+      const operations = Object.entries(methods).filter(([m]) => m !== 'parameters');
+      expect(operations).toHaveLength(1);
+      // One tag only: no second listing under the controller's class name.
+      expect((operations[0]![1] as { tags: string[] }).tags).toEqual([DEVICE_FLOW_API_TAG]);
     }
     expect(doc.components?.securitySchemes?.client_secret_basic).toMatchObject({
       type: 'http',

@@ -6,7 +6,7 @@ import type { ResolvedDeviceFlowOptions } from '../device-flow.options.js';
 import type { DeviceFlowRoutes } from '../device-flow.routes.js';
 import { MethodNotAllowedError } from '../errors/oauth.errors.js';
 import { OAuthExceptionFilter } from '../errors/oauth-exception.filter.js';
-import { MetadataDocs, WrongMethodDocs } from '../openapi/api-docs.js';
+import { DeviceFlowApiTag, MetadataDocs, WrongMethodDocs } from '../openapi/api-docs.js';
 
 /**
  * Authorization server metadata, built once at start-up.
@@ -14,6 +14,7 @@ import { MetadataDocs, WrongMethodDocs } from '../openapi/api-docs.js';
  * @see RFC 8414 §2, §3; RFC 8628 §4 (`device_authorization_endpoint`)
  */
 @Controller()
+@DeviceFlowApiTag()
 @UseFilters(OAuthExceptionFilter)
 export class MetadataController {
   private readonly metadata: Record<string, unknown>;

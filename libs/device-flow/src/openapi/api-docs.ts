@@ -120,7 +120,6 @@ const clientCredentials: Record<string, SchemaObject> = {
 /** Docs of the device authorization endpoint. @see RFC 8628 §3.1, §3.2 */
 export function DeviceAuthorizationDocs() {
   return applyDecorators(
-    ApiTags(DEVICE_FLOW_API_TAG),
     ApiBasicAuth(CLIENT_SECRET_BASIC_SCHEME),
     ApiOperation({
       operationId: 'deviceAuthorization',
@@ -173,7 +172,6 @@ export function DeviceAuthorizationDocs() {
 /** Docs of the token endpoint. @see RFC 6749 §3.2, §5; RFC 8628 §3.4, §3.5 */
 export function TokenDocs() {
   return applyDecorators(
-    ApiTags(DEVICE_FLOW_API_TAG),
     ApiBasicAuth(CLIENT_SECRET_BASIC_SCHEME),
     ApiOperation({
       operationId: 'token',
@@ -240,7 +238,6 @@ export function TokenDocs() {
 /** Docs of the RFC 8414 metadata endpoint. */
 export function MetadataDocs() {
   return applyDecorators(
-    ApiTags(DEVICE_FLOW_API_TAG),
     ApiOperation({
       operationId: 'authorizationServerMetadata',
       summary: 'Authorization server metadata (RFC 8414 §3)',
@@ -277,7 +274,6 @@ export function MetadataDocs() {
 /** Docs of the QR code endpoint. @see RFC 8628 §3.3.1 */
 export function VerificationQrDocs() {
   return applyDecorators(
-    ApiTags(DEVICE_FLOW_API_TAG),
     ApiOperation({
       operationId: 'verificationQrCode',
       summary: 'SVG QR code of verification_uri_complete (RFC 8628 §3.3.1)',
@@ -307,6 +303,14 @@ export function VerificationQrDocs() {
       { Allow: { description: 'The allowed method', schema: { type: 'string', example: 'GET' } } },
     ),
   );
+}
+
+/**
+ * Class decorator: the one tag of every module endpoint. On the class, so Swagger does not also tag each
+ * operation with the controller's name.
+ */
+export function DeviceFlowApiTag(): ClassDecorator {
+  return ApiTags(DEVICE_FLOW_API_TAG);
 }
 
 /** Hides the catch-all `@All()` handlers (they only answer 405, documented on each operation). */

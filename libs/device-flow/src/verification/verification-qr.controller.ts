@@ -2,7 +2,7 @@ import { All, Controller, Get, Inject, Query, Res, UseFilters } from '@nestjs/co
 import type { Response } from 'express';
 import { MethodNotAllowedError } from '../errors/oauth.errors.js';
 import { OAuthExceptionFilter } from '../errors/oauth-exception.filter.js';
-import { VerificationQrDocs, WrongMethodDocs } from '../openapi/api-docs.js';
+import { DeviceFlowApiTag, VerificationQrDocs, WrongMethodDocs } from '../openapi/api-docs.js';
 import { setNoStore } from '../http/no-store.js';
 import { VerificationQrCode } from './verification-qr.service.js';
 
@@ -13,6 +13,7 @@ import { VerificationQrCode } from './verification-qr.service.js';
  * @see RFC 8628 §3.3.1
  */
 @Controller()
+@DeviceFlowApiTag()
 @UseFilters(OAuthExceptionFilter)
 export class VerificationQrController {
   constructor(@Inject(VerificationQrCode) private readonly qr: VerificationQrCode) {}
