@@ -7,7 +7,7 @@ import { bigText, canRenderBig } from './big-text.js';
 import { ExitCode } from './exit-codes.js';
 import { deviceLogin } from './login.js';
 import { terminalQr } from './qr.js';
-import { formatRemaining } from './terminal-ui.js';
+import { formatRemaining, instructions, styles } from './terminal-ui.js';
 
 describe('device-login arguments', () => {
   const parse = (...argv: string[]) => parseLoginArgs(argv, {});
@@ -76,6 +76,32 @@ describe('device-login rendering', () => {
     ]) {
       expect(decodeQrModules(modulesFromHalfBlocks(terminalQr(url).split('\n')))).toBe(url);
     }
+  });
+});
+
+describe('instructions', () => {
+  const auth = {
+    device_code: 'd',
+    user_code: 'WDJB-MJHT',
+    verification_uri: 'http://h/device',
+    verification_uri_complete: 'http://h/device?user_code=WDJB-MJHT',
+    expires_in: 600,
+  };
+  const qr = terminalQr(auth.verification_uri_complete, true);
+
+  it('shows link, large code, plain code and the QR code on a wide terminal', () => {
+    const text = instructions(auth, styles(false), { columns: 100, qr });
+    expect(text).toContain('http://h/device');
+    expect(text).toContain(bigText('WDJB-MJHT')[0]);
+    expect(text).toMatch(/^ {7}WDJB-MJHT$/m);
+    expect(text).toContain('scan this QR code');
+  });
+
+  it('leaves out what does not fit a narrow terminal, but never the plain code', () => {
+    const text = instructions(auth, styles(false), { columns: 30, qr });
+    expect(text).not.toContain(bigText('WDJB-MJHT')[0]);
+    expect(text).toMatch(/^ {7}WDJB-MJHT$/m);
+    expect(text).toContain('too narrow for the QR code');
   });
 });
 

@@ -58,14 +58,15 @@ export function instructions(
   }
   lines.push(`       ${s.bold(auth.user_code)}`, '');
   if (options.qr && auth.verification_uri_complete) {
-    lines.push('  Or scan this QR code; it opens the link with the code filled in:', '');
-    lines.push(
-      ...options.qr
-        .replace(/\n+$/, '')
-        .split('\n')
-        .map((row) => `  ${row}`),
-      '',
-    );
+    const rows = options.qr.replace(/\n+$/, '').split('\n');
+    // eslint-disable-next-line no-control-regex
+    const width = rows[0]!.replace(/\x1b\[[0-9;]*m/g, '').length + 2;
+    if (width <= options.columns) {
+      lines.push('  Or scan this QR code; it opens the link with the code filled in:', '');
+      lines.push(...rows.map((row) => `  ${row}`), '');
+    } else {
+      lines.push(`  (The terminal is too narrow for the QR code: it needs ${width} columns.)`, '');
+    }
   }
   return lines.join('\n') + '\n';
 }
