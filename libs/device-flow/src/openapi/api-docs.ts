@@ -43,18 +43,21 @@ function errorSchema(codes: string[]): SchemaObject {
 
 type HeaderSpec = Record<string, { description: string; schema: SchemaObject }>;
 
-/** One documented error status: the codes it can carry (`code → when`) and headers it sets. */
+/**
+ * One documented error status: the codes it can carry (`code → when`, or `code → [when, a description the
+ * server really sends]`) and the headers it sets.
+ */
 function errors(
   status: number,
   summary: string,
-  codes: Record<string, string>,
+  codes: Record<string, string | [when: string, description: string]>,
   headers: HeaderSpec = {},
 ) {
   const examples = Object.fromEntries(
-    Object.entries(codes).map(([error, when]) => [
-      error,
-      { summary: when, value: { error, error_description: when } },
-    ]),
+    Object.entries(codes).map(([error, spec]) => {
+      const [when, description] = typeof spec === 'string' ? [spec, spec] : spec;
+      return [error, { summary: when, value: { error, error_description: description } }];
+    }),
   );
   return ApiResponse({
     status,
@@ -161,7 +164,7 @@ export function DeviceAuthorizationDocs() {
       },
     }),
     errors(400, 'Malformed or not allowed request', {
-      invalid_request: INVALID_REQUEST,
+      invalid_request: [INVALID_REQUEST, 'missing required parameter: client_id'],
       invalid_scope: 'a requested scope is unknown or not allowed for this client',
       unauthorized_client: 'client is not allowed the device authorization grant',
     }),
@@ -221,13 +224,25 @@ export function TokenDocs() {
       },
     }),
     errors(400, 'Not (yet) granted, or a malformed request (RFC 6749 §5.2, RFC 8628 §3.5)', {
-      authorization_pending: 'the user has not decided yet; poll again after the interval',
+      authorization_pending: [
+        'the user has not decided yet; poll again after the interval',
+        'the user has not yet approved the request',
+      ],
       slow_down: 'polled sooner than the interval; the interval grew by 5 seconds',
-      access_denied: 'the user denied the request; stop polling',
-      expired_token: 'the device code expired; stop polling and start over',
-      invalid_grant: 'device or refresh code unknown, of another client, or already used',
-      invalid_request: INVALID_REQUEST,
-      invalid_scope: 'refresh asked for a scope beyond the original grant',
+      access_denied: ['the user denied the request; stop polling', 'the user denied the request'],
+      expired_token: [
+        'the device code expired; stop polling and start over',
+        'device code expired',
+      ],
+      invalid_request: [INVALID_REQUEST, 'missing required parameter: device_code'],
+      invalid_grant: [
+        'device or refresh code unknown, of another client, or already used',
+        'device code was already used',
+      ],
+      invalid_scope: [
+        'refresh asked for a scope beyond the original grant',
+        'requested scope exceeds the original grant',
+      ],
       unauthorized_client: 'client is not allowed this grant type',
       unsupported_grant_type: 'grant_type is not supported',
     }),
