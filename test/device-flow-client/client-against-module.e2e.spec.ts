@@ -18,8 +18,9 @@ describe('device-flow-client against the module', () => {
   async function setUp(
     options: Parameters<typeof createListeningTestApp>[0] = {},
     skew: (sleepIndex: number, ms: number) => number = (_, ms) => ms,
+    extras: Parameters<typeof createListeningTestApp>[1] = {},
   ) {
-    t = await createListeningTestApp(options);
+    t = await createListeningTestApp(options, extras);
     const clock = new VirtualClock(0, (ms) => t.clock.advance(skew(clock.sleeps.length, ms)));
     const client = (o: Partial<DeviceFlowClientOptions> = {}) =>
       new DeviceFlowClient({ issuer: t.url, clientId: 'tv', clock, ...o });
@@ -122,5 +123,18 @@ describe('device-flow-client against the module', () => {
     const auth = await c.requestAuthorization();
     expect(await c.pollForToken(auth)).toEqual({ status: 'expired' });
     expect(clock.now()).toBe(60_000);
+  });
+
+  it('finds endpoints mounted on custom routes through the metadata', async () => {
+    const routes = { deviceAuthorization: '/api/device', token: '/api/token' };
+    const { client } = await setUp({}, undefined, { routes });
+    const c = client();
+    expect(await c.endpoints()).toEqual({
+      deviceAuthorizationEndpoint: `${t.url}/api/device`,
+      tokenEndpoint: `${t.url}/api/token`,
+    });
+    const auth = await c.requestAuthorization();
+    await t.grants.approve(auth.user_code, 'dave');
+    expect((await c.pollForToken(auth)).status).toBe('approved');
   });
 });

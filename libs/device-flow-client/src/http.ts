@@ -77,7 +77,7 @@ export function getJson(url: string, options: RequestOptions): Promise<HttpOutco
 
 async function send(url: string, init: RequestInit, options: RequestOptions): Promise<HttpOutcome> {
   const timeout = AbortSignal.timeout(options.requestTimeoutMs);
-  const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+  const signal = options.signal ? anySignal(options.signal, timeout) : timeout;
   const headers = { ...(init.headers as Record<string, string>) };
   if (options.userAgent) headers['User-Agent'] = options.userAgent;
   let res: Response;
@@ -146,6 +146,17 @@ function networkReason(e: unknown): string {
   const cause = (e as { cause?: { code?: unknown; message?: unknown } })?.cause;
   if (cause && typeof cause.code === 'string') return `network error (${cause.code})`;
   return `network error (${e instanceof Error ? e.message : String(e)})`;
+}
+
+/** Aborts when either signal does (`AbortSignal.any` where present: Node ≥ 20.3). */
+function anySignal(a: AbortSignal, b: AbortSignal): AbortSignal {
+  if (typeof AbortSignal.any === 'function') return AbortSignal.any([a, b]);
+  const controller = new AbortController();
+  for (const s of [a, b]) {
+    if (s.aborted) controller.abort(s.reason);
+    else s.addEventListener('abort', () => controller.abort(s.reason), { once: true });
+  }
+  return controller.signal;
 }
 
 function formEncode(s: string): string {
