@@ -1,6 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
-import { CLIENT_SECRET_BASIC_SCHEME } from '../libs/device-flow/src/index.js';
+import { CLIENT_SECRET_BASIC_SCHEME, DeviceFlowModule } from '../libs/device-flow/src/index.js';
 
 /** Where the demo serves its API docs: Swagger UI here, the document at `/docs-json` and `/docs-yaml`. */
 export const DOCS_PATH = 'docs';
@@ -24,7 +24,8 @@ export function setupApiDocs(app: INestApplication, issuer: string): OpenAPIObje
       CLIENT_SECRET_BASIC_SCHEME,
     )
     .build();
-  const document = SwaggerModule.createDocument(app, config);
+  // The module's endpoints only: the demo's own /api and /admin routes are examples, not a public API.
+  const document = SwaggerModule.createDocument(app, config, { include: [DeviceFlowModule] });
   SwaggerModule.setup(DOCS_PATH, app, document);
   return document;
 }

@@ -45,6 +45,9 @@ describe('OpenAPI document of the demo (/docs)', () => {
       '/.well-known/oauth-authorization-server',
       '/oauth/device_authorization',
       '/oauth/device_qr',
+      '/oauth/introspect',
+      '/oauth/jwks',
+      '/oauth/revoke',
       '/oauth/token',
     ]);
     for (const methods of Object.values(doc.paths)) {
@@ -60,7 +63,12 @@ describe('OpenAPI document of the demo (/docs)', () => {
   });
 
   it('describes form bodies for both POST endpoints', () => {
-    for (const path of ['/oauth/device_authorization', '/oauth/token']) {
+    for (const path of [
+      '/oauth/device_authorization',
+      '/oauth/token',
+      '/oauth/introspect',
+      '/oauth/revoke',
+    ]) {
       const body = op(path, 'post').requestBody as unknown as { content: Record<string, unknown> };
       expect(Object.keys(body.content)).toEqual(['application/x-www-form-urlencoded']);
     }
@@ -73,7 +81,12 @@ describe('OpenAPI document of the demo (/docs)', () => {
   });
 
   it('lists every error status and code the handlers can produce', () => {
-    for (const path of ['/oauth/device_authorization', '/oauth/token']) {
+    for (const path of [
+      '/oauth/device_authorization',
+      '/oauth/token',
+      '/oauth/introspect',
+      '/oauth/revoke',
+    ]) {
       expect(Object.keys(op(path, 'post').responses).sort()).toEqual(
         ['200', '400', '401', '405', '413', '500', '503'].sort(),
       );

@@ -269,6 +269,9 @@ export function MetadataDocs() {
               issuer: { type: 'string', format: 'uri' },
               device_authorization_endpoint: { type: 'string', format: 'uri' },
               token_endpoint: { type: 'string', format: 'uri' },
+              introspection_endpoint: { type: 'string', format: 'uri' },
+              revocation_endpoint: { type: 'string', format: 'uri' },
+              jwks_uri: { type: 'string', format: 'uri', description: 'With JWT access tokens' },
               grant_types_supported: { type: 'array', items: { type: 'string' } },
               token_endpoint_auth_methods_supported: { type: 'array', items: { type: 'string' } },
               response_types_supported: { type: 'array', items: { type: 'string' } },
@@ -310,6 +313,119 @@ export function VerificationQrDocs() {
     }),
     errors(400, 'The user code is missing or malformed', {
       invalid_request: 'user_code is missing or is not a well-formed user code',
+    }),
+    errors(
+      405,
+      'Any method other than GET',
+      { invalid_request: 'method not allowed; use GET' },
+      { Allow: { description: 'The allowed method', schema: { type: 'string', example: 'GET' } } },
+    ),
+  );
+}
+
+const tokenParams: Record<string, SchemaObject> = {
+  token: { type: 'string', description: 'The access or refresh token' },
+  token_type_hint: { type: 'string', enum: ['access_token', 'refresh_token'] },
+  ...clientCredentials,
+};
+
+/** Docs of the token introspection endpoint. @see RFC 7662 §2 */
+export function IntrospectionDocs() {
+  return applyDecorators(
+    ApiBasicAuth(CLIENT_SECRET_BASIC_SCHEME),
+    ApiOperation({
+      operationId: 'introspect',
+      summary: 'Token introspection (RFC 7662)',
+      description:
+        'Whether a token is active, and its claims. A revoked, expired, unknown or other client’s token is ' +
+        'only `{"active": false}`.',
+    }),
+    ApiConsumes(FORM),
+    ApiBody({
+      required: true,
+      schema: { type: 'object', required: ['token'], properties: tokenParams },
+    }),
+    ApiResponse({
+      status: 200,
+      description: 'Introspection result (RFC 7662 §2.2)',
+      headers: { 'Cache-Control': noStoreHeader },
+      content: {
+        'application/json': {
+          schema: {
+            type: 'object',
+            required: ['active'],
+            properties: {
+              active: { type: 'boolean' },
+              scope: { type: 'string' },
+              client_id: { type: 'string' },
+              sub: { type: 'string' },
+              token_type: { type: 'string' },
+              exp: { type: 'integer' },
+              iat: { type: 'integer' },
+              iss: { type: 'string' },
+              aud: { oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }] },
+            },
+          },
+        },
+      },
+    }),
+    errors(400, 'Malformed request', {
+      invalid_request: [INVALID_REQUEST, 'missing required parameter: token'],
+    }),
+    ...commonErrors('POST'),
+  );
+}
+
+/** Docs of the token revocation endpoint. @see RFC 7009 §2 */
+export function RevocationDocs() {
+  return applyDecorators(
+    ApiBasicAuth(CLIENT_SECRET_BASIC_SCHEME),
+    ApiOperation({
+      operationId: 'revoke',
+      summary: 'Token revocation (RFC 7009)',
+      description:
+        'Revokes the token (and its grant). 200 whether or not the token was known (§2.2).',
+    }),
+    ApiConsumes(FORM),
+    ApiBody({
+      required: true,
+      schema: { type: 'object', required: ['token'], properties: tokenParams },
+    }),
+    ApiResponse({
+      status: 200,
+      description: 'Revoked, or not a known token',
+      headers: { 'Cache-Control': noStoreHeader },
+    }),
+    errors(400, 'Malformed request, or a token of another client', {
+      invalid_request: [
+        `${INVALID_REQUEST}; or the token belongs to another client`,
+        'the token was not issued to this client',
+      ],
+    }),
+    ...commonErrors('POST'),
+  );
+}
+
+/** Docs of the JWKS endpoint. @see RFC 7517 §5, RFC 9068 §4 */
+export function JwksDocs() {
+  return applyDecorators(
+    ApiOperation({
+      operationId: 'jwks',
+      summary: 'JSON Web Key Set of the JWT signing keys (RFC 7517 §5)',
+      description: 'Empty when access tokens are opaque. Cacheable for 5 minutes.',
+    }),
+    ApiResponse({
+      status: 200,
+      description: 'The public keys',
+      content: {
+        'application/jwk-set+json': {
+          schema: {
+            type: 'object',
+            required: ['keys'],
+            properties: { keys: { type: 'array', items: { type: 'object' } } },
+          },
+        },
+      },
     }),
     errors(
       405,
