@@ -131,6 +131,7 @@ describe.skipIf(!available)(
       await press('Approve');
       expect(await heading()).toBe('Device connected');
       expect(new URL(page.url()).pathname).toBe('/device/approved');
+      await screenshot('verification-approved');
 
       const tokens = await devicePolls(codes.device_code);
       expect(tokens.status).toBe(200);

@@ -71,6 +71,8 @@ import { IntrospectionService } from './introspection/introspection.service.js';
 import { RevocationController } from './revocation/revocation.controller.js';
 import { RevocationService } from './revocation/revocation.service.js';
 import { DeviceFlowBearerGuard } from './bearer/device-flow-bearer.guard.js';
+import { VerificationQrController } from './verification/verification-qr.controller.js';
+import { VerificationQrCode } from './verification/verification-qr.service.js';
 
 type Options = ResolvedDeviceFlowOptions;
 
@@ -164,6 +166,7 @@ const DEFAULT_PROVIDERS: Provider[] = [
   DeviceAuthorizationService,
   DeviceCodeGrant,
   RefreshTokenGrant,
+  VerificationQrCode,
   { provide: APP_FILTER, useClass: BodyParserErrorFilter },
 ];
 
@@ -180,6 +183,7 @@ const EXPORTS = [
   DeviceFlowBearerGuard,
   IntrospectionService,
   RevocationService,
+  VerificationQrCode,
   DeviceCodeRepository,
   TokenRepository,
   ClientRepository,
@@ -250,6 +254,7 @@ function withDefaults(
       routedController(IntrospectionController, routes.introspection),
       routedController(RevocationController, routes.revocation),
       routedController(JwksController, routes.jwks),
+      routedController(VerificationQrController, routes.verificationQr),
     ],
     providers: [
       ...(definition.providers ?? []),

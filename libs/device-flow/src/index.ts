@@ -123,6 +123,11 @@ export type * from './events/device-flow-event.js';
 export type { TokenResponse } from './token/token-response.js';
 export type { TokenGrant } from './token/token-grant.js';
 
+export { buildVerificationUriComplete } from './authorization/verification-uri.js';
+export { VerificationQrCode } from './verification/verification-qr.service.js';
+export { qrCodeSvg } from './verification/qr-code.svg.js';
+export { DEVICE_FLOW_API_TAG, CLIENT_SECRET_BASIC_SCHEME } from './openapi/api-docs.js';
+
 export * from './errors/oauth.errors.js';
 export { OAuthExceptionFilter } from './errors/oauth-exception.filter.js';
 

@@ -3,6 +3,7 @@ import type { Request, Response } from 'express';
 import { ClientAuthenticator } from '../clients/client-authenticator.js';
 import { MethodNotAllowedError } from '../errors/oauth.errors.js';
 import { OAuthExceptionFilter } from '../errors/oauth-exception.filter.js';
+import { DeviceFlowApiTag, DeviceAuthorizationDocs, WrongMethodDocs } from '../openapi/api-docs.js';
 import { parseForm } from '../http/form-body.parser.js';
 import { setNoStore } from '../http/no-store.js';
 import { requestOrigin } from '../http/request-origin.js';
@@ -16,6 +17,7 @@ import { IssuanceLimit } from './issuance-limit.js';
  * @see RFC 8628 §3.1 (request), §3.2 (response)
  */
 @Controller()
+@DeviceFlowApiTag()
 @UseFilters(OAuthExceptionFilter)
 export class DeviceAuthorizationController {
   constructor(
@@ -24,6 +26,7 @@ export class DeviceAuthorizationController {
     @Inject(IssuanceLimit) private readonly limit: IssuanceLimit,
   ) {}
 
+  @DeviceAuthorizationDocs()
   @Post()
   @HttpCode(200)
   async authorize(
@@ -39,6 +42,7 @@ export class DeviceAuthorizationController {
   }
 
   @All()
+  @WrongMethodDocs()
   wrongMethod(): never {
     throw new MethodNotAllowedError('POST');
   }

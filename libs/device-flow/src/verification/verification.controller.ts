@@ -1,4 +1,5 @@
 import { Controller, Get, Inject, Param, Post, Req, Res, UseFilters } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { Clock } from '../clock/clock.js';
 import { DEVICE_FLOW_OPTIONS, DEVICE_FLOW_VERIFICATION_PATH } from '../device-flow.constants.js';
@@ -39,7 +40,9 @@ const STATUSES: ReadonlySet<string> = new Set<VerificationStatus>([
  * - `GET  <path>/<status>` approved, denied, expired, used, invalid
  *
  * Every POST is refused when cross-site (Origin / Sec-Fetch-Site) or without the session's CSRF token.
+ * HTML pages for people, not an API: left out of the OpenAPI document.
  */
+@ApiExcludeController()
 @Controller()
 @UseFilters(VerificationPageFilter)
 export class VerificationController {
