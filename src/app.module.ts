@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { type DynamicModule, Module } from '@nestjs/common';
 import {
-  type Clock,
   DeviceFlowModule,
   type DeviceFlowModuleOptions,
   VerificationUserResolver,
@@ -17,8 +16,7 @@ import { LoginController } from './login.controller.js';
 /** The demo authorization server: a thin host app around {@link DeviceFlowModule}. */
 @Module({})
 export class AppModule {
-  /** `overrides.clock` lets tests drive time (expiry) without sleeping. */
-  static forConfig(config: DemoConfig, overrides: { clock?: Clock } = {}): DynamicModule {
+  static forConfig(config: DemoConfig): DynamicModule {
     const sessions = new DemoSessionStore();
     return {
       module: AppModule,
@@ -31,7 +29,6 @@ export class AppModule {
           database: dataSourceOptionsFromUrl(config.databaseUrl),
           clients: DEMO_CLIENTS,
           verification: { loginUrl: '/login' },
-          clock: overrides.clock,
           providers: [
             { provide: VerificationUserResolver, useValue: new DemoUserResolver(sessions) },
           ],

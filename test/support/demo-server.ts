@@ -1,10 +1,11 @@
 import 'reflect-metadata';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { ManualClock } from '../../libs/device-flow/src/index.js';
+import { Test } from '@nestjs/testing';
+import { Clock, ManualClock } from '../../libs/device-flow/src/index.js';
 import { AppModule } from '../../src/app.module.js';
+import { AUDIT_LOG_SINK } from '../../src/audit-log.js';
 import { readDemoConfig } from '../../src/demo.config.js';
 
 /** A running demo server (in-memory SQLite, manual clock) on an ephemeral port. */
@@ -14,32 +15,39 @@ export interface DemoServer {
   close(): Promise<void>;
 }
 
-/** A free ephemeral port: bound on port 0, then released for the app (its issuer URL needs the port). */
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
-
-/** Starts the demo app exactly as `npm start` does, but on `:memory:` SQLite with a manual clock. */
+/**
+ * Starts the demo app (`AppModule`, as `npm start` does) on `:memory:` SQLite with a manual clock, behind a real
+ * socket on 127.0.0.1 port 0. The socket is opened first, so the issuer (and `verification_uri`) carries the
+ * real port.
+ */
 export async function startDemoServer(): Promise<DemoServer> {
-  const port = await freePort();
-  const origin = `http://127.0.0.1:${port}`;
+  const server: Server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const clock = new ManualClock();
-  const config = readDemoConfig({
-    PORT: String(port),
-    ISSUER: origin,
-    DATABASE_URL: 'sqlite::memory:',
+  const config = readDemoConfig({ ISSUER: origin, DATABASE_URL: 'sqlite::memory:' });
+  const moduleRef = await Test.createTestingModule({ imports: [AppModule.forConfig(config)] })
+    .overrideProvider(Clock)
+    .useValue(clock)
+    .overrideProvider(AUDIT_LOG_SINK)
+    .useValue(() => undefined)
+    .compile();
+  const app = moduleRef.createNestApplication<NestExpressApplication>({
+    rawBody: true,
+    logger: false,
   });
-  const app = await NestFactory.create<NestExpressApplication>(
-    AppModule.forConfig(config, { clock }),
-    { rawBody: true, logger: false },
-  );
   app.disable('x-powered-by');
-  await app.listen(port, '127.0.0.1');
-  return { origin, clock, close: () => app.close() };
+  await app.init();
+  server.on('request', app.getHttpAdapter().getInstance());
+  return {
+    origin,
+    clock,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await app.close();
+    },
+  };
 }
 
 /** A second origin (the "attacker"), serving fixed HTML pages by path. */
