@@ -94,7 +94,7 @@ describe.each(['typeorm', 'memory'] as const)('polling (%s storage)', (storage) 
 
   // Only the database repository has statements to count (no skipped test for the in-memory one).
   if (storage === 'typeorm')
-    it('answers a pending poll with one database statement, a slow_down with two', async () => {
+    it('answers a pending poll with one database statement, a slow_down with three', async () => {
       const first = await start();
       await poll(first.deviceCode); // fills the client cache and the fast path's kill switch view
       const { deviceCode } = await start2();
@@ -104,6 +104,6 @@ describe.each(['typeorm', 'memory'] as const)('polling (%s storage)', (storage) 
       expect(counter.queries[0]).toMatch(/^UPDATE /);
       counter.queries = [];
       expect((await poll(deviceCode)).body.error).toBe('slow_down');
-      expect(counter.queries).toHaveLength(2);
+      expect(counter.queries).toHaveLength(3); // two conditional updates, one read for the message
     });
 });

@@ -16,6 +16,7 @@ import {
   UserCodeCollisionError,
 } from '../persistence/device-code.repository.js';
 import type { DeviceAuthorizationResponse } from './device-authorization-response.js';
+import { buildVerificationUriComplete } from './verification-uri.js';
 
 /** How many fresh user codes to try before giving up on a collision streak. */
 const MAX_USER_CODE_ATTEMPTS = 8;
@@ -125,10 +126,7 @@ export class DeviceAuthorizationService {
       user_code: display,
       verification_uri: verificationUri,
       ...(verificationUriComplete
-        ? {
-            verification_uri_complete:
-              this.completeUri[0] + display.replaceAll(' ', '+') + this.completeUri[1],
-          }
+        ? { verification_uri_complete: buildVerificationUriComplete(verificationUri, display) }
         : {}),
       expires_in: expiresIn,
       interval,

@@ -90,7 +90,10 @@ export class DeviceGrantService {
     const hash = this.hasher.hash(deviceCode);
     const { pollToleranceMs } = this.options;
     // While the client's kill switch is engaged, every poll takes the full path below, which checks it in order.
-    if (!(await this.killSwitchRecentlyEngaged(client.clientId, now))) {
+    if (
+      this.codes.recordPendingPoll &&
+      !(await this.killSwitchRecentlyEngaged(client.clientId, now))
+    ) {
       const outcome = await this.codes.recordPendingPoll(
         hash,
         client.clientId,
@@ -99,7 +102,10 @@ export class DeviceGrantService {
         SLOW_DOWN_INCREMENT,
       );
       if (outcome === 'authorization_pending') throw this.pending();
-      if (outcome === 'slow_down') throw this.slowDown();
+      if (outcome === 'slow_down') {
+        // A too-early poll is the exception: one more read, to tell the device its new interval.
+        throw this.slowDown((await this.codes.findByDeviceCodeHash(hash))?.interval);
+      }
     }
     const record = await this.codes.findByDeviceCodeHash(hash);
     if (!record || record.clientId !== client.clientId)
@@ -132,7 +138,7 @@ export class DeviceGrantService {
       pollToleranceMs,
       SLOW_DOWN_INCREMENT,
     );
-    throw respected ? this.pending() : this.slowDown();
+    throw respected ? this.pending() : this.slowDown(record.interval + SLOW_DOWN_INCREMENT);
   }
 
   /**
@@ -155,11 +161,13 @@ export class DeviceGrantService {
     );
   }
 
-  private slowDown(): SlowDownError {
+  private slowDown(interval: number | undefined): SlowDownError {
     return withoutStack(
       () =>
         new SlowDownError(
-          `polling too fast; add ${SLOW_DOWN_INCREMENT} seconds to the interval between requests`,
+          interval === undefined
+            ? `polling too fast; add ${SLOW_DOWN_INCREMENT} seconds to the interval between requests`
+            : `polling too fast; wait ${interval} seconds between requests`,
         ),
     );
   }

@@ -1,5 +1,6 @@
 import { Delete, Get, Options, Patch, Post, Put } from '@nestjs/common';
 import { MethodNotAllowedError } from '../errors/oauth.errors.js';
+import { WrongMethodDocs } from '../openapi/api-docs.js';
 
 /**
  * Base of an endpoint served by POST only: every other method gets `405` with `Allow: POST` as OAuth JSON.
@@ -10,26 +11,31 @@ import { MethodNotAllowedError } from '../errors/oauth.errors.js';
  */
 export abstract class PostOnlyEndpoint {
   @Get()
+  @WrongMethodDocs()
   rejectGet(): never {
     throw new MethodNotAllowedError('POST');
   }
 
   @Put()
+  @WrongMethodDocs()
   rejectPut(): never {
     throw new MethodNotAllowedError('POST');
   }
 
   @Patch()
+  @WrongMethodDocs()
   rejectPatch(): never {
     throw new MethodNotAllowedError('POST');
   }
 
   @Delete()
+  @WrongMethodDocs()
   rejectDelete(): never {
     throw new MethodNotAllowedError('POST');
   }
 
   @Options()
+  @WrongMethodDocs()
   rejectOptions(): never {
     throw new MethodNotAllowedError('POST');
   }
@@ -38,26 +44,31 @@ export abstract class PostOnlyEndpoint {
 /** Base of an endpoint served by GET (and HEAD) only. @see RFC 8414 §3 */
 export abstract class GetOnlyEndpoint {
   @Post()
+  @WrongMethodDocs()
   rejectPost(): never {
     throw new MethodNotAllowedError('GET');
   }
 
   @Put()
+  @WrongMethodDocs()
   rejectPut(): never {
     throw new MethodNotAllowedError('GET');
   }
 
   @Patch()
+  @WrongMethodDocs()
   rejectPatch(): never {
     throw new MethodNotAllowedError('GET');
   }
 
   @Delete()
+  @WrongMethodDocs()
   rejectDelete(): never {
     throw new MethodNotAllowedError('GET');
   }
 
   @Options()
+  @WrongMethodDocs()
   rejectOptions(): never {
     throw new MethodNotAllowedError('GET');
   }

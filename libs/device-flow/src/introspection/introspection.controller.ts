@@ -1,6 +1,7 @@
 import { Controller, HttpCode, Inject, Post, Req, Res, UseFilters } from '@nestjs/common';
 import { ClientAuthenticator } from '../clients/client-authenticator.js';
 import { OAuthExceptionFilter } from '../errors/oauth-exception.filter.js';
+import { DeviceFlowApiTag, IntrospectionDocs } from '../openapi/api-docs.js';
 import { parseForm } from '../http/form-body.parser.js';
 import type { HttpRequest, HttpResponse } from '../http/http-exchange.js';
 import { PostOnlyEndpoint } from '../http/method-not-allowed.js';
@@ -14,6 +15,7 @@ import { IntrospectionService } from './introspection.service.js';
  * @see RFC 7662 §2.1 (request), §2.2 (response), §2.3 (errors)
  */
 @Controller()
+@DeviceFlowApiTag()
 @UseFilters(OAuthExceptionFilter)
 export class IntrospectionController extends PostOnlyEndpoint {
   constructor(
@@ -23,6 +25,7 @@ export class IntrospectionController extends PostOnlyEndpoint {
     super();
   }
 
+  @IntrospectionDocs()
   @Post()
   @HttpCode(200)
   async introspect(

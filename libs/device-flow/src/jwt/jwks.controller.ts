@@ -4,6 +4,7 @@ import type { ResolvedDeviceFlowOptions } from '../device-flow.options.js';
 import { OAuthExceptionFilter } from '../errors/oauth-exception.filter.js';
 import type { HttpResponse } from '../http/http-exchange.js';
 import { GetOnlyEndpoint } from '../http/method-not-allowed.js';
+import { DeviceFlowApiTag, JwksDocs } from '../openapi/api-docs.js';
 import type { JsonWebKeySet } from './jwt-keys.js';
 
 /**
@@ -13,6 +14,7 @@ import type { JsonWebKeySet } from './jwt-keys.js';
  * @see RFC 7517 §5; RFC 8414 §2 (`jwks_uri`); RFC 9068 §4
  */
 @Controller()
+@DeviceFlowApiTag()
 @UseFilters(OAuthExceptionFilter)
 export class JwksController extends GetOnlyEndpoint {
   private readonly jwks: JsonWebKeySet;
@@ -22,6 +24,7 @@ export class JwksController extends GetOnlyEndpoint {
     this.jwks = { keys: options.jwt?.keys.map((k) => k.jwk) ?? [] };
   }
 
+  @JwksDocs()
   @Get()
   get(@Res({ passthrough: true }) res: HttpResponse): JsonWebKeySet {
     res.header('Cache-Control', 'public, max-age=300');

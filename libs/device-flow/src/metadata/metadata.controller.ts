@@ -6,6 +6,7 @@ import type { DeviceFlowRoutes } from '../device-flow.routes.js';
 import { OAuthExceptionFilter } from '../errors/oauth-exception.filter.js';
 import type { HttpResponse } from '../http/http-exchange.js';
 import { GetOnlyEndpoint } from '../http/method-not-allowed.js';
+import { DeviceFlowApiTag, MetadataDocs } from '../openapi/api-docs.js';
 
 /** Client authentication methods of every endpoint that authenticates clients. @see RFC 8414 §2 */
 const AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'none'];
@@ -17,6 +18,7 @@ const AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'none'];
  * (introspection and revocation endpoints in the metadata, registered by RFC 8414 §7.1.2)
  */
 @Controller()
+@DeviceFlowApiTag()
 @UseFilters(OAuthExceptionFilter)
 export class MetadataController extends GetOnlyEndpoint {
   private readonly metadata: Record<string, unknown>;
@@ -41,6 +43,7 @@ export class MetadataController extends GetOnlyEndpoint {
     };
   }
 
+  @MetadataDocs()
   @Get()
   get(@Res({ passthrough: true }) res: HttpResponse): Record<string, unknown> {
     res.header('Cache-Control', 'public, max-age=300');

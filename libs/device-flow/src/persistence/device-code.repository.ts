@@ -87,11 +87,11 @@ export interface DeviceCodeRepository {
    * not expired at `now`, records the poll exactly as {@link recordPoll} does and says which way it went;
    * otherwise changes nothing and returns `null` (the caller then reads the code to say why). Every condition
    * sits in the conditional update itself (compare-and-set), so an answer of `authorization_pending` takes one
-   * database round trip.
+   * database round trip. Optional: without it, polls read the code and then call {@link recordPoll}.
    *
    * @see RFC 8628 §3.5 (decision order: expired, denied/approved, slow_down, pending)
    */
-  recordPendingPoll(
+  recordPendingPoll?(
     deviceCodeHash: string,
     clientId: string,
     now: number,

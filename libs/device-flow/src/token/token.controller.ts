@@ -2,6 +2,7 @@ import { Controller, HttpCode, Inject, Post, Req, Res, UseFilters } from '@nestj
 import { ClientAuthenticator } from '../clients/client-authenticator.js';
 import { UnauthorizedClientError, UnsupportedGrantTypeError } from '../errors/oauth.errors.js';
 import { OAuthExceptionFilter } from '../errors/oauth-exception.filter.js';
+import { DeviceFlowApiTag, TokenDocs } from '../openapi/api-docs.js';
 import { parseForm } from '../http/form-body.parser.js';
 import type { HttpRequest, HttpResponse } from '../http/http-exchange.js';
 import { PostOnlyEndpoint } from '../http/method-not-allowed.js';
@@ -17,6 +18,7 @@ import type { TokenResponse } from './token-response.js';
  * @see RFC 6749 §3.2, §5; RFC 8628 §3.4
  */
 @Controller()
+@DeviceFlowApiTag()
 @UseFilters(OAuthExceptionFilter)
 export class TokenController extends PostOnlyEndpoint {
   private readonly grants: ReadonlyMap<string, TokenGrant>;
@@ -30,6 +32,7 @@ export class TokenController extends PostOnlyEndpoint {
     this.grants = new Map([deviceCode, refreshToken].map((g) => [g.grantType, g]));
   }
 
+  @TokenDocs()
   @Post()
   @HttpCode(200)
   async token(
