@@ -24,7 +24,7 @@ const SHORT: Record<string, string> = {
   verification: '(c) verification lookup',
 };
 const scenarios = reports[0].scenarios.map((s) => ({ id: s.id, label: SHORT[s.id] ?? s.id }));
-const colors = ['#1f6feb', '#d97706', '#16a34a', '#9333ea'];
+const colors = ['#1f6feb', '#d97706', '#16a34a', '#9333ea', '#0891b2', '#dc2626'];
 const W = 900;
 const H = 460;
 const left = 70;
@@ -70,7 +70,7 @@ scenarios.forEach((s, g) => {
   );
 });
 reports.forEach((r, k) => {
-  const x = left + k * 200;
+  const x = left + k * 135;
   parts.push(
     `<rect x="${x}" y="${H - 40}" width="14" height="14" fill="${colors[k % colors.length]}"/>`,
   );
