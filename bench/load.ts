@@ -91,15 +91,21 @@ function pollRequests(job: LoadJob, codes: Code[], outcomes: Record<string, numb
 function requestsFor(job: LoadJob, outcomes: Record<string, number>): autocannon.Request[] {
   const codes: Code[] = job.codesFile ? JSON.parse(readFileSync(job.codesFile, 'utf8')) : [];
   switch (job.scenario) {
-    case 'authorize':
+    case 'authorize': {
+      let n = 0;
       return [
         {
           method: 'POST',
           path: '/oauth/device_authorization',
-          headers: FORM,
           body: 'client_id=demo-device&scope=read',
-        },
+          setupRequest: (req: autocannon.Request) => {
+            n++;
+            const ip = `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`;
+            return { ...req, headers: { ...FORM, 'x-forwarded-for': ip } };
+          },
+        } as autocannon.Request,
       ];
+    }
     case 'bare':
       return [
         {
