@@ -1,36 +1,128 @@
-// Builds the publishable package into dist/: a clean tsc build of what src/index.ts reaches (JS + .d.ts),
-// plus any non-TypeScript asset under src/ (templates, styles) that the code may load at run time.
-import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
+// Builds the publishable package (run by `npm run build` and by `prepack`, so `npm pack` / `npm publish`):
+//   1. a clean dist/ with the JS and .d.ts of what src/index.ts reaches: the public API and its implementation,
+//      never specs or dev-only code (no file list to keep up to date);
+//   2. a check that every public export has JSDoc (house rule; the .d.ts carry it to integrators' editors);
+//   3. API.md, a generated reference of the public exports, for the package page;
+//   4. any non-TypeScript file under src/ (templates, styles) that the code may load at run time.
+import { copyFileSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import ts from 'typescript';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const src = join(root, 'src');
 const dist = join(root, 'dist');
+const entry = join(src, 'index.ts');
+
+function fail(message) {
+  process.stderr.write(`nest-device-flow build failed: ${message}\n`);
+  process.exit(1);
+}
 
 // A stale file from a deleted source must never ship.
 rmSync(dist, { recursive: true, force: true });
 
-const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
-execFileSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json')], {
-  stdio: 'inherit',
-});
+// 1. Compile, as tsc -p tsconfig.build.json would.
+const host = { ...ts.sys, onUnRecoverableConfigFileDiagnostic: (d) => fail(format([d])) };
+const config = ts.getParsedCommandLineOfConfigFile(join(root, 'tsconfig.build.json'), {}, host);
+const program = ts.createProgram({ rootNames: config.fileNames, options: config.options });
+const diagnostics = [...config.errors, ...ts.getPreEmitDiagnostics(program)];
+if (diagnostics.length) fail(`type errors\n${format(diagnostics)}`);
+const emitted = program.emit();
+if (emitted.emitSkipped || emitted.diagnostics.length) fail(format(emitted.diagnostics));
 
+function format(list) {
+  return ts.formatDiagnosticsWithColorAndContext(list, {
+    getCanonicalFileName: (f) => f,
+    getCurrentDirectory: () => process.cwd(),
+    getNewLine: () => '\n',
+  });
+}
+
+// 2 and 3. The public API: every export of index.ts, documented.
+const checker = program.getTypeChecker();
+const exports = checker.getExportsOfModule(
+  checker.getSymbolAtLocation(program.getSourceFile(entry)),
+);
+const undocumented = [];
+const reference = [];
+for (const exported of exports) {
+  const symbol =
+    exported.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(exported) : exported;
+  const declaration = symbol.declarations?.[0];
+  const file = declaration ? relative(src, declaration.getSourceFile().fileName) : '?';
+  const doc = ts.displayPartsToString(symbol.getDocumentationComment(checker)).trim();
+  if (!doc) undocumented.push(`${exported.name} (src/${file})`);
+  const see = symbol
+    .getJsDocTags(checker)
+    .filter((t) => t.name === 'see')
+    .map((t) => ts.displayPartsToString(t.text).trim());
+  // An interface + token has two comments; the reference shows the first declaration's.
+  const first = declaration && ts.getJSDocCommentsAndTags(declaration).find(ts.isJSDoc);
+  const lead = (first && ts.getTextOfJSDocComment(first.comment)) || doc;
+  reference.push({ name: exported.name, kind: kindOf(symbol), doc: lead, see });
+}
+if (undocumented.length) {
+  fail(
+    `public exports without JSDoc (house rule: JSDoc on every export):\n  ${undocumented.join('\n  ')}`,
+  );
+}
+
+function kindOf(symbol) {
+  const f = symbol.flags;
+  if (f & ts.SymbolFlags.Class) return 'class';
+  if (f & ts.SymbolFlags.Function) return 'function';
+  if (f & ts.SymbolFlags.Enum) return 'enum';
+  // An interface and a token of the same name: one import is both type and injection token.
+  if (f & ts.SymbolFlags.Interface && f & ts.SymbolFlags.Variable) return 'interface + token';
+  if (f & ts.SymbolFlags.Interface) return 'interface';
+  if (f & ts.SymbolFlags.TypeAlias) return 'type';
+  return 'const';
+}
+
+/** The first paragraph of a JSDoc comment, on one line, for a table cell. */
+function summary(doc) {
+  return doc
+    .split(/\n\s*\n/)[0]
+    .replace(/\s*\n\s*/g, ' ')
+    .replace(/\{@link ([^}|\s]+)[^}]*\}/g, '`$1`')
+    .replace(/\|/g, '\\|');
+}
+
+const rows = reference.map(
+  (r) =>
+    `| \`${r.name}\` | ${r.kind} | ${summary(r.doc)}${r.see.length ? ` (${r.see.join('; ')})` : ''} |`,
+);
+writeFileSync(
+  join(root, 'API.md'),
+  [
+    '# nest-device-flow API reference',
+    '',
+    '<!-- Generated by scripts/build.mjs from the JSDoc of src/index.ts exports: do not edit. -->',
+    '',
+    "Everything below is imported from `'nest-device-flow'`; no other import path is supported. Full",
+    'documentation of each export is in its JSDoc, shown by editors from the shipped `.d.ts` files.',
+    '',
+    '| Export | Kind | Summary |',
+    '| --- | --- | --- |',
+    ...rows,
+    '',
+  ].join('\n'),
+);
+
+// 4. Assets.
 /** Test-only files and folders, never shipped. */
 const TEST_ONLY = /(\.(spec|test)\.[^/]+$)|(^|\/)(__tests__|__fixtures__|fixtures|testing)(\/|$)/;
-
 let assets = 0;
-for (const entry of readdirSync(src, { recursive: true, withFileTypes: true })) {
-  if (!entry.isFile()) continue;
-  const file = join(entry.parentPath, entry.name);
-  const rel = relative(src, file).split('\\').join('/');
-  if (rel.endsWith('.ts') || rel.endsWith('.tsx') || TEST_ONLY.test(rel)) continue;
+for (const item of readdirSync(src, { recursive: true, withFileTypes: true })) {
+  if (!item.isFile()) continue;
+  const rel = relative(src, join(item.parentPath, item.name)).split('\\').join('/');
+  if (/\.[cm]?tsx?$/.test(rel) || TEST_ONLY.test(rel)) continue;
   mkdirSync(dirname(join(dist, rel)), { recursive: true });
-  copyFileSync(file, join(dist, rel));
+  copyFileSync(join(src, rel), join(dist, rel));
   assets++;
 }
+
 process.stderr.write(
-  `nest-device-flow: built ${relative(process.cwd(), dist) || '.'} (${assets} asset file(s) copied)\n`,
+  `nest-device-flow: built dist/ (${reference.length} public exports, ${assets} asset files) and API.md\n`,
 );
