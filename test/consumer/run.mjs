@@ -63,6 +63,7 @@ function pack() {
     'README.md',
     'LICENSE',
     'CHANGELOG.md',
+    'API.md',
     'dist/index.js',
     'dist/index.d.ts',
   ];
@@ -119,6 +120,7 @@ function createApp(tarball) {
   // instead of waiting for the download to time out.
   run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'], app, {
     npm_config_build_from_source: 'true',
+    JOBS: 'max', // node-gyp: compile SQLite and the binding in parallel
   });
   run('npm', ['ls', '--all'], app);
 }
@@ -263,6 +265,7 @@ async function deviceFlow(base) {
 
 async function stop() {
   if (!server || server.exitCode !== null || server.signalCode !== null) return;
+  step('stop the app');
   const exited = new Promise((r) => server.once('exit', r));
   server.kill('SIGTERM');
   const timeout = setTimeout(() => server.kill('SIGKILL'), 10_000);

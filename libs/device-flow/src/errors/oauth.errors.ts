@@ -14,6 +14,7 @@ export abstract class OAuthError extends Error {
   /** Extra response headers (e.g. `WWW-Authenticate`, `Retry-After`, `Allow`). */
   readonly headers: Record<string, string> = {};
 
+  /** @param description the `error_description`: human-readable, for the developer, never secret. */
   constructor(readonly description?: string) {
     super(description);
     this.name = new.target.name;
