@@ -104,6 +104,7 @@ function createApp(tarball) {
           '@nestjs/common',
           '@nestjs/core',
           '@nestjs/platform-express',
+          '@nestjs/swagger',
           'better-sqlite3',
           'reflect-metadata',
           'rxjs',

@@ -1,10 +1,11 @@
 // Builds the publishable package (run by `npm run build` and by `prepack`, so `npm pack` / `npm publish`):
 //   1. a clean dist/ with the JS and .d.ts of what src/index.ts reaches: the public API and its implementation,
 //      never specs or dev-only code (no file list to keep up to date);
-//   2. a check that every public export has JSDoc (house rule; the .d.ts carry it to integrators' editors);
+//   2. checks: every package the built code imports is declared in package.json; every public export has
+//      JSDoc (house rule; the .d.ts carry it to integrators' editors);
 //   3. API.md, a generated reference of the public exports, for the package page;
 //   4. any non-TypeScript file under src/ (templates, styles) that the code may load at run time.
-import { copyFileSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
@@ -37,6 +38,34 @@ function format(list) {
     getCurrentDirectory: () => process.cwd(),
     getNewLine: () => '\n',
   });
+}
+
+// Every package the built code imports must be declared, or the tarball installs but fails at import.
+const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+const declared = new Set([
+  ...Object.keys(manifest.dependencies ?? {}),
+  ...Object.keys(manifest.peerDependencies ?? {}),
+]);
+const undeclared = new Set();
+for (const item of readdirSync(dist, { recursive: true, withFileTypes: true })) {
+  if (!item.isFile() || !/\.(js|d\.ts)$/.test(item.name)) continue;
+  const code = readFileSync(join(item.parentPath, item.name), 'utf8');
+  for (const { fileName: spec } of ts.preProcessFile(code, true, false).importedFiles) {
+    if (spec.startsWith('.') || spec.startsWith('node:')) continue;
+    const name = spec
+      .split('/')
+      .slice(0, spec.startsWith('@') ? 2 : 1)
+      .join('/');
+    const types = `@types/${name.replace(/^@(.*)\//, '$1__')}`;
+    if (!declared.has(name) && !(item.name.endsWith('.d.ts') && declared.has(types)))
+      undeclared.add(`${name} (dist/${relative(dist, join(item.parentPath, item.name))})`);
+  }
+}
+if (undeclared.size) {
+  fail(
+    'imported but not in libs/device-flow/package.json dependencies or peerDependencies ' +
+      `(a peer if the host app must share it, like Nest or TypeORM):\n  ${[...undeclared].join('\n  ')}`,
+  );
 }
 
 // 2 and 3. The public API: every export of index.ts, documented.

@@ -7,6 +7,14 @@ export interface DeviceFlowRoutes {
   token: string;
   /** Authorization server metadata (RFC 8414 §3). Default `/.well-known/oauth-authorization-server`. */
   metadata: string;
+  /** Token introspection endpoint (RFC 7662 §2). Default `/oauth/introspect`. */
+  introspection: string;
+  /** Token revocation endpoint (RFC 7009 §2). Default `/oauth/revoke`. */
+  revocation: string;
+  /** JSON Web Key Set of the JWT signing keys (RFC 7517 §5). Default `/oauth/jwks`. */
+  jwks: string;
+  /** SVG QR code of `verification_uri_complete` for a user code (RFC 8628 §3.3.1). Default `/oauth/device_qr`. */
+  verificationQr: string;
 }
 
 /** The default route paths. */
@@ -14,6 +22,10 @@ export const DEFAULT_ROUTES: DeviceFlowRoutes = {
   deviceAuthorization: '/oauth/device_authorization',
   token: '/oauth/token',
   metadata: '/.well-known/oauth-authorization-server',
+  introspection: '/oauth/introspect',
+  revocation: '/oauth/revoke',
+  jwks: '/oauth/jwks',
+  verificationQr: '/oauth/device_qr',
 };
 
 /** Fills in defaults and checks each path. */

@@ -3,6 +3,7 @@ import type { Request, Response } from 'express';
 import { ClientAuthenticator } from '../clients/client-authenticator.js';
 import { MethodNotAllowedError } from '../errors/oauth.errors.js';
 import { OAuthExceptionFilter } from '../errors/oauth-exception.filter.js';
+import { DeviceFlowApiTag, DeviceAuthorizationDocs, WrongMethodDocs } from '../openapi/api-docs.js';
 import { parseForm } from '../http/form-body.parser.js';
 import { setNoStore } from '../http/no-store.js';
 import { requestOrigin } from '../http/request-origin.js';
@@ -15,6 +16,7 @@ import { DeviceAuthorizationService } from './device-authorization.service.js';
  * @see RFC 8628 §3.1 (request), §3.2 (response)
  */
 @Controller()
+@DeviceFlowApiTag()
 @UseFilters(OAuthExceptionFilter)
 export class DeviceAuthorizationController {
   constructor(
@@ -22,6 +24,7 @@ export class DeviceAuthorizationController {
     @Inject(DeviceAuthorizationService) private readonly service: DeviceAuthorizationService,
   ) {}
 
+  @DeviceAuthorizationDocs()
   @Post()
   @HttpCode(200)
   async authorize(
@@ -35,6 +38,7 @@ export class DeviceAuthorizationController {
   }
 
   @All()
+  @WrongMethodDocs()
   wrongMethod(): never {
     throw new MethodNotAllowedError('POST');
   }
