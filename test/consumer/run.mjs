@@ -267,10 +267,10 @@ async function deviceFlow(base) {
 async function stop() {
   if (!server || server.exitCode !== null || server.signalCode !== null) return;
   step('stop the app');
-  const exited = new Promise((r) => server.once('exit', r));
+  const exited = new Promise((r) => server.once('exit', (code, signal) => r(code ?? signal)));
   server.kill('SIGTERM');
   const timeout = setTimeout(() => server.kill('SIGKILL'), 10_000);
-  await exited;
+  console.log(`  app ended: ${await exited}`);
   clearTimeout(timeout);
 }
 
@@ -286,8 +286,10 @@ try {
   console.error(`\nconsumer test FAILED: ${e.message}`);
 } finally {
   await stop();
-  if (ok && !keep) rmSync(work, { recursive: true, force: true });
-  else console.log(`  temp folder kept: ${work}`);
+  if (ok && !keep) {
+    step('remove the temp folder');
+    rmSync(work, { recursive: true, force: true });
+  } else console.log(`  temp folder kept: ${work}`);
 }
 console.log(
   ok
