@@ -5,7 +5,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   plugins: [swc.vite({ module: { type: 'es6' } })],
   test: {
-    include: ['libs/**/*.spec.ts', 'test/**/*.spec.ts'],
+    include: ['libs/**/*.spec.ts', 'src/**/*.spec.ts', 'test/**/*.spec.ts'],
     pool: 'forks',
     testTimeout: 20_000,
     hookTimeout: 30_000,

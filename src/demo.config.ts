@@ -11,6 +11,8 @@ export interface DemoConfig {
   expiresIn: number | undefined;
   interval: number | undefined;
   hashSecret: string;
+  /** Express `trust proxy` setting (`TRUST_PROXY`), or undefined: X-Forwarded-For is then ignored. */
+  trustProxy: boolean | number | string | undefined;
   /** `opaque` (default) or `jwt` access tokens. */
   accessTokenFormat: 'opaque' | 'jwt';
   /** PEM private key file signing JWT access tokens; unset → a key generated at start-up. */
@@ -63,6 +65,7 @@ function oneOf<T extends string>(
 /** Reads the demo's configuration from the environment. */
 export function readDemoConfig(env: NodeJS.ProcessEnv = process.env): DemoConfig {
   const port = integer('PORT', env.PORT) ?? 3000;
+  if (port < 0 || port > 65535) throw new Error(`PORT must be from 0 to 65535, got ${env.PORT}`);
   return {
     port,
     issuer: env.ISSUER || `http://localhost:${port}`,
@@ -70,6 +73,7 @@ export function readDemoConfig(env: NodeJS.ProcessEnv = process.env): DemoConfig
     expiresIn: integer('DEVICE_FLOW_EXPIRES_IN', env.DEVICE_FLOW_EXPIRES_IN),
     interval: integer('DEVICE_FLOW_INTERVAL', env.DEVICE_FLOW_INTERVAL),
     hashSecret: env.DEVICE_FLOW_HASH_SECRET || 'demo-only-hash-secret-change-me',
+    trustProxy: trustProxy(env.TRUST_PROXY),
     accessTokenFormat: oneOf(
       'DEVICE_FLOW_ACCESS_TOKEN_FORMAT',
       env.DEVICE_FLOW_ACCESS_TOKEN_FORMAT,
@@ -83,4 +87,15 @@ export function readDemoConfig(env: NodeJS.ProcessEnv = process.env): DemoConfig
     ] as const),
     adminToken: env.DEMO_ADMIN_TOKEN ?? DEMO_ADMIN_TOKEN,
   };
+}
+
+/**
+ * `TRUST_PROXY`: unset → X-Forwarded-For is ignored (client IP = socket address); `true`, a hop count
+ * (`1`) or Express's address list syntax (`loopback`, `10.0.0.0/8, 127.0.0.1`).
+ */
+function trustProxy(value: string | undefined): boolean | number | string | undefined {
+  if (value === undefined || value === '' || value === 'false') return undefined;
+  if (value === 'true') return true;
+  if (/^\d+$/.test(value)) return Number(value);
+  return value;
 }

@@ -15,6 +15,8 @@ async function main(): Promise<void> {
     rawBody: true,
   });
   app.disable('x-powered-by');
+  // Behind a load balancer: trust its X-Forwarded-For so the consent page shows the device's real address.
+  if (config.trustProxy !== undefined) app.set('trust proxy', config.trustProxy);
   app.enableShutdownHooks();
   setupApiDocs(app, config.issuer);
   await app.listen(config.port);
@@ -23,6 +25,7 @@ async function main(): Promise<void> {
     `device flow demo listening on ${config.issuer} (database: ${config.databaseUrl ?? DEFAULT_DATABASE_URL})`,
   );
   logger.log(`metadata: ${config.issuer}/.well-known/oauth-authorization-server`);
+  logger.log(`verification page: ${config.issuer}/device (demo users alice/alice, bob/bob)`);
   logger.log(`API docs: ${config.issuer}/docs`);
 }
 

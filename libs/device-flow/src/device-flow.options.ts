@@ -7,6 +7,15 @@ import {
   type UserCodeFormat,
   userCodeEntropyBits,
 } from './codes/user-code.format.js';
+import { SCOPE_TOKEN } from './grant/scope.js';
+import {
+  DEFAULT_ISSUANCE_LIMIT,
+  type RateLimit,
+  type ResolvedVerificationOptions,
+  rateLimit,
+  resolveVerificationOptions,
+  type VerificationOptions,
+} from './verification/verification.options.js';
 import {
   generateDevelopmentKey,
   type JwtKey,
@@ -97,6 +106,13 @@ export interface DeviceFlowModuleOptions {
   hashSecret?: string;
   /** A clock; defaults to the system clock. Tests inject a manual one. */
   clock?: Clock;
+  /** The verification page (RFC 8628 §3.3): login hand-off, session, guessing limits. */
+  verification?: VerificationOptions;
+  /**
+   * Device codes issued per client and IP (default 30 per 10 minutes); past it the device authorization
+   * endpoint answers 429 `temporarily_unavailable` with `Retry-After`. @see RFC 8628 §5.4
+   */
+  issuanceLimit?: RateLimit;
 }
 
 /** Options after defaults and validation. */
@@ -121,6 +137,8 @@ export interface ResolvedDeviceFlowOptions {
   database?: DataSourceOptions;
   hashSecret?: string;
   clock?: Clock;
+  verification: ResolvedVerificationOptions;
+  issuanceLimit: RateLimit;
 }
 
 /** Thrown at start-up when options are invalid; the message says what to fix. */
@@ -151,6 +169,10 @@ export function resolveDeviceFlowOptions(o: DeviceFlowModuleOptions): ResolvedDe
     fail(`expiresIn must be a whole number of seconds from 10 to 86400, got ${o.expiresIn}`);
   if (!Number.isInteger(interval) || interval < 1 || interval > 300)
     fail(`interval must be a whole number of seconds from 1 to 300, got ${o.interval}`);
+  if (expiresIn <= interval)
+    fail(
+      `expiresIn (${expiresIn} s) must be longer than interval (${interval} s), or no poll can succeed`,
+    );
   const pollToleranceMs = o.pollTolerance ?? interval * 200;
   if (!Number.isFinite(pollToleranceMs) || pollToleranceMs < 0 || pollToleranceMs >= interval * 500)
     fail(`pollTolerance must be 0 or more and under half the interval (${interval * 500} ms)`);
@@ -175,6 +197,7 @@ export function resolveDeviceFlowOptions(o: DeviceFlowModuleOptions): ResolvedDe
   if (o.dataSource && o.database) fail('give either dataSource or database, not both');
   const verificationUri = resolveVerificationUri(o.verificationUri ?? '/device', issuer, fail);
   const clients = o.clients ?? [];
+  if (!Array.isArray(clients)) fail('clients must be an array');
   const ids = new Set<string>();
   for (const c of clients) {
     if (!c || typeof c.clientId !== 'string' || !/^[\x21-\x7e]{1,255}$/.test(c.clientId))
@@ -185,6 +208,11 @@ export function resolveDeviceFlowOptions(o: DeviceFlowModuleOptions): ResolvedDe
       fail(`client ${c.clientId}: give clientSecret or clientSecretHash, not both`);
     if (c.clientSecret !== undefined && c.clientSecret.length < 8)
       fail(`client ${c.clientId}: clientSecret must be at least 8 characters`);
+    for (const scope of c.scopes ?? [])
+      if (typeof scope !== 'string' || !SCOPE_TOKEN.test(scope))
+        fail(
+          `client ${c.clientId}: scope ${JSON.stringify(scope)} is not a valid scope token (RFC 6749 §3.3)`,
+        );
   }
   if (o.hashSecret !== undefined && o.hashSecret.length < 16)
     fail('hashSecret must be at least 16 characters');
@@ -218,6 +246,8 @@ export function resolveDeviceFlowOptions(o: DeviceFlowModuleOptions): ResolvedDe
     database: o.database,
     hashSecret: o.hashSecret,
     clock: o.clock,
+    verification: resolveVerificationOptions(o.verification, o.hashSecret, fail),
+    issuanceLimit: rateLimit('issuanceLimit', o.issuanceLimit, DEFAULT_ISSUANCE_LIMIT, fail),
   };
 }
 

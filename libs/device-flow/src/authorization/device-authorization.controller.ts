@@ -9,6 +9,7 @@ import { setNoStore } from '../http/no-store.js';
 import { requestOrigin } from '../http/request-origin.js';
 import type { DeviceAuthorizationResponse } from './device-authorization-response.js';
 import { DeviceAuthorizationService } from './device-authorization.service.js';
+import { IssuanceLimit } from './issuance-limit.js';
 
 /**
  * Device authorization endpoint: parse, authenticate the client, issue codes.
@@ -22,6 +23,7 @@ export class DeviceAuthorizationController {
   constructor(
     @Inject(ClientAuthenticator) private readonly clients: ClientAuthenticator,
     @Inject(DeviceAuthorizationService) private readonly service: DeviceAuthorizationService,
+    @Inject(IssuanceLimit) private readonly limit: IssuanceLimit,
   ) {}
 
   @DeviceAuthorizationDocs()
@@ -34,7 +36,9 @@ export class DeviceAuthorizationController {
     setNoStore(res);
     const form = await parseForm(req);
     const client = await this.clients.authenticate(req, form);
-    return this.service.authorize(client, form.get('scope'), requestOrigin(req));
+    const origin = requestOrigin(req);
+    await this.limit.consume(client.clientId, origin.ip);
+    return this.service.authorize(client, form.get('scope'), origin);
   }
 
   @All()

@@ -1,4 +1,12 @@
 /**
+ * `error_description` may only hold %x20-21 / %x23-5B / %x5D-7E (RFC 6749 §5.2): anything else (quotes,
+ * backslashes, control or non-ASCII characters echoed from a request) becomes `?`, and it is kept short.
+ */
+function safeDescription(text: string): string {
+  return text.replace(/[^\x20\x21\x23-\x5b\x5d-\x7e]/g, '?').slice(0, 300);
+}
+
+/**
  * OAuth 2.0 error responses as a class hierarchy. Each class carries the RFC error code, the HTTP status and an
  * optional human-readable description; {@link OAuthExceptionFilter} renders them as
  * `{"error","error_description"}` JSON.
@@ -14,10 +22,13 @@ export abstract class OAuthError extends Error {
   /** Extra response headers (e.g. `WWW-Authenticate`, `Retry-After`, `Allow`). */
   readonly headers: Record<string, string> = {};
 
-  /** @param description the `error_description`: human-readable, for the developer, never secret. */
-  constructor(readonly description?: string) {
+  /** Human-readable detail, limited to the characters RFC 6749 §5.2 allows in `error_description`. */
+  readonly description?: string;
+
+  constructor(description?: string) {
     super(description);
     this.name = new.target.name;
+    this.description = description === undefined ? undefined : safeDescription(description);
   }
 
   /** The JSON body of the error response. */
@@ -113,5 +124,19 @@ export class TemporarilyUnavailableError extends OAuthError {
   constructor(description = 'the service is temporarily unavailable, retry later', retryAfter = 5) {
     super(description);
     this.headers['Retry-After'] = String(retryAfter);
+  }
+}
+
+/**
+ * Too many requests from this client and address (e.g. device codes minted in bulk). RFC 6749 has no error
+ * code for rate limiting, so this is `temporarily_unavailable` — the retryable "try again later" code clients
+ * already handle — with HTTP 429 and `Retry-After` (RFC 6585 §4). @see RFC 8628 §5.1, §5.4
+ */
+export class TooManyRequestsError extends OAuthError {
+  readonly error = 'temporarily_unavailable';
+  override readonly status = 429;
+  constructor(retryAfterSeconds: number, description = 'too many requests, retry later') {
+    super(description);
+    this.headers['Retry-After'] = String(retryAfterSeconds);
   }
 }
