@@ -30,10 +30,19 @@ describe('device flow end to end (SQLite)', () => {
       t.http
         .post('/oauth/token')
         .type('form')
-        .send(form({ grant_type: DEVICE_CODE_GRANT_TYPE, device_code: auth.body.device_code, client_id: 'tv' }));
+        .send(
+          form({
+            grant_type: DEVICE_CODE_GRANT_TYPE,
+            device_code: auth.body.device_code,
+            client_id: 'tv',
+          }),
+        );
 
     const pending = await poll().expect(400);
-    expect(pending.body).toEqual({ error: 'authorization_pending', error_description: expect.any(String) });
+    expect(pending.body).toEqual({
+      error: 'authorization_pending',
+      error_description: expect.any(String),
+    });
 
     await t.grants.approve(auth.body.user_code, 'alice');
     t.clock.advance(5000);

@@ -23,7 +23,7 @@ export class TypeOrmDeviceCodeRepository implements DeviceCodeRepository {
 
   async create(record: DeviceCodeRecord): Promise<void> {
     try {
-      await this.repo.insert(record);
+      await this.repo.insert({ ...record }); // a copy: TypeORM writes generated values back into what it inserts
     } catch (e) {
       if (
         isUniqueViolation(e) &&

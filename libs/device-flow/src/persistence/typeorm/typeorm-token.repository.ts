@@ -11,7 +11,9 @@ export class TypeOrmTokenRepository implements TokenRepository {
   }
 
   async save(records: TokenRecord[]): Promise<void> {
-    await this.repo.insert(records);
+    // Copies: after a multi-row insert on SQLite TypeORM writes the rows' ids back into the given objects
+    // in the wrong order, which must never reach the caller's records.
+    await this.repo.insert(records.map((r) => ({ ...r })));
   }
 
   findByHash(hash: string): Promise<TokenRecord | null> {

@@ -1,0 +1,184 @@
+import { randomBytes } from 'node:crypto';
+import { connect } from 'node:net';
+import mysql from 'mysql2/promise';
+import pg from 'pg';
+import type { DataSourceOptions } from 'typeorm';
+import { describe } from 'vitest';
+
+/**
+ * Database servers the DB-backed suites run against. Every suite gets its own database (`df_<random>`), created
+ * before and dropped after, because other suites (and other people) use the same servers at the same time.
+ *
+ * Outside CI a server that is down makes its suites skip with a printed reason; with `CI=true` they run anyway
+ * and fail, so a missing server can never pass as green.
+ */
+export type ServerKind = 'sqlite' | 'postgres' | 'mariadb';
+
+/** A database engine a suite can run on. */
+export interface DatabaseServer {
+  kind: ServerKind;
+  label: string;
+  /** Admin URL (a database that exists), from `TEST_POSTGRES_URL` / `TEST_MARIADB_URL` or the local default. */
+  url: string;
+  host: string;
+  port: number;
+}
+
+/** A database created for one suite. */
+export interface IsolatedDatabase {
+  server: DatabaseServer;
+  /** The database name (`df_<random>`), or `:memory:` for SQLite. */
+  name: string;
+  /** Connection options for it (no entities: add yours). */
+  options: DataSourceOptions;
+  /** The same database as a URL (what `DATABASE_URL` would hold). */
+  url: string;
+  /** Drops the database. Idempotent. */
+  drop(): Promise<void>;
+}
+
+const POSTGRES_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const MARIADB_URL = process.env.TEST_MARIADB_URL ?? 'mysql://root@127.0.0.1:3306/test';
+/** Redis used by the Redis suites; each suite uses its own key prefix. */
+export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+function server(kind: ServerKind, label: string, url: string, defaultPort: number): DatabaseServer {
+  const u = new URL(url);
+  return { kind, label, url, host: u.hostname, port: Number(u.port || defaultPort) };
+}
+
+/** The networked SQL servers: PostgreSQL and MariaDB. */
+export const SQL_SERVERS: DatabaseServer[] = [
+  server('postgres', 'PostgreSQL', POSTGRES_URL, 5432),
+  server('mariadb', 'MariaDB', MARIADB_URL, 3306),
+];
+
+/** Embedded SQLite, always available. */
+export const SQLITE: DatabaseServer = {
+  kind: 'sqlite',
+  label: 'SQLite',
+  url: 'sqlite::memory:',
+  host: '',
+  port: 0,
+};
+
+/** Every engine the TypeORM repositories must work on. */
+export const ALL_DATABASES: DatabaseServer[] = [SQLITE, ...SQL_SERVERS];
+
+/** True under CI, where a missing server is a failure rather than a skip. */
+export const IN_CI = process.env.CI === 'true';
+
+/** Whether something accepts TCP connections on host:port (a quick probe, 1 s at most). */
+export function reachable(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port });
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(1000, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}
+
+/**
+ * Whether suites on `server` should run: yes if it is reachable or under CI (where they then fail); otherwise
+ * prints why they are skipped.
+ */
+export async function shouldRun(label: string, host: string, port: number): Promise<boolean> {
+  if (!host || (await reachable(host, port))) return true;
+  if (IN_CI) return true;
+  console.warn(
+    `[skip] ${label} is not reachable on ${host}:${port}; its suites are skipped (CI=true fails instead)`,
+  );
+  return false;
+}
+
+/** A fresh database name. */
+export function randomDatabaseName(): string {
+  return `df_${randomBytes(6).toString('hex')}`;
+}
+
+/** Creates an empty database on `server` for one suite. */
+export async function createIsolatedDatabase(server: DatabaseServer): Promise<IsolatedDatabase> {
+  if (server.kind === 'sqlite') {
+    return {
+      server,
+      name: ':memory:',
+      url: 'sqlite::memory:',
+      options: { type: 'better-sqlite3', database: ':memory:' },
+      drop: async () => {},
+    };
+  }
+  const name = randomDatabaseName();
+  const url = new URL(server.url);
+  url.pathname = `/${name}`;
+  if (server.kind === 'postgres') {
+    await pgAdmin(server, `CREATE DATABASE ${name}`);
+    return {
+      server,
+      name,
+      url: url.toString(),
+      options: { type: 'postgres', url: url.toString() },
+      drop: () => pgAdmin(server, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
+    };
+  }
+  await mysqlAdmin(server, `CREATE DATABASE ${name}`);
+  return {
+    server,
+    name,
+    url: url.toString(),
+    options: { type: 'mysql', url: url.toString() },
+    drop: () => mysqlAdmin(server, `DROP DATABASE IF EXISTS ${name}`),
+  };
+}
+
+/** Runs one statement on the PostgreSQL admin database. */
+export async function pgAdmin(server: DatabaseServer, sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: server.url });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+async function mysqlAdmin(server: DatabaseServer, sql: string): Promise<void> {
+  const conn = await mysql.createConnection(server.url);
+  try {
+    await conn.query(sql);
+  } finally {
+    await conn.end();
+  }
+}
+
+/**
+ * Declares `body` once per engine in `servers` (default: SQLite, PostgreSQL, MariaDB), as
+ * `describe('<title> on <engine>')`, skipping (with a printed reason) engines that are down outside CI. The
+ * callback receives the server; create the database in `beforeAll` with {@link createIsolatedDatabase}.
+ *
+ * Contract suites plug in here: `await describeOnDatabases('DeviceCodeRepository', (s) => myContract(s))`.
+ */
+export async function describeOnDatabases(
+  title: string,
+  body: (server: DatabaseServer) => void,
+  servers: DatabaseServer[] = ALL_DATABASES,
+): Promise<void> {
+  for (const s of servers) {
+    const run = await shouldRun(s.label, s.host, s.port);
+    describe.skipIf(!run)(`${title} on ${s.label}`, () => body(s));
+  }
+}
+
+/** Whether the Redis suites should run (see {@link shouldRun}). */
+export function shouldRunRedis(): Promise<boolean> {
+  const u = new URL(REDIS_URL);
+  return shouldRun('Redis', u.hostname, Number(u.port || 6379));
+}
+
+/** A fresh Redis key prefix for one suite, e.g. `df:test:1a2b3c:`. */
+export function randomRedisPrefix(): string {
+  return `df:test:${randomBytes(6).toString('hex')}:`;
+}
