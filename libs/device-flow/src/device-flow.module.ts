@@ -11,6 +11,7 @@ import { RandomUserCodeGenerator, UserCodeGenerator } from './codes/user-code.ge
 import {
   DEVICE_FLOW_DATA_SOURCE,
   DEVICE_FLOW_OPTIONS,
+  DEVICE_FLOW_REDIS,
   DEVICE_FLOW_ROUTES,
 } from './device-flow.constants.js';
 import {
@@ -29,7 +30,12 @@ import { DeviceCodeRepository } from './persistence/device-code.repository.js';
 import { InMemoryClientRepository } from './persistence/memory/in-memory-client.repository.js';
 import { InMemoryDeviceCodeRepository } from './persistence/memory/in-memory-device-code.repository.js';
 import { InMemoryTokenRepository } from './persistence/memory/in-memory-token.repository.js';
+import { DeviceFlowPurger } from './persistence/purge.service.js';
+import { DeviceFlowRedis } from './persistence/redis/redis-connection.js';
+import { RedisDeviceCodeRepository } from './persistence/redis/redis-device-code.repository.js';
 import { TokenRepository } from './persistence/token.repository.js';
+import { TypeOrmUnitOfWork } from './persistence/typeorm/typeorm-unit-of-work.js';
+import { CompensatingUnitOfWork, UnitOfWork } from './persistence/unit-of-work.js';
 import { DeviceFlowStorage } from './persistence/typeorm/owned-data-source.js';
 import { TypeOrmClientRepository } from './persistence/typeorm/typeorm-client.repository.js';
 import { TypeOrmDeviceCodeRepository } from './persistence/typeorm/typeorm-device-code.repository.js';
@@ -80,10 +86,26 @@ const DEFAULT_PROVIDERS: Provider[] = [
         ? DeviceFlowStorage.shared(o.dataSource)
         : DeviceFlowStorage.owned(o.database),
   ),
-  repository<DeviceCodeRepository>(
-    DeviceCodeRepository,
-    () => new InMemoryDeviceCodeRepository(),
-    (s) => new TypeOrmDeviceCodeRepository(s.dataSource),
+  fromOptions(DEVICE_FLOW_REDIS, (o) =>
+    o.storage === 'redis' ? DeviceFlowRedis.connect(o.redis) : null,
+  ),
+  {
+    provide: DeviceCodeRepository,
+    useFactory: (o: Options, s: DeviceFlowStorage | null, r: DeviceFlowRedis | null) =>
+      r
+        ? new RedisDeviceCodeRepository(r.client, {
+            keyPrefix: o.redis.keyPrefix,
+            retentionMs: o.purge.retention * 1000,
+          })
+        : o.storage === 'memory' || !s
+          ? new InMemoryDeviceCodeRepository()
+          : new TypeOrmDeviceCodeRepository(s.dataSource),
+    inject: [DEVICE_FLOW_OPTIONS, DEVICE_FLOW_DATA_SOURCE, DEVICE_FLOW_REDIS],
+  },
+  repository<UnitOfWork>(
+    UnitOfWork,
+    () => new CompensatingUnitOfWork(),
+    (s) => new TypeOrmUnitOfWork(s.dataSource),
   ),
   repository<TokenRepository>(
     TokenRepository,
@@ -97,6 +119,7 @@ const DEFAULT_PROVIDERS: Provider[] = [
   ),
   ClientAuthenticator,
   ClientSeeder,
+  DeviceFlowPurger,
   TokenService,
   DeviceGrantService,
   DeviceAuthorizationService,
@@ -111,8 +134,10 @@ const EXPORTS = [
   DeviceGrantService,
   DeviceAuthorizationService,
   TokenService,
+  DeviceFlowPurger,
   DeviceCodeRepository,
   TokenRepository,
+  UnitOfWork,
   ClientRepository,
   UserCodeGenerator,
   CodeHasher,

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { Clock } from '../clock/clock.js';
 import type { ClientRecord } from '../clients/client.repository.js';
 import { CodeHasher } from '../codes/code-hasher.js';
@@ -16,6 +16,7 @@ import {
   type DeviceCodeRecord,
   DeviceCodeRepository,
 } from '../persistence/device-code.repository.js';
+import { UnitOfWork } from '../persistence/unit-of-work.js';
 import type { TokenResponse } from '../token/token-response.js';
 import { TokenService } from '../token/token.service.js';
 import { formatScope, parseScope } from './scope.js';
@@ -35,14 +36,13 @@ export const SLOW_DOWN_INCREMENT = 5;
  */
 @Injectable()
 export class DeviceGrantService {
-  private readonly logger = new Logger('DeviceFlow');
-
   constructor(
     @Inject(DEVICE_FLOW_OPTIONS) private readonly options: ResolvedDeviceFlowOptions,
     @Inject(DeviceCodeRepository) private readonly codes: DeviceCodeRepository,
     @Inject(TokenService) private readonly tokens: TokenService,
     @Inject(CodeHasher) private readonly hasher: CodeHasher,
     @Inject(Clock) private readonly clock: Clock,
+    @Inject(UnitOfWork) private readonly unitOfWork: UnitOfWork,
   ) {}
 
   /**
@@ -125,16 +125,19 @@ export class DeviceGrantService {
     }
   }
 
-  /** Claims an approved code by one compare-and-set, then mints tokens. Exactly one caller wins. */
-  private async redeem(
+  /**
+   * Claims an approved code by one compare-and-set and mints tokens, as one unit of work: exactly one caller
+   * wins the claim, and if minting fails the claim is rolled back, so the device's next poll can still succeed.
+   */
+  private redeem(
     record: DeviceCodeRecord,
     client: ClientRecord,
     now: number,
   ): Promise<TokenResponse> {
-    const claimed = await this.codes.transition(record.id, 'approved', 'consumed', now);
-    if (!claimed) throw new InvalidGrantError('device code was already used');
-    try {
-      return await this.tokens.issue(
+    return this.unitOfWork.run(async () => {
+      const claimed = await this.codes.transition(record.id, 'approved', 'consumed', now);
+      if (!claimed) throw new InvalidGrantError('device code was already used');
+      return this.tokens.issue(
         {
           clientId: client.clientId,
           subject: record.subject ?? '',
@@ -143,14 +146,6 @@ export class DeviceGrantService {
         },
         client,
       );
-    } catch (e) {
-      // Minting failed after the claim: give the code back so the device's next poll can still succeed.
-      await this.codes.transition(record.id, 'consumed', 'approved', now).catch((undo: unknown) => {
-        this.logger.error(
-          `could not release device code ${record.id} after a failed issue: ${String(undo)}`,
-        );
-      });
-      throw e;
-    }
+    });
   }
 }

@@ -1,4 +1,5 @@
 import type { DataSource, Repository } from 'typeorm';
+import { repositoryFor } from './typeorm-unit-of-work.js';
 import {
   type DeviceCodeChanges,
   type DeviceCodeRecord,
@@ -15,10 +16,11 @@ import { isUniqueViolation } from './unique-violation.js';
  * number of instances cannot both succeed.
  */
 export class TypeOrmDeviceCodeRepository implements DeviceCodeRepository {
-  private readonly repo: Repository<DeviceCodeEntity>;
+  constructor(private readonly dataSource: DataSource) {}
 
-  constructor(dataSource: DataSource) {
-    this.repo = dataSource.getRepository(DeviceCodeEntity);
+  /** The repository in the running unit of work (transaction), if any. */
+  private get repo(): Repository<DeviceCodeEntity> {
+    return repositoryFor(this.dataSource, DeviceCodeEntity);
   }
 
   async create(record: DeviceCodeRecord): Promise<void> {

@@ -1,13 +1,15 @@
 import type { DataSource, Repository } from 'typeorm';
+import { repositoryFor } from './typeorm-unit-of-work.js';
 import type { TokenRecord, TokenRepository } from '../token.repository.js';
 import { TokenEntity } from './token.entity.js';
 
 /** {@link TokenRepository} on TypeORM. Revocation is a conditional update (compare-and-set). */
 export class TypeOrmTokenRepository implements TokenRepository {
-  private readonly repo: Repository<TokenEntity>;
+  constructor(private readonly dataSource: DataSource) {}
 
-  constructor(dataSource: DataSource) {
-    this.repo = dataSource.getRepository(TokenEntity);
+  /** The repository in the running unit of work (transaction), if any. */
+  private get repo(): Repository<TokenEntity> {
+    return repositoryFor(this.dataSource, TokenEntity);
   }
 
   async save(records: TokenRecord[]): Promise<void> {
