@@ -7,13 +7,14 @@ import {
   TypeOrmClientRepository,
   TypeOrmDeviceCodeRepository,
   TypeOrmTokenRepository,
-  UserCodeCollisionError,
+  TypeOrmUnitOfWork,
 } from '../../libs/device-flow/src/index.js';
 import {
   createIsolatedDatabase,
   describeOnDatabases,
   type IsolatedDatabase,
 } from '../support/databases.js';
+import { deviceCodeRepositoryCases } from '../support/device-code-repository.cases.js';
 import { deviceCode, migratedDataSource, NOW, pendingSchemaChanges } from '../support/typeorm.js';
 
 await describeOnDatabases('TypeORM repositories', (server) => {
@@ -92,73 +93,36 @@ await describeOnDatabases('TypeORM repositories', (server) => {
     expect((await clients.findById(client.clientId))!.disabled).toBe(false);
   });
 
-  it('reports a user code collision as UserCodeCollisionError, other duplicates as themselves', async () => {
-    const first = deviceCode();
-    await codes.create(first);
-    await expect(
-      codes.create(deviceCode({ userCodeHash: first.userCodeHash })),
-    ).rejects.toBeInstanceOf(UserCodeCollisionError);
-    const dup = codes.create(deviceCode({ deviceCodeHash: first.deviceCodeHash }));
-    await expect(dup).rejects.toThrow();
-    await expect(dup).rejects.not.toBeInstanceOf(UserCodeCollisionError);
-  });
+  deviceCodeRepositoryCases(
+    () => codes,
+    () => new TypeOrmUnitOfWork(ds),
+  );
 
-  it('transition is a compare-and-set: it applies once, never from the wrong state or after expiry', async () => {
-    const r = deviceCode();
-    await codes.create(r);
-    expect(await codes.transition(r.id, 'approved', 'consumed', NOW)).toBe(false);
-    expect(
-      await codes.transition(r.id, 'pending', 'approved', NOW, {
-        subject: 'alice',
-        grantedScope: 'read',
-        decidedAt: NOW,
-      }),
-    ).toBe(true);
-    expect(await codes.transition(r.id, 'pending', 'denied', NOW)).toBe(false);
-    expect(await codes.findByDeviceCodeHash(r.deviceCodeHash)).toMatchObject({
-      status: 'approved',
-      subject: 'alice',
-      grantedScope: 'read',
-      decidedAt: NOW,
-    });
-    const expired = deviceCode({ expiresAt: NOW });
-    await codes.create(expired);
-    expect(await codes.transition(expired.id, 'pending', 'approved', NOW)).toBe(false);
-    expect(await codes.transition('missing', 'pending', 'approved', NOW)).toBe(false);
-  });
-
-  it('recordPoll: polls at the interval pass; early ones add 5 s each, cumulatively', async () => {
-    const r = deviceCode({ interval: 5 });
-    await codes.create(r);
-    expect(await codes.recordPoll(r.id, NOW, 1000, 5)).toBe(true); // first poll
-    expect(await codes.recordPoll(r.id, NOW + 4000, 1000, 5)).toBe(true); // within tolerance
-    expect(await codes.recordPoll(r.id, NOW + 6000, 1000, 5)).toBe(false); // 2 s later: too fast
-    expect((await codes.findByDeviceCodeHash(r.deviceCodeHash))!.interval).toBe(10);
-    expect(await codes.recordPoll(r.id, NOW + 14000, 1000, 5)).toBe(false); // 8 s < 10 s - 1 s
-    const after = await codes.findByDeviceCodeHash(r.deviceCodeHash);
-    expect(after).toMatchObject({ interval: 15, lastPolledAt: NOW + 14000 });
-    expect(await codes.recordPoll(r.id, NOW + 28000, 1000, 5)).toBe(true); // 14 s ≥ 15 s - 1 s
-    expect((await codes.findByDeviceCodeHash(r.deviceCodeHash))!.interval).toBe(15);
-  });
-
-  it('50 concurrent claims of one approved code: exactly one wins', async () => {
+  it('a failed unit of work rolls back the claim and the tokens it stored, together', async () => {
     const r = deviceCode();
     await codes.create(r);
     await codes.transition(r.id, 'pending', 'approved', NOW, { subject: 'alice' });
-    const results = await Promise.all(
-      Array.from({ length: 50 }, () => codes.transition(r.id, 'approved', 'consumed', NOW)),
-    );
-    expect(results.filter(Boolean)).toHaveLength(1);
-  });
-
-  it('50 concurrent early polls of one code: every one after the first grows the interval', async () => {
-    const r = deviceCode({ interval: 5, lastPolledAt: NOW });
-    await codes.create(r);
-    const results = await Promise.all(
-      Array.from({ length: 50 }, () => codes.recordPoll(r.id, NOW + 100, 1000, 5)),
-    );
-    expect(results.filter(Boolean)).toHaveLength(0);
-    expect((await codes.findByDeviceCodeHash(r.deviceCodeHash))!.interval).toBe(5 + 50 * 5);
+    const token = {
+      id: randomUUID(),
+      tokenHash: randomUUID(),
+      kind: 'access' as const,
+      clientId: 'tv',
+      subject: 'alice',
+      scope: '',
+      grantId: r.id,
+      expiresAt: NOW + 1000,
+      createdAt: NOW,
+      revokedAt: null,
+    };
+    await expect(
+      new TypeOrmUnitOfWork(ds).run(async () => {
+        expect(await codes.transition(r.id, 'approved', 'consumed', NOW)).toBe(true);
+        await tokens.save([token]);
+        throw new Error('response could not be built');
+      }),
+    ).rejects.toThrow();
+    expect((await codes.findByDeviceCodeHash(r.deviceCodeHash))!.status).toBe('approved');
+    expect(await tokens.findByHash(token.tokenHash)).toBeNull();
   });
 
   it('tokens: revoke is a compare-and-set; revokeGrant counts; deleteExpired deletes only the expired', async () => {
