@@ -17,6 +17,7 @@ export class TypeOrmClientRepository implements ClientRepository {
   }
 
   async save(client: ClientRecord): Promise<void> {
-    await this.repo.save(this.repo.create(client));
+    // One atomic upsert (ON CONFLICT / ON DUPLICATE KEY): instances starting together may seed the same client.
+    await this.repo.upsert({ ...client }, ['clientId']);
   }
 }
