@@ -1,5 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import { rm } from 'node:fs/promises';
 import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
 import type { DataSourceOptions } from 'typeorm';
@@ -27,7 +30,7 @@ export interface DatabaseServer {
 /** A database created for one suite. */
 export interface IsolatedDatabase {
   server: DatabaseServer;
-  /** The database name (`df_<random>`), or `:memory:` for SQLite. */
+  /** The database name (`df_<random>`), or the file for SQLite. */
   name: string;
   /** Connection options for it (no entities: add yours). */
   options: DataSourceOptions;
@@ -57,7 +60,7 @@ export const SQL_SERVERS: DatabaseServer[] = [
 export const SQLITE: DatabaseServer = {
   kind: 'sqlite',
   label: 'SQLite',
-  url: 'sqlite::memory:',
+  url: 'sqlite:',
   host: '',
   port: 0,
 };
@@ -102,16 +105,18 @@ export function randomDatabaseName(): string {
 
 /** Creates an empty database on `server` for one suite. */
 export async function createIsolatedDatabase(server: DatabaseServer): Promise<IsolatedDatabase> {
+  const name = randomDatabaseName();
   if (server.kind === 'sqlite') {
+    // A file, not :memory:, so that several DataSources (instances) can share it.
+    const file = join(tmpdir(), `${name}.sqlite`);
     return {
       server,
-      name: ':memory:',
-      url: 'sqlite::memory:',
-      options: { type: 'better-sqlite3', database: ':memory:' },
-      drop: async () => {},
+      name: file,
+      url: `sqlite:${file}`,
+      options: { type: 'better-sqlite3', database: file },
+      drop: () => rm(file, { force: true }),
     };
   }
-  const name = randomDatabaseName();
   const url = new URL(server.url);
   url.pathname = `/${name}`;
   if (server.kind === 'postgres') {
