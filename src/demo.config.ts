@@ -11,6 +11,10 @@ export interface DemoConfig {
   expiresIn: number | undefined;
   interval: number | undefined;
   hashSecret: string;
+  /** `REDIS_URL`: when set, device codes live in Redis (tokens and clients stay in `DATABASE_URL`). */
+  redisUrl: string | undefined;
+  /** `TRUST_PROXY`: Express `trust proxy` setting (hop count, `loopback`, CIDR list…); unset = none. */
+  trustProxy: string | number | undefined;
 }
 
 /** Scopes the demo clients may request. */
@@ -47,5 +51,11 @@ export function readDemoConfig(env: NodeJS.ProcessEnv = process.env): DemoConfig
     expiresIn: integer('DEVICE_FLOW_EXPIRES_IN', env.DEVICE_FLOW_EXPIRES_IN),
     interval: integer('DEVICE_FLOW_INTERVAL', env.DEVICE_FLOW_INTERVAL),
     hashSecret: env.DEVICE_FLOW_HASH_SECRET || 'demo-only-hash-secret-change-me',
+    redisUrl: env.REDIS_URL || undefined,
+    trustProxy: env.TRUST_PROXY
+      ? /^\d+$/.test(env.TRUST_PROXY)
+        ? Number(env.TRUST_PROXY)
+        : env.TRUST_PROXY
+      : undefined,
   };
 }

@@ -14,6 +14,8 @@ async function main(): Promise<void> {
     rawBody: true,
   });
   app.disable('x-powered-by');
+  // Behind a load balancer: trust its X-Forwarded-For so the consent page shows the device's real address.
+  if (config.trustProxy !== undefined) app.set('trust proxy', config.trustProxy);
   app.enableShutdownHooks();
   await app.listen(config.port);
   const logger = new Logger('Demo');
