@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import type { INestApplication } from '@nestjs/common';
+import type { INestApplication, Provider } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import {
   DEVICE_CODE_GRANT_TYPE,
@@ -29,7 +29,10 @@ export interface HttpResult {
 }
 
 /** Starts an independent Nest app with the module (own DataSource, own Redis client) on 127.0.0.1:0. */
-export async function startInstance(options: Partial<DeviceFlowModuleOptions>): Promise<Instance> {
+export async function startInstance(
+  options: Partial<DeviceFlowModuleOptions>,
+  providers: Provider[] = [],
+): Promise<Instance> {
   const moduleRef = await Test.createTestingModule({
     imports: [
       DeviceFlowModule.forRoot({
@@ -38,6 +41,7 @@ export async function startInstance(options: Partial<DeviceFlowModuleOptions>): 
         hashSecret: 'test-hash-secret-0123456789',
         purge: { interval: false },
         ...options,
+        providers,
       }),
     ],
   }).compile();
