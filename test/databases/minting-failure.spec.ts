@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import {
   DEVICE_FLOW_DATA_SOURCE,
   type DeviceFlowModuleOptions,
@@ -10,13 +10,12 @@ import {
 import {
   ALL_DATABASES,
   createIsolatedDatabase,
+  describeWith,
   type DatabaseServer,
   type IsolatedDatabase,
   randomRedisPrefix,
   REDIS_URL,
   SQL_SERVERS,
-  shouldRun,
-  shouldRunRedis,
 } from '../support/databases.js';
 import { authorize, poll, startInstance } from '../support/instances.js';
 
@@ -41,51 +40,51 @@ const SETUPS: { name: string; server: DatabaseServer; redis: boolean }[] = [
 ];
 
 for (const setup of SETUPS) {
-  const run =
-    (await shouldRun(setup.server.label, setup.server.host, setup.server.port)) &&
-    (!setup.redis || (await shouldRunRedis()));
+  await describeWith(
+    `token issuance and code consumption are one unit on ${setup.name}`,
+    setup.redis ? [setup.server, 'redis'] : [setup.server],
+    () => {
+      let db: IsolatedDatabase;
+      beforeAll(async () => {
+        db = await createIsolatedDatabase(setup.server);
+      });
+      afterAll(() => db?.drop());
 
-  describe.skipIf(!run)(`token issuance and code consumption are one unit on ${setup.name}`, () => {
-    let db: IsolatedDatabase;
-    beforeAll(async () => {
-      db = await createIsolatedDatabase(setup.server);
-    });
-    afterAll(() => db?.drop());
+      it('if minting fails the code is not burned: no tokens survive, and the next poll gets them', async () => {
+        let tokens!: FailingOnceTokenRepository;
+        const options: Partial<DeviceFlowModuleOptions> = {
+          database: db.options,
+          clock: new ManualClock(),
+          ...(setup.redis
+            ? { storage: 'redis', redis: { url: REDIS_URL, keyPrefix: randomRedisPrefix() } }
+            : {}),
+        };
+        const app = await startInstance(options, [
+          {
+            provide: TokenRepository,
+            useFactory: (s: { dataSource: never }) =>
+              (tokens = new FailingOnceTokenRepository(s.dataSource)),
+            inject: [DEVICE_FLOW_DATA_SOURCE],
+          },
+        ]);
+        try {
+          const auth = await authorize(app);
+          await app.grants.approve(auth.user_code, 'alice');
+          tokens.failNext = true;
+          const failed = await poll(app, auth.device_code);
+          expect(failed.status).toBe(500);
+          expect(failed.body).toEqual({ error: 'server_error' });
+          const written = tokens.saved[0]!;
+          for (const t of written) expect(await tokens.findByHash(t.tokenHash)).toBeNull();
 
-    it('if minting fails the code is not burned: no tokens survive, and the next poll gets them', async () => {
-      let tokens!: FailingOnceTokenRepository;
-      const options: Partial<DeviceFlowModuleOptions> = {
-        database: db.options,
-        clock: new ManualClock(),
-        ...(setup.redis
-          ? { storage: 'redis', redis: { url: REDIS_URL, keyPrefix: randomRedisPrefix() } }
-          : {}),
-      };
-      const app = await startInstance(options, [
-        {
-          provide: TokenRepository,
-          useFactory: (s: { dataSource: never }) =>
-            (tokens = new FailingOnceTokenRepository(s.dataSource)),
-          inject: [DEVICE_FLOW_DATA_SOURCE],
-        },
-      ]);
-      try {
-        const auth = await authorize(app);
-        await app.grants.approve(auth.user_code, 'alice');
-        tokens.failNext = true;
-        const failed = await poll(app, auth.device_code);
-        expect(failed.status).toBe(500);
-        expect(failed.body).toEqual({ error: 'server_error' });
-        const written = tokens.saved[0]!;
-        for (const t of written) expect(await tokens.findByHash(t.tokenHash)).toBeNull();
-
-        const ok = await poll(app, auth.device_code);
-        expect(ok.status).toBe(200);
-        expect(typeof ok.body.access_token).toBe('string');
-        expect((await poll(app, auth.device_code)).body.error).toBe('invalid_grant');
-      } finally {
-        await app.close();
-      }
-    });
-  });
+          const ok = await poll(app, auth.device_code);
+          expect(ok.status).toBe(200);
+          expect(typeof ok.body.access_token).toBe('string');
+          expect((await poll(app, auth.device_code)).body.error).toBe('invalid_grant');
+        } finally {
+          await app.close();
+        }
+      });
+    },
+  );
 }

@@ -1,11 +1,11 @@
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { RedisDeviceCodeRepository } from '../../libs/device-flow/src/index.js';
-import { randomRedisPrefix, REDIS_URL, shouldRunRedis } from '../support/databases.js';
+import { describeWith, randomRedisPrefix, REDIS_URL } from '../support/databases.js';
 import { deviceCodeRepositoryCases } from '../support/device-code-repository.cases.js';
 import { deviceCode, NOW } from '../support/typeorm.js';
 
-describe.skipIf(!(await shouldRunRedis()))('RedisDeviceCodeRepository on Redis', () => {
+await describeWith('RedisDeviceCodeRepository on Redis', ['redis'], () => {
   const prefix = randomRedisPrefix();
   let redis: Redis;
   let repo: RedisDeviceCodeRepository;

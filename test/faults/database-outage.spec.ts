@@ -1,15 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type DeviceFlowModuleOptions, ManualClock } from '../../libs/device-flow/src/index.js';
 import {
   createIsolatedDatabase,
+  describeWith,
   type DatabaseServer,
   type IsolatedDatabase,
   pgAdmin,
   randomRedisPrefix,
   REDIS_URL,
   SQL_SERVERS,
-  shouldRun,
-  shouldRunRedis,
 } from '../support/databases.js';
 import {
   authorize,
@@ -51,135 +50,135 @@ async function pollUntilAnswered(i: Instance, deviceCode: string): Promise<HttpR
 }
 
 for (const setup of SETUPS) {
-  const run =
-    (await shouldRun(setup.server.label, setup.server.host, setup.server.port)) &&
-    (!setup.redis || (await shouldRunRedis()));
+  await describeWith(
+    `faults and restarts on ${setup.name}`,
+    setup.redis ? [setup.server, 'redis'] : [setup.server],
+    () => {
+      const clock = new ManualClock();
+      let db: IsolatedDatabase;
+      let proxy: TcpProxy;
+      let options: Partial<DeviceFlowModuleOptions>;
+      let direct: Partial<DeviceFlowModuleOptions>;
 
-  describe.skipIf(!run)(`faults and restarts on ${setup.name}`, () => {
-    const clock = new ManualClock();
-    let db: IsolatedDatabase;
-    let proxy: TcpProxy;
-    let options: Partial<DeviceFlowModuleOptions>;
-    let direct: Partial<DeviceFlowModuleOptions>;
-
-    beforeAll(async () => {
-      db = await createIsolatedDatabase(setup.server);
-      const redisUrl = new URL(REDIS_URL);
-      proxy = setup.redis
-        ? new TcpProxy(redisUrl.hostname, Number(redisUrl.port || 6379))
-        : new TcpProxy(setup.server.host, setup.server.port);
-      await proxy.start();
-      const keyPrefix = randomRedisPrefix();
-      if (setup.redis) {
-        const proxied = new URL(REDIS_URL);
-        proxied.host = `127.0.0.1:${proxy.port}`;
-        options = {
-          database: db.options,
-          storage: 'redis',
-          redis: { url: proxied.toString(), keyPrefix },
-          clock,
-        };
-        direct = { ...options, redis: { url: REDIS_URL, keyPrefix } };
-      } else {
-        const proxied = new URL(db.url);
-        proxied.host = `127.0.0.1:${proxy.port}`;
-        options = { database: { ...db.options, url: proxied.toString() } as never, clock };
-        direct = { database: db.options, clock };
-      }
-    });
-    afterAll(async () => {
-      await proxy?.stop();
-      await db?.drop();
-    });
-
-    it('store away mid-flow: 5xx JSON with Retry-After, no codes handed out; back: the same flow completes', async () => {
-      const app = await startInstance(options);
-      try {
-        const auth = await authorize(app);
-        await app.grants.approve(auth.user_code, 'alice');
-
-        await proxy.cut();
-        expectRetryableFailure(await poll(app, auth.device_code));
-        expectRetryableFailure(await poll(app, auth.device_code));
-        expectRetryableFailure(
-          await app.post('/oauth/device_authorization', { client_id: 'tv', scope: 'read' }),
-        );
-
-        await proxy.restore();
-        clock.advance(5000);
-        const ok = await pollUntilAnswered(app, auth.device_code);
-        expect(ok.status).toBe(200);
-        expect(typeof ok.body.access_token).toBe('string');
-        // Codes issued after recovery work end to end.
-        const next = await authorize(app);
-        await app.grants.approve(next.user_code, 'alice');
-        expect((await poll(app, next.device_code)).status).toBe(200);
-      } finally {
-        await app.close();
-      }
-    });
-
-    it('an outage between approval and the poll never turns into expired_token or access_denied', async () => {
-      const app = await startInstance(options);
-      try {
-        const auth = await authorize(app);
-        expect((await poll(app, auth.device_code)).body.error).toBe('authorization_pending');
-        await proxy.cut();
-        for (let i = 0; i < 3; i++) {
-          clock.advance(5000);
-          expectRetryableFailure(await poll(app, auth.device_code));
+      beforeAll(async () => {
+        db = await createIsolatedDatabase(setup.server);
+        const redisUrl = new URL(REDIS_URL);
+        proxy = setup.redis
+          ? new TcpProxy(redisUrl.hostname, Number(redisUrl.port || 6379))
+          : new TcpProxy(setup.server.host, setup.server.port);
+        await proxy.start();
+        const keyPrefix = randomRedisPrefix();
+        if (setup.redis) {
+          const proxied = new URL(REDIS_URL);
+          proxied.host = `127.0.0.1:${proxy.port}`;
+          options = {
+            database: db.options,
+            storage: 'redis',
+            redis: { url: proxied.toString(), keyPrefix },
+            clock,
+          };
+          direct = { ...options, redis: { url: REDIS_URL, keyPrefix } };
+        } else {
+          const proxied = new URL(db.url);
+          proxied.host = `127.0.0.1:${proxy.port}`;
+          options = { database: { ...db.options, url: proxied.toString() } as never, clock };
+          direct = { database: db.options, clock };
         }
-        await proxy.restore();
-        clock.advance(5000);
-        expect((await pollUntilAnswered(app, auth.device_code)).body.error).toBe(
-          'authorization_pending',
-        );
-      } finally {
-        await app.close();
-      }
-    });
+      });
+      afterAll(async () => {
+        await proxy?.stop();
+        await db?.drop();
+      });
 
-    if (setup.server.kind === 'postgres' && !setup.redis) {
-      it('pg_terminate_backend on every connection: answers stay retryable, then the flow completes', async () => {
-        const app = await startInstance(direct);
+      it('store away mid-flow: 5xx JSON with Retry-After, no codes handed out; back: the same flow completes', async () => {
+        const app = await startInstance(options);
         try {
           const auth = await authorize(app);
           await app.grants.approve(auth.user_code, 'alice');
-          await pgAdmin(
-            setup.server,
-            `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-             WHERE datname = '${db.name}' AND pid <> pg_backend_pid()`,
+
+          await proxy.cut();
+          expectRetryableFailure(await poll(app, auth.device_code));
+          expectRetryableFailure(await poll(app, auth.device_code));
+          expectRetryableFailure(
+            await app.post('/oauth/device_authorization', { client_id: 'tv', scope: 'read' }),
           );
+
+          await proxy.restore();
           clock.advance(5000);
-          const r = await pollUntilAnswered(app, auth.device_code);
-          expect(r.status).toBe(200);
-          expect(typeof r.body.access_token).toBe('string');
+          const ok = await pollUntilAnswered(app, auth.device_code);
+          expect(ok.status).toBe(200);
+          expect(typeof ok.body.access_token).toBe('string');
+          // Codes issued after recovery work end to end.
+          const next = await authorize(app);
+          await app.grants.approve(next.user_code, 'alice');
+          expect((await poll(app, next.device_code)).status).toBe(200);
         } finally {
           await app.close();
         }
       });
-    }
 
-    it('restart: issue, slow down and approve, restart the app, poll: interval survives, tokens come', async () => {
-      const first = await startInstance(direct);
-      const auth = await authorize(first);
-      expect((await poll(first, auth.device_code)).body.error).toBe('authorization_pending');
-      clock.advance(1000);
-      expect((await poll(first, auth.device_code)).body.error).toBe('slow_down'); // interval 10 s
-      await first.close();
+      it('an outage between approval and the poll never turns into expired_token or access_denied', async () => {
+        const app = await startInstance(options);
+        try {
+          const auth = await authorize(app);
+          expect((await poll(app, auth.device_code)).body.error).toBe('authorization_pending');
+          await proxy.cut();
+          for (let i = 0; i < 3; i++) {
+            clock.advance(5000);
+            expectRetryableFailure(await poll(app, auth.device_code));
+          }
+          await proxy.restore();
+          clock.advance(5000);
+          expect((await pollUntilAnswered(app, auth.device_code)).body.error).toBe(
+            'authorization_pending',
+          );
+        } finally {
+          await app.close();
+        }
+      });
 
-      const second = await startInstance(direct);
-      try {
-        clock.advance(7000); // ≥ 5 s but < 10 s: too fast only if the grown interval survived
-        expect((await poll(second, auth.device_code)).body.error).toBe('slow_down');
-        await second.grants.approve(auth.user_code, 'alice');
-        clock.advance(15_000);
-        const ok = await poll(second, auth.device_code);
-        expect(ok.status).toBe(200);
-        expect(typeof ok.body.access_token).toBe('string');
-      } finally {
-        await second.close();
+      if (setup.server.kind === 'postgres' && !setup.redis) {
+        it('pg_terminate_backend on every connection: answers stay retryable, then the flow completes', async () => {
+          const app = await startInstance(direct);
+          try {
+            const auth = await authorize(app);
+            await app.grants.approve(auth.user_code, 'alice');
+            await pgAdmin(
+              setup.server,
+              `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+             WHERE datname = '${db.name}' AND pid <> pg_backend_pid()`,
+            );
+            clock.advance(5000);
+            const r = await pollUntilAnswered(app, auth.device_code);
+            expect(r.status).toBe(200);
+            expect(typeof r.body.access_token).toBe('string');
+          } finally {
+            await app.close();
+          }
+        });
       }
-    });
-  });
+
+      it('restart: issue, slow down and approve, restart the app, poll: interval survives, tokens come', async () => {
+        const first = await startInstance(direct);
+        const auth = await authorize(first);
+        expect((await poll(first, auth.device_code)).body.error).toBe('authorization_pending');
+        clock.advance(1000);
+        expect((await poll(first, auth.device_code)).body.error).toBe('slow_down'); // interval 10 s
+        await first.close();
+
+        const second = await startInstance(direct);
+        try {
+          clock.advance(7000); // ≥ 5 s but < 10 s: too fast only if the grown interval survived
+          expect((await poll(second, auth.device_code)).body.error).toBe('slow_down');
+          await second.grants.approve(auth.user_code, 'alice');
+          clock.advance(15_000);
+          const ok = await poll(second, auth.device_code);
+          expect(ok.status).toBe(200);
+          expect(typeof ok.body.access_token).toBe('string');
+        } finally {
+          await second.close();
+        }
+      });
+    },
+  );
 }

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
 import type { DataSourceOptions } from 'typeorm';
-import { describe } from 'vitest';
+import { describe, it } from 'vitest';
 
 /**
  * Database servers the DB-backed suites run against. Every suite gets its own database (`df_<random>`), created
@@ -85,19 +85,6 @@ export function reachable(host: string, port: number): Promise<boolean> {
   });
 }
 
-/**
- * Whether suites on `server` should run: yes if it is reachable or under CI (where they then fail); otherwise
- * prints why they are skipped.
- */
-export async function shouldRun(label: string, host: string, port: number): Promise<boolean> {
-  if (!host || (await reachable(host, port))) return true;
-  if (IN_CI) return true;
-  console.warn(
-    `[skip] ${label} is not reachable on ${host}:${port}; its suites are skipped (CI=true fails instead)`,
-  );
-  return false;
-}
-
 /** A fresh database name. */
 export function randomDatabaseName(): string {
   return `df_${randomBytes(6).toString('hex')}`;
@@ -159,10 +146,49 @@ async function mysqlAdmin(server: DatabaseServer, sql: string): Promise<void> {
   }
 }
 
+/** Something a suite needs: a database server, or Redis. */
+export type Requirement = DatabaseServer | 'redis';
+
+function endpoint(r: Requirement): { label: string; host: string; port: number } {
+  if (r !== 'redis') return r;
+  const u = new URL(REDIS_URL);
+  return { label: 'Redis', host: u.hostname, port: Number(u.port || 6379) };
+}
+
+/**
+ * `describe(title, body)` when everything in `needs` is reachable. Otherwise, outside CI, the suite is skipped
+ * with a printed reason; under CI (`CI=true`) it becomes one failing test naming what is missing — a failing
+ * test, not a failed hook, so no runner can count it as skipped.
+ */
+export async function describeWith(
+  title: string,
+  needs: Requirement[],
+  body: () => void,
+): Promise<void> {
+  const missing: string[] = [];
+  for (const need of needs) {
+    const e = endpoint(need);
+    if (e.host && !(await reachable(e.host, e.port)))
+      missing.push(`${e.label} (${e.host}:${e.port})`);
+  }
+  if (missing.length === 0) return void describe(title, body);
+  const reason = `${missing.join(', ')} not reachable`;
+  if (IN_CI) {
+    describe(title, () => {
+      it('has its database servers', () => {
+        throw new Error(`${reason}: with CI=true this is a failure (.ci/services.sh starts them)`);
+      });
+    });
+    return;
+  }
+  console.warn(`[skip] ${title}: ${reason} (CI=true fails instead)`);
+  describe.skip(title, body);
+}
+
 /**
  * Declares `body` once per engine in `servers` (default: SQLite, PostgreSQL, MariaDB), as
- * `describe('<title> on <engine>')`, skipping (with a printed reason) engines that are down outside CI. The
- * callback receives the server; create the database in `beforeAll` with {@link createIsolatedDatabase}.
+ * `describe('<title> on <engine>')`, per {@link describeWith}. The callback receives the server; create the
+ * database in `beforeAll` with {@link createIsolatedDatabase}.
  *
  * Contract suites plug in here: `await describeOnDatabases('DeviceCodeRepository', (s) => myContract(s))`.
  */
@@ -171,16 +197,7 @@ export async function describeOnDatabases(
   body: (server: DatabaseServer) => void,
   servers: DatabaseServer[] = ALL_DATABASES,
 ): Promise<void> {
-  for (const s of servers) {
-    const run = await shouldRun(s.label, s.host, s.port);
-    describe.skipIf(!run)(`${title} on ${s.label}`, () => body(s));
-  }
-}
-
-/** Whether the Redis suites should run (see {@link shouldRun}). */
-export function shouldRunRedis(): Promise<boolean> {
-  const u = new URL(REDIS_URL);
-  return shouldRun('Redis', u.hostname, Number(u.port || 6379));
+  for (const s of servers) await describeWith(`${title} on ${s.label}`, [s], () => body(s));
 }
 
 /** A fresh Redis key prefix for one suite, e.g. `df:test:1a2b3c:`. */
