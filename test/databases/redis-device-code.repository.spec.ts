@@ -51,5 +51,21 @@ await describeWith('RedisDeviceCodeRepository on Redis', ['redis'], () => {
     expect(await short.findByDeviceCodeHash(record.deviceCodeHash)).toBeNull();
   });
 
+  it("works on a client with ioredis's own keyPrefix", async () => {
+    const prefixed = new Redis(REDIS_URL, {
+      maxRetriesPerRequest: 1,
+      keyPrefix: `${prefix}client:`,
+    });
+    try {
+      const store = new RedisDeviceCodeRepository(prefixed);
+      const record = deviceCode();
+      await store.create(record);
+      expect(await store.findByUserCodeHash(record.userCodeHash)).toEqual(record);
+      expect(await redis.exists(`${prefix}client:device-flow:code:${record.id}`)).toBe(1);
+    } finally {
+      prefixed.disconnect();
+    }
+  });
+
   deviceCodeRepositoryCases(() => repo);
 });

@@ -143,11 +143,11 @@ export class RedisDeviceCodeRepository implements DeviceCodeRepository {
   }
 
   async findByDeviceCodeHash(hash: string): Promise<DeviceCodeRecord | null> {
-    return this.decode(await this.redis.dfFind(this.deviceKey(hash), this.recordKey('')));
+    return this.decode(await this.redis.dfFind(this.deviceKey(hash), this.recordKeyInScript()));
   }
 
   async findByUserCodeHash(hash: string): Promise<DeviceCodeRecord | null> {
-    return this.decode(await this.redis.dfFind(this.userKey(hash), this.recordKey('')));
+    return this.decode(await this.redis.dfFind(this.userKey(hash), this.recordKeyInScript()));
   }
 
   async recordPoll(
@@ -196,6 +196,11 @@ export class RedisDeviceCodeRepository implements DeviceCodeRepository {
 
   private recordKey(id: string): string {
     return `${this.prefix}code:${id}`;
+  }
+
+  /** The record key prefix as a script builds it: ioredis prefixes KEYS with its own `keyPrefix`, not ARGV. */
+  private recordKeyInScript(): string {
+    return (this.redis.options.keyPrefix ?? '') + this.recordKey('');
   }
 
   private deviceKey(hash: string): string {
