@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type DeviceFlowModuleOptions, ManualClock } from '../../libs/device-flow/src/index.js';
 import {
@@ -153,6 +154,46 @@ for (const setup of SETUPS) {
             expect(r.status).toBe(200);
             expect(typeof r.body.access_token).toBe('string');
           } finally {
+            await app.close();
+          }
+        });
+      }
+
+      if (setup.server.kind === 'postgres' && !setup.redis) {
+        it('connection killed inside the claim transaction: 5xx, the code stays approved, the next poll gets tokens', async () => {
+          const app = await startInstance(direct);
+          const locker = new pg.Client({ connectionString: db.url });
+          await locker.connect();
+          try {
+            const auth = await authorize(app);
+            await app.grants.approve(auth.user_code, 'alice');
+            // Hold the row so the instance's claim (UPDATE … WHERE status = 'approved') waits inside its transaction.
+            await locker.query('BEGIN');
+            await locker.query('SELECT id FROM device_flow_device_codes FOR UPDATE');
+            const lockerPid = (await locker.query('SELECT pg_backend_pid() AS pid')).rows[0].pid;
+            clock.advance(5000);
+            const pending = poll(app, auth.device_code);
+            let blocked: number[] = [];
+            for (let i = 0; i < 100 && blocked.length === 0; i++) {
+              await new Promise((r) => setTimeout(r, 50));
+              const rows = await locker.query(
+                `SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> $2 AND wait_event_type = 'Lock'`,
+                [db.name, lockerPid],
+              );
+              blocked = rows.rows.map((r: { pid: number }) => r.pid);
+            }
+            expect(blocked.length).toBeGreaterThan(0);
+            await locker.query('SELECT pg_terminate_backend(pid) FROM unnest($1::int[]) AS pid', [
+              blocked,
+            ]);
+            expectRetryableFailure(await pending);
+            await locker.query('COMMIT');
+
+            const ok = await pollUntilAnswered(app, auth.device_code);
+            expect(ok.status).toBe(200);
+            expect(typeof ok.body.access_token).toBe('string');
+          } finally {
+            await locker.end();
             await app.close();
           }
         });
