@@ -1,7 +1,11 @@
+import { readFileSync } from 'node:fs';
 import { type DynamicModule, Module } from '@nestjs/common';
-import { DeviceFlowModule } from '../libs/device-flow/src/index.js';
+import { DeviceFlowModule, type DeviceFlowModuleOptions } from '../libs/device-flow/src/index.js';
+import { AdminController, DEMO_ADMIN_SECRET, DemoAdminGuard } from './admin.controller.js';
+import { AUDIT_LOG_SINK, AuditLog, stdoutSink } from './audit-log.js';
 import { dataSourceOptionsFromUrl } from './database-url.js';
 import { DEMO_CLIENTS, type DemoConfig } from './demo.config.js';
+import { DevicesController } from './devices.controller.js';
 
 /** The demo authorization server: a thin host app around {@link DeviceFlowModule}. */
 @Module({})
@@ -18,8 +22,30 @@ export class AppModule {
           database: dataSourceOptionsFromUrl(config.databaseUrl),
           ...(config.redisUrl ? { storage: 'redis', redis: { url: config.redisUrl } } : {}),
           clients: DEMO_CLIENTS,
+          ...tokenFormat(config),
         }),
+      ],
+      controllers: [DevicesController, AdminController],
+      providers: [
+        { provide: DEMO_ADMIN_SECRET, useValue: config.adminToken },
+        { provide: AUDIT_LOG_SINK, useValue: stdoutSink },
+        DemoAdminGuard,
+        AuditLog,
       ],
     };
   }
+}
+
+/** Access token options from the demo configuration. */
+function tokenFormat(config: DemoConfig): Partial<DeviceFlowModuleOptions> {
+  if (config.accessTokenFormat !== 'jwt') return {};
+  if (!config.jwtKeyFile) return { accessTokenFormat: 'jwt' };
+  return {
+    accessTokenFormat: 'jwt',
+    jwt: {
+      keys: [
+        { kid: 'demo-1', alg: config.jwtAlg, privateKey: readFileSync(config.jwtKeyFile, 'utf8') },
+      ],
+    },
+  };
 }

@@ -15,7 +15,18 @@ export interface DemoConfig {
   redisUrl: string | undefined;
   /** `TRUST_PROXY`: Express `trust proxy` setting (hop count, `loopback`, CIDR list…); unset = none. */
   trustProxy: string | number | undefined;
+  /** `opaque` (default) or `jwt` access tokens. */
+  accessTokenFormat: 'opaque' | 'jwt';
+  /** PEM private key file signing JWT access tokens; unset → a key generated at start-up. */
+  jwtKeyFile: string | undefined;
+  /** Algorithm of `jwtKeyFile`'s key: ES256 (default), RS256 or EdDSA. */
+  jwtAlg: 'ES256' | 'RS256' | 'EdDSA';
+  /** Shared secret of the demo admin API (`X-Demo-Admin-Token` header); empty disables the admin API. */
+  adminToken: string;
 }
+
+/** Default secret of the demo admin API: for local use only. */
+export const DEMO_ADMIN_TOKEN = 'demo-admin-token';
 
 /** Scopes the demo clients may request. */
 export const DEMO_SCOPES = ['profile', 'email', 'read', 'write', 'offline_access'];
@@ -41,6 +52,18 @@ function integer(name: string, value: string | undefined): number | undefined {
   return n;
 }
 
+/** The value if it is one of `allowed`, the first of them when unset; throws otherwise. */
+function oneOf<T extends string>(
+  name: string,
+  value: string | undefined,
+  allowed: readonly T[],
+): T {
+  if (value === undefined || value === '') return allowed[0];
+  if (!(allowed as readonly string[]).includes(value))
+    throw new Error(`${name} must be one of ${allowed.join(', ')}, got ${value}`);
+  return value as T;
+}
+
 /** Reads the demo's configuration from the environment. */
 export function readDemoConfig(env: NodeJS.ProcessEnv = process.env): DemoConfig {
   const port = integer('PORT', env.PORT) ?? 3000;
@@ -57,5 +80,17 @@ export function readDemoConfig(env: NodeJS.ProcessEnv = process.env): DemoConfig
         ? Number(env.TRUST_PROXY)
         : env.TRUST_PROXY
       : undefined,
+    accessTokenFormat: oneOf(
+      'DEVICE_FLOW_ACCESS_TOKEN_FORMAT',
+      env.DEVICE_FLOW_ACCESS_TOKEN_FORMAT,
+      ['opaque', 'jwt'] as const,
+    ),
+    jwtKeyFile: env.DEVICE_FLOW_JWT_KEY_FILE || undefined,
+    jwtAlg: oneOf('DEVICE_FLOW_JWT_ALG', env.DEVICE_FLOW_JWT_ALG, [
+      'ES256',
+      'RS256',
+      'EdDSA',
+    ] as const),
+    adminToken: env.DEMO_ADMIN_TOKEN ?? DEMO_ADMIN_TOKEN,
   };
 }

@@ -44,6 +44,25 @@ import { DeviceCodeGrant } from './token/device-code.grant.js';
 import { RefreshTokenGrant } from './token/refresh-token.grant.js';
 import { TokenService } from './token/token.service.js';
 import { TokenController } from './token/token.controller.js';
+import { TokenIssuer } from './token/token-issuer.js';
+import { TokenLookup } from './token/token-lookup.js';
+import { OpaqueTokenIssuer } from './token/opaque-token.issuer.js';
+import { JwtTokenIssuer } from './jwt/jwt-token.issuer.js';
+import { JwksController } from './jwt/jwks.controller.js';
+import { DeviceFlowEvents, InProcessDeviceFlowEvents } from './events/device-flow-events.js';
+import { DeviceGrantRepository } from './persistence/device-grant.repository.js';
+import { KillSwitchRepository } from './persistence/kill-switch.repository.js';
+import { InMemoryDeviceGrantRepository } from './persistence/memory/in-memory-device-grant.repository.js';
+import { InMemoryKillSwitchRepository } from './persistence/memory/in-memory-kill-switch.repository.js';
+import { TypeOrmDeviceGrantRepository } from './persistence/typeorm/typeorm-device-grant.repository.js';
+import { TypeOrmKillSwitchRepository } from './persistence/typeorm/typeorm-kill-switch.repository.js';
+import { DeviceGrantKillSwitch } from './management/kill-switch.js';
+import { DeviceManagementService } from './management/device-management.service.js';
+import { IntrospectionController } from './introspection/introspection.controller.js';
+import { IntrospectionService } from './introspection/introspection.service.js';
+import { RevocationController } from './revocation/revocation.controller.js';
+import { RevocationService } from './revocation/revocation.service.js';
+import { DeviceFlowBearerGuard } from './bearer/device-flow-bearer.guard.js';
 
 type Options = ResolvedDeviceFlowOptions;
 
@@ -117,10 +136,30 @@ const DEFAULT_PROVIDERS: Provider[] = [
     () => new InMemoryClientRepository(),
     (s) => new TypeOrmClientRepository(s.dataSource),
   ),
+  repository<DeviceGrantRepository>(
+    DeviceGrantRepository,
+    () => new InMemoryDeviceGrantRepository(),
+    (s) => new TypeOrmDeviceGrantRepository(s.dataSource),
+  ),
+  repository<KillSwitchRepository>(
+    KillSwitchRepository,
+    () => new InMemoryKillSwitchRepository(),
+    (s) => new TypeOrmKillSwitchRepository(s.dataSource),
+  ),
+  fromOptions(TokenIssuer, (o) =>
+    o.jwt ? new JwtTokenIssuer(o.issuer, o.jwt.audience, o.jwt.keys) : new OpaqueTokenIssuer(),
+  ),
+  { provide: DeviceFlowEvents, useClass: InProcessDeviceFlowEvents },
   ClientAuthenticator,
   ClientSeeder,
   DeviceFlowPurger,
   TokenService,
+  TokenLookup,
+  DeviceGrantKillSwitch,
+  DeviceManagementService,
+  IntrospectionService,
+  RevocationService,
+  DeviceFlowBearerGuard,
   DeviceGrantService,
   DeviceAuthorizationService,
   DeviceCodeGrant,
@@ -135,10 +174,19 @@ const EXPORTS = [
   DeviceAuthorizationService,
   TokenService,
   DeviceFlowPurger,
+  TokenLookup,
+  TokenIssuer,
+  DeviceManagementService,
+  DeviceFlowEvents,
+  DeviceFlowBearerGuard,
+  IntrospectionService,
+  RevocationService,
   DeviceCodeRepository,
   TokenRepository,
   UnitOfWork,
   ClientRepository,
+  DeviceGrantRepository,
+  KillSwitchRepository,
   UserCodeGenerator,
   CodeHasher,
   Clock,
@@ -177,6 +225,9 @@ function withDefaults(
       routedController(DeviceAuthorizationController, routes.deviceAuthorization),
       routedController(TokenController, routes.token),
       routedController(MetadataController, routes.metadata),
+      routedController(IntrospectionController, routes.introspection),
+      routedController(RevocationController, routes.revocation),
+      routedController(JwksController, routes.jwks),
     ],
     providers: [
       ...(definition.providers ?? []),

@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import type { DataSource, DataSourceOptions } from 'typeorm';
 import type { Clock } from './clock/clock.js';
 import type { DeviceFlowRedisOptions } from './persistence/redis/redis-connection.js';
@@ -7,6 +8,23 @@ import {
   type UserCodeFormat,
   userCodeEntropyBits,
 } from './codes/user-code.format.js';
+import {
+  generateDevelopmentKey,
+  type JwtKey,
+  type JwtKeyOptions,
+  resolveJwtKeys,
+} from './jwt/jwt-keys.js';
+
+/** JWT access token settings (`accessTokenFormat: 'jwt'`). @see RFC 9068 */
+export interface JwtAccessTokenOptions {
+  /**
+   * Signing keys; the first with a private key signs, all are published in the JWKS (rotation by `kid`).
+   * Omitted: an ES256 key is generated at start-up, for development only (tokens die with the process).
+   */
+  keys?: JwtKeyOptions[];
+  /** The `aud` claim: the resource server(s) the tokens are for. Default: the issuer. */
+  audience?: string | string[];
+}
 
 /** A client configured in code; seeded into the {@link ClientRepository} at start-up. */
 export interface StaticClientOptions {
@@ -54,6 +72,18 @@ export interface DeviceFlowModuleOptions {
   accessTokenTtl?: number;
   /** Refresh token lifetime in seconds (default 30 days). */
   refreshTokenTtl?: number;
+  /** Access token format: `opaque` (default; random, stored as hashes) or `jwt` (RFC 9068). */
+  accessTokenFormat?: 'opaque' | 'jwt';
+  /** JWT access token settings; used when `accessTokenFormat` is `jwt`. */
+  jwt?: JwtAccessTokenOptions;
+  /**
+   * Clients allowed to introspect and revoke tokens issued to other clients (e.g. a resource server or an
+   * admin tool). Every other client sees and revokes only its own tokens. Default none.
+   * @see RFC 7662 §4, RFC 7009 §2.1
+   */
+  privilegedClients?: string[];
+  /** `realm` of the bearer guard's `WWW-Authenticate` challenges (default `device-flow`). @see RFC 6750 §3 */
+  bearerRealm?: string;
   /** Clients seeded into the client repository at start-up. */
   clients?: StaticClientOptions[];
   /**
@@ -100,6 +130,11 @@ export interface ResolvedDeviceFlowOptions {
   userCode: UserCodeFormat;
   accessTokenTtl: number;
   refreshTokenTtl: number;
+  accessTokenFormat: 'opaque' | 'jwt';
+  /** Resolved JWT settings; null for opaque tokens. */
+  jwt: { keys: JwtKey[]; audience: string[] } | null;
+  privilegedClients: string[];
+  bearerRealm: string;
   clients: StaticClientOptions[];
   storage: DeviceFlowStorageKind;
   redis: DeviceFlowRedisOptions;
@@ -182,6 +217,16 @@ export function resolveDeviceFlowOptions(o: DeviceFlowModuleOptions): ResolvedDe
   }
   if (o.hashSecret !== undefined && o.hashSecret.length < 16)
     fail('hashSecret must be at least 16 characters');
+  const accessTokenFormat = o.accessTokenFormat ?? 'opaque';
+  if (accessTokenFormat !== 'opaque' && accessTokenFormat !== 'jwt')
+    fail(`accessTokenFormat must be 'opaque' or 'jwt'`);
+  const jwt = accessTokenFormat === 'jwt' ? resolveJwt(o.jwt ?? {}, issuer, fail) : null;
+  const privilegedClients = o.privilegedClients ?? [];
+  if (!Array.isArray(privilegedClients) || privilegedClients.some((c) => typeof c !== 'string'))
+    fail('privilegedClients must be a list of client ids');
+  const bearerRealm = o.bearerRealm ?? 'device-flow';
+  if (typeof bearerRealm !== 'string' || !/^[\x20\x21\x23-\x5b\x5d-\x7e]{1,128}$/.test(bearerRealm))
+    fail('bearerRealm must be 1-128 printable ASCII characters without quotes or backslashes');
   return {
     issuer,
     verificationUri,
@@ -192,6 +237,10 @@ export function resolveDeviceFlowOptions(o: DeviceFlowModuleOptions): ResolvedDe
     userCode,
     accessTokenTtl,
     refreshTokenTtl,
+    accessTokenFormat,
+    jwt,
+    privilegedClients,
+    bearerRealm,
     clients,
     storage,
     redis: o.redis ?? {},
@@ -201,6 +250,29 @@ export function resolveDeviceFlowOptions(o: DeviceFlowModuleOptions): ResolvedDe
     hashSecret: o.hashSecret,
     clock: o.clock,
   };
+}
+
+function resolveJwt(
+  o: JwtAccessTokenOptions,
+  issuer: string,
+  fail: (m: string) => never,
+): { keys: JwtKey[]; audience: string[] } {
+  const audience = o.audience === undefined ? [issuer] : [o.audience].flat();
+  if (audience.length === 0 || audience.some((a) => typeof a !== 'string' || a === ''))
+    fail('jwt.audience must be a non-empty string or list of strings');
+  let configured = o.keys;
+  if (configured === undefined) {
+    configured = [generateDevelopmentKey()];
+    new Logger('DeviceFlow').warn(
+      'jwt.keys not set: signing with a key generated at start-up, for development only ' +
+        '(tokens stop verifying on restart)',
+    );
+  }
+  try {
+    return { keys: resolveJwtKeys(configured), audience };
+  } catch (e) {
+    return fail((e as Error).message);
+  }
 }
 
 function parseIssuer(value: unknown, fail: (m: string) => never): string {

@@ -7,6 +7,12 @@ export interface DeviceFlowRoutes {
   token: string;
   /** Authorization server metadata (RFC 8414 §3). Default `/.well-known/oauth-authorization-server`. */
   metadata: string;
+  /** Token introspection endpoint (RFC 7662 §2). Default `/oauth/introspect`. */
+  introspection: string;
+  /** Token revocation endpoint (RFC 7009 §2). Default `/oauth/revoke`. */
+  revocation: string;
+  /** JSON Web Key Set of the JWT signing keys (RFC 7517 §5). Default `/oauth/jwks`. */
+  jwks: string;
 }
 
 /** The default route paths. */
@@ -14,6 +20,9 @@ export const DEFAULT_ROUTES: DeviceFlowRoutes = {
   deviceAuthorization: '/oauth/device_authorization',
   token: '/oauth/token',
   metadata: '/.well-known/oauth-authorization-server',
+  introspection: '/oauth/introspect',
+  revocation: '/oauth/revoke',
+  jwks: '/oauth/jwks',
 };
 
 /** Fills in defaults and checks each path. */

@@ -9,6 +9,7 @@ export {
 } from './device-flow.module-definition.js';
 export {
   type DeviceFlowModuleOptions,
+  type JwtAccessTokenOptions,
   type ResolvedDeviceFlowOptions,
   type StaticClientOptions,
   type UserCodeOptions,
@@ -55,6 +56,21 @@ export {
   type TokenRecord,
   type TokenKind,
 } from './persistence/token.repository.js';
+export {
+  DeviceGrantRepository,
+  type DeviceGrantRecord,
+} from './persistence/device-grant.repository.js';
+export {
+  KillSwitchRepository,
+  type KillSwitchRecord,
+  ALL_CLIENTS,
+} from './persistence/kill-switch.repository.js';
+export { InMemoryDeviceGrantRepository } from './persistence/memory/in-memory-device-grant.repository.js';
+export { InMemoryKillSwitchRepository } from './persistence/memory/in-memory-kill-switch.repository.js';
+export { TypeOrmDeviceGrantRepository } from './persistence/typeorm/typeorm-device-grant.repository.js';
+export { TypeOrmKillSwitchRepository } from './persistence/typeorm/typeorm-kill-switch.repository.js';
+export { DeviceGrantEntity } from './persistence/typeorm/device-grant.entity.js';
+export { KillSwitchEntity } from './persistence/typeorm/kill-switch.entity.js';
 export { InMemoryDeviceCodeRepository } from './persistence/memory/in-memory-device-code.repository.js';
 export { InMemoryTokenRepository } from './persistence/memory/in-memory-token.repository.js';
 export { InMemoryClientRepository } from './persistence/memory/in-memory-client.repository.js';
@@ -89,6 +105,42 @@ export {
 } from './authorization/device-authorization.service.js';
 export type { DeviceAuthorizationResponse } from './authorization/device-authorization-response.js';
 export { TokenService, type GrantContext } from './token/token.service.js';
+export {
+  TokenIssuer,
+  type AccessTokenClaims,
+  type MintedAccessToken,
+} from './token/token-issuer.js';
+export { OpaqueTokenIssuer } from './token/opaque-token.issuer.js';
+export { TokenLookup, type TokenTypeHint } from './token/token-lookup.js';
+export { JwtTokenIssuer, AT_JWT_TYPE } from './jwt/jwt-token.issuer.js';
+export {
+  type JwtAlgorithm,
+  type JwtKeyOptions,
+  type JwtKey,
+  type JsonWebKeySet,
+  type KeyMaterial,
+  resolveJwtKeys,
+} from './jwt/jwt-keys.js';
+export { IntrospectionService } from './introspection/introspection.service.js';
+export type { IntrospectionResponse } from './introspection/introspection-response.js';
+export { RevocationService } from './revocation/revocation.service.js';
+export { DeviceFlowBearerGuard } from './bearer/device-flow-bearer.guard.js';
+export { RequireScopes, REQUIRED_SCOPES } from './bearer/require-scopes.decorator.js';
+export { CurrentGrant } from './bearer/current-grant.decorator.js';
+export { type AuthenticatedGrant, GRANT_REQUEST_KEY } from './bearer/authenticated-grant.js';
+export { BearerTokenError, type BearerErrorCode } from './bearer/bearer-token.error.js';
+export {
+  DeviceManagementService,
+  type AuthorizedDevice,
+  type DisableDeviceGrantOptions,
+} from './management/device-management.service.js';
+export { DeviceGrantKillSwitch } from './management/kill-switch.js';
+export {
+  DeviceFlowEvents,
+  InProcessDeviceFlowEvents,
+  type DeviceFlowEventListener,
+} from './events/device-flow-events.js';
+export type * from './events/device-flow-event.js';
 export type { TokenResponse } from './token/token-response.js';
 export type { TokenGrant } from './token/token-grant.js';
 

@@ -8,7 +8,9 @@ import { UserCodeGenerator } from '../codes/user-code.generator.js';
 import { DEVICE_FLOW_OPTIONS } from '../device-flow.constants.js';
 import type { ResolvedDeviceFlowOptions } from '../device-flow.options.js';
 import { ServerError, UnauthorizedClientError } from '../errors/oauth.errors.js';
+import { DeviceFlowEvents } from '../events/device-flow-events.js';
 import { assertScopesAllowed, formatScope, parseScope } from '../grant/scope.js';
+import { DeviceGrantKillSwitch } from '../management/kill-switch.js';
 import {
   DeviceCodeRepository,
   UserCodeCollisionError,
@@ -38,6 +40,8 @@ export class DeviceAuthorizationService {
     @Inject(UserCodeGenerator) private readonly userCodes: UserCodeGenerator,
     @Inject(CodeHasher) private readonly hasher: CodeHasher,
     @Inject(Clock) private readonly clock: Clock,
+    @Inject(DeviceGrantKillSwitch) private readonly killSwitch: DeviceGrantKillSwitch,
+    @Inject(DeviceFlowEvents) private readonly events: DeviceFlowEvents,
   ) {}
 
   /** Starts a device authorization for an authenticated client. */
@@ -49,6 +53,11 @@ export class DeviceAuthorizationService {
     if (!client.grantTypes.includes(DEVICE_CODE_GRANT_TYPE)) {
       throw new UnauthorizedClientError('client is not allowed the device authorization grant');
     }
+    if (await this.killSwitch.engagedFor(client.clientId)) {
+      throw new UnauthorizedClientError(
+        'the device authorization grant is disabled for this client',
+      );
+    }
     const scopes = parseScope(scope);
     assertScopesAllowed(scopes, client.scopes);
     const { expiresIn, interval } = this.options;
@@ -56,9 +65,12 @@ export class DeviceAuthorizationService {
       const userCode = this.userCodes.generate();
       const deviceCode = randomCode();
       const now = this.clock.now();
+      const id = randomUUID();
+      const requestIp = origin.ip?.slice(0, 64) ?? null;
+      const requestUserAgent = origin.userAgent?.slice(0, 512) ?? null;
       try {
         await this.codes.create({
-          id: randomUUID(),
+          id,
           deviceCodeHash: this.hasher.hash(deviceCode),
           userCodeHash: this.hasher.hash(userCode),
           clientId: client.clientId,
@@ -71,13 +83,22 @@ export class DeviceAuthorizationService {
           expiresAt: now + expiresIn * 1000,
           createdAt: now,
           decidedAt: null,
-          requestIp: origin.ip?.slice(0, 64) ?? null,
-          requestUserAgent: origin.userAgent?.slice(0, 512) ?? null,
+          requestIp,
+          requestUserAgent,
         });
       } catch (e) {
         if (e instanceof UserCodeCollisionError) continue;
         throw e;
       }
+      this.events.emit({
+        type: 'device_code.issued',
+        at: now,
+        clientId: client.clientId,
+        deviceCodeId: id,
+        scope: formatScope(scopes),
+        ip: requestIp,
+        userAgent: requestUserAgent,
+      });
       return this.response(deviceCode, userCode);
     }
     throw new ServerError('could not allocate a unique user code');

@@ -11,11 +11,16 @@ import {
   ExpiredTokenError,
   InvalidGrantError,
   SlowDownError,
+  UnauthorizedClientError,
 } from '../errors/oauth.errors.js';
+import { DeviceFlowEvents } from '../events/device-flow-events.js';
+import { DeviceGrantKillSwitch } from '../management/kill-switch.js';
 import {
   type DeviceCodeRecord,
   DeviceCodeRepository,
 } from '../persistence/device-code.repository.js';
+import { DeviceGrantRepository } from '../persistence/device-grant.repository.js';
+import { TokenRepository } from '../persistence/token.repository.js';
 import { UnitOfWork } from '../persistence/unit-of-work.js';
 import type { TokenResponse } from '../token/token-response.js';
 import { TokenService } from '../token/token.service.js';
@@ -42,12 +47,17 @@ export class DeviceGrantService {
     @Inject(TokenService) private readonly tokens: TokenService,
     @Inject(CodeHasher) private readonly hasher: CodeHasher,
     @Inject(Clock) private readonly clock: Clock,
+    @Inject(DeviceGrantKillSwitch) private readonly killSwitch: DeviceGrantKillSwitch,
+    @Inject(DeviceGrantRepository) private readonly deviceGrants: DeviceGrantRepository,
+    @Inject(DeviceFlowEvents) private readonly events: DeviceFlowEvents,
+    @Inject(TokenRepository) private readonly tokenRepository: TokenRepository,
     @Inject(UnitOfWork) private readonly unitOfWork: UnitOfWork,
   ) {}
 
   /**
-   * Answers a device access token request. Decision order (as Authlib's): unknown/used → expired →
-   * denied/approved → slow_down → pending.
+   * Answers a device access token request. Decision order (as Authlib's): unknown/used → kill switch →
+   * expired → denied/approved → slow_down → pending. A code whose client was disabled by the kill switch
+   * answers `unauthorized_client`, even when already approved.
    *
    * @see RFC 8628 §3.5
    */
@@ -57,7 +67,23 @@ export class DeviceGrantService {
     if (!record || record.clientId !== client.clientId)
       throw new InvalidGrantError('device code is invalid');
     if (record.status === 'consumed') throw new InvalidGrantError('device code was already used');
-    if (record.expiresAt <= now) throw new ExpiredTokenError('device code expired');
+    if (await this.killSwitch.engagedFor(client.clientId)) {
+      throw new UnauthorizedClientError(
+        'the device authorization grant is disabled for this client',
+      );
+    }
+    if (record.expiresAt <= now) {
+      if (record.status !== 'denied') {
+        this.events.emit({
+          type: 'device_code.expired_unused',
+          at: now,
+          clientId: record.clientId,
+          deviceCodeId: record.id,
+          status: record.status,
+        });
+      }
+      throw new ExpiredTokenError('device code expired');
+    }
     if (record.status === 'denied') throw new AccessDeniedError('the user denied the request');
     if (record.status === 'approved') return this.redeem(record, client, now);
     const respected = await this.codes.recordPoll(
@@ -85,6 +111,8 @@ export class DeviceGrantService {
     if (!record) throw new UserCodeDecisionError('invalid');
     if (record.status !== 'pending') throw new UserCodeDecisionError('already_decided');
     if (record.expiresAt <= this.clock.now()) throw new UserCodeDecisionError('expired');
+    if (await this.killSwitch.engagedFor(record.clientId))
+      throw new UserCodeDecisionError('client_disabled');
     return record;
   }
 
@@ -100,6 +128,14 @@ export class DeviceGrantService {
       throw new UserCodeDecisionError('scope_not_requested');
     const grantedScope = formatScope(requested.filter((s) => granted.includes(s)));
     await this.decide(record, 'approved', { subject, grantedScope });
+    this.events.emit({
+      type: 'device_code.approved',
+      at: this.clock.now(),
+      clientId: record.clientId,
+      deviceCodeId: record.id,
+      subject,
+      scope: grantedScope,
+    });
     return { ...record, status: 'approved', subject, grantedScope };
   }
 
@@ -107,6 +143,13 @@ export class DeviceGrantService {
   async deny(userCode: string, subject: string | null = null): Promise<DeviceCodeRecord> {
     const record = await this.findPending(userCode);
     await this.decide(record, 'denied', { subject });
+    this.events.emit({
+      type: 'device_code.denied',
+      at: this.clock.now(),
+      clientId: record.clientId,
+      deviceCodeId: record.id,
+      subject,
+    });
     return { ...record, status: 'denied', subject };
   }
 
@@ -129,23 +172,65 @@ export class DeviceGrantService {
    * Claims an approved code by one compare-and-set and mints tokens, as one unit of work: exactly one caller
    * wins the claim, and if minting fails the claim is rolled back, so the device's next poll can still succeed.
    */
-  private redeem(
+  private async redeem(
     record: DeviceCodeRecord,
     client: ClientRecord,
     now: number,
   ): Promise<TokenResponse> {
-    return this.unitOfWork.run(async () => {
+    const grant = {
+      clientId: client.clientId,
+      subject: record.subject ?? '',
+      scope: record.grantedScope ?? '',
+      grantId: record.id,
+    };
+    // One unit of work: the claim, the grant record and the minted tokens are stored together or not at all.
+    // If minting fails the claim is rolled back (or undone, for stores without transactions), so the code is
+    // not burned and the device's next poll can still succeed.
+    const outcome = await this.unitOfWork.run(async () => {
       const claimed = await this.codes.transition(record.id, 'approved', 'consumed', now);
       if (!claimed) throw new InvalidGrantError('device code was already used');
-      return this.tokens.issue(
-        {
-          clientId: client.clientId,
-          subject: record.subject ?? '',
-          scope: record.grantedScope ?? '',
-          grantId: record.id,
-        },
-        client,
-      );
+      await this.deviceGrants.create({
+        id: record.id,
+        clientId: client.clientId,
+        subject: grant.subject,
+        scope: grant.scope,
+        requestedAt: record.createdAt,
+        approvedAt: record.decidedAt,
+        createdAt: now,
+        lastUsedAt: now,
+        expiresAt: now + this.tokens.lifetimeOf(client) * 1000,
+        requestIp: record.requestIp,
+        requestUserAgent: record.requestUserAgent,
+        revokedAt: null,
+      });
+      try {
+        return { response: await this.tokens.issue(grant, client) };
+      } catch (e) {
+        // The grant was removed, or the client disabled, while its first tokens were minted: commit, so the
+        // code stays used, and answer the error.
+        if (e instanceof InvalidGrantError || e instanceof UnauthorizedClientError)
+          return { refused: e };
+        throw e;
+      }
     });
+    if ('refused' in outcome) throw outcome.refused;
+    // Checked after the commit, so that a kill switch engaged from now on finds these tokens to revoke; engaged
+    // while they were minted, the code may not be redeemed after all and stays used.
+    if (await this.killSwitch.engagedFor(client.clientId)) {
+      await this.deviceGrants.revoke(record.id, now);
+      await this.tokenRepository.revokeGrant(record.id, now);
+      throw new UnauthorizedClientError(
+        'the device authorization grant is disabled for this client',
+      );
+    }
+    this.events.emit({
+      type: 'token.issued',
+      at: now,
+      ...grant,
+      grantType: 'device_code',
+      format: this.tokens.accessTokenFormat,
+      refreshTokenIssued: outcome.response.refresh_token !== undefined,
+    });
+    return outcome.response;
   }
 }

@@ -1,5 +1,11 @@
 /** Why a user code cannot be approved or denied. */
-export type UserCodeProblem = 'invalid' | 'expired' | 'already_decided' | 'scope_not_requested';
+export type UserCodeProblem =
+  | 'invalid'
+  | 'expired'
+  | 'already_decided'
+  | 'scope_not_requested'
+  /** The admin kill switch disabled the device grant for this code's client. */
+  | 'client_disabled';
 
 /**
  * A user-facing problem with a user code (wrong, expired, already used). Not an OAuth protocol error: the

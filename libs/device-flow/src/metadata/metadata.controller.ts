@@ -7,10 +7,14 @@ import type { DeviceFlowRoutes } from '../device-flow.routes.js';
 import { MethodNotAllowedError } from '../errors/oauth.errors.js';
 import { OAuthExceptionFilter } from '../errors/oauth-exception.filter.js';
 
+/** Client authentication methods of every endpoint that authenticates clients. @see RFC 8414 §2 */
+const AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'none'];
+
 /**
  * Authorization server metadata, built once at start-up.
  *
- * @see RFC 8414 §2, §3; RFC 8628 §4 (`device_authorization_endpoint`)
+ * @see RFC 8414 §2, §3; RFC 8628 §4 (`device_authorization_endpoint`); RFC 7662 §4 and RFC 7009 §3
+ * (introspection and revocation endpoints in the metadata, registered by RFC 8414 §7.1.2)
  */
 @Controller()
 @UseFilters(OAuthExceptionFilter)
@@ -25,8 +29,13 @@ export class MetadataController {
       issuer: options.issuer,
       device_authorization_endpoint: options.issuer + routes.deviceAuthorization,
       token_endpoint: options.issuer + routes.token,
+      ...(options.jwt ? { jwks_uri: options.issuer + routes.jwks } : {}),
       grant_types_supported: [DEVICE_CODE_GRANT_TYPE, REFRESH_TOKEN_GRANT_TYPE],
-      token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
+      token_endpoint_auth_methods_supported: AUTH_METHODS,
+      introspection_endpoint: options.issuer + routes.introspection,
+      introspection_endpoint_auth_methods_supported: AUTH_METHODS,
+      revocation_endpoint: options.issuer + routes.revocation,
+      revocation_endpoint_auth_methods_supported: AUTH_METHODS,
       response_types_supported: [],
     };
   }

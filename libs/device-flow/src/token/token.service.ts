@@ -6,8 +6,11 @@ import { CodeHasher, randomCode } from '../codes/code-hasher.js';
 import { DEVICE_FLOW_OPTIONS } from '../device-flow.constants.js';
 import type { ResolvedDeviceFlowOptions } from '../device-flow.options.js';
 import { InvalidGrantError, InvalidScopeError } from '../errors/oauth.errors.js';
+import { DeviceFlowEvents } from '../events/device-flow-events.js';
 import { formatScope, parseScope } from '../grant/scope.js';
+import { DeviceGrantRepository } from '../persistence/device-grant.repository.js';
 import { type TokenRecord, TokenRepository } from '../persistence/token.repository.js';
+import { TokenIssuer } from './token-issuer.js';
 import type { TokenResponse } from './token-response.js';
 
 /** What a grant authorises: who, for which client, with what scope, under which grant family. */
@@ -19,8 +22,9 @@ export interface GrantContext {
 }
 
 /**
- * Mints opaque access tokens (and refresh tokens for clients allowed the `refresh_token` grant), stored only as
- * hashes, and redeems refresh tokens with rotation.
+ * Mints access tokens through the {@link TokenIssuer} (opaque or JWT) and refresh tokens for clients allowed
+ * the `refresh_token` grant; stores every token only as a hash (a JWT by its `jti`), and redeems refresh
+ * tokens with rotation.
  *
  * @see RFC 6749 §5.1, §6; RFC 9700 §4.14.2 (refresh token rotation and reuse detection)
  */
@@ -31,7 +35,22 @@ export class TokenService {
     @Inject(TokenRepository) private readonly tokens: TokenRepository,
     @Inject(CodeHasher) private readonly hasher: CodeHasher,
     @Inject(Clock) private readonly clock: Clock,
+    @Inject(TokenIssuer) private readonly issuer: TokenIssuer,
+    @Inject(DeviceGrantRepository) private readonly grants: DeviceGrantRepository,
+    @Inject(DeviceFlowEvents) private readonly events: DeviceFlowEvents,
   ) {}
+
+  /** Seconds until the tokens issued to this client expire: its refresh token's if it gets one. */
+  lifetimeOf(client: ClientRecord): number {
+    return client.grantTypes.includes(REFRESH_TOKEN_GRANT_TYPE)
+      ? this.options.refreshTokenTtl
+      : this.options.accessTokenTtl;
+  }
+
+  /** Format of the access tokens this service mints (`opaque`, `jwt`, or a custom issuer's). */
+  get accessTokenFormat(): string {
+    return this.issuer.format;
+  }
 
   /**
    * Mints and stores the tokens of a grant. `refreshScope` is the scope of the new refresh token, which stays
@@ -43,10 +62,10 @@ export class TokenService {
     refreshScope = grant.scope,
   ): Promise<TokenResponse> {
     const now = this.clock.now();
-    const accessToken = randomCode();
-    const records: TokenRecord[] = [
-      this.record(grant, 'access', accessToken, now, this.options.accessTokenTtl),
-    ];
+    const ttl = this.options.accessTokenTtl;
+    const access = await this.issuer.mint({ ...grant, issuedAt: now, expiresAt: now + ttl * 1000 });
+    const accessToken = access.token;
+    const records: TokenRecord[] = [this.record(grant, 'access', access.handle, now, ttl)];
     let refreshToken: string | undefined;
     if (client.grantTypes.includes(REFRESH_TOKEN_GRANT_TYPE)) {
       refreshToken = randomCode();
@@ -61,6 +80,13 @@ export class TokenService {
       );
     }
     await this.tokens.save(records);
+    // A grant revoked while these were being minted (device removed, refresh reuse) must not keep them:
+    // revokers mark the grant before revoking its tokens, so either they see these tokens or we see the mark.
+    const stored = await this.grants.findById(grant.grantId);
+    if (stored && stored.revokedAt !== null) {
+      await this.tokens.revokeGrant(grant.grantId, now);
+      throw new InvalidGrantError('the grant has been revoked');
+    }
     return {
       access_token: accessToken,
       token_type: 'Bearer',
@@ -86,7 +112,7 @@ export class TokenService {
     }
     if (record.expiresAt <= now) throw new InvalidGrantError('refresh token expired');
     if (record.revokedAt !== null || !(await this.tokens.revoke(record.id, now))) {
-      await this.tokens.revokeGrant(record.grantId, now);
+      await this.revokeReusedGrant(record, now);
       throw new InvalidGrantError('refresh token was already used; the grant has been revoked');
     }
     const granted = parseScope(record.scope || undefined);
@@ -100,19 +126,54 @@ export class TokenService {
       scope: formatScope(requested),
       grantId: record.grantId,
     };
-    return this.issue(grant, client, record.scope);
+    const response = await this.issue(grant, client, record.scope);
+    await this.grants.recordUse(record.grantId, now, now + this.lifetimeOf(client) * 1000);
+    this.events.emit({
+      type: 'token.issued',
+      at: now,
+      clientId: client.clientId,
+      grantId: record.grantId,
+      subject: record.subject,
+      scope: grant.scope,
+      grantType: 'refresh_token',
+      format: this.issuer.format,
+      refreshTokenIssued: response.refresh_token !== undefined,
+    });
+    return response;
+  }
+
+  /**
+   * A spent refresh token came back: either the client or an attacker holds a copy, and we cannot tell
+   * which, so every token of the grant dies and the device disappears from the user's list.
+   * A grant already revoked (e.g. the device was removed) raises no reuse event.
+   *
+   * @see RFC 9700 §4.14.2
+   */
+  private async revokeReusedGrant(record: TokenRecord, now: number): Promise<void> {
+    await this.grants.revoke(record.grantId, now);
+    const revoked = await this.tokens.revokeGrant(record.grantId, now);
+    if (revoked === 0) return;
+    const base = { at: now, clientId: record.clientId, grantId: record.grantId };
+    this.events.emit({ ...base, type: 'refresh_token.reused', subject: record.subject });
+    this.events.emit({
+      ...base,
+      type: 'token.revoked',
+      subject: record.subject,
+      what: 'grant',
+      reason: 'refresh_reuse',
+    });
   }
 
   private record(
     grant: GrantContext,
     kind: TokenRecord['kind'],
-    token: string,
+    handle: string,
     now: number,
     ttl: number,
   ): TokenRecord {
     return {
       id: randomUUID(),
-      tokenHash: this.hasher.hash(token),
+      tokenHash: this.hasher.hash(handle),
       kind,
       clientId: grant.clientId,
       subject: grant.subject,

@@ -1,10 +1,19 @@
 import { ClientEntity } from './client.entity.js';
 import { DeviceCodeEntity } from './device-code.entity.js';
+import { DeviceGrantEntity } from './device-grant.entity.js';
+import { KillSwitchEntity } from './kill-switch.entity.js';
 import { DeviceFlowInit1764220000000 } from './migrations/1764220000000-device-flow-init.js';
+import { DeviceFlowGrants1764300000000 } from './migrations/1764300000000-device-flow-grants.js';
 import { TokenEntity } from './token.entity.js';
 
 /** Every entity of the module: add them to your own DataSource (or `TypeOrmModule.forFeature`). */
-export const DEVICE_FLOW_ENTITIES = [DeviceCodeEntity, TokenEntity, ClientEntity];
+export const DEVICE_FLOW_ENTITIES = [
+  DeviceCodeEntity,
+  TokenEntity,
+  ClientEntity,
+  DeviceGrantEntity,
+  KillSwitchEntity,
+];
 
 /** Every migration of the module, oldest first: add them to your own DataSource's `migrations`. */
-export const DEVICE_FLOW_MIGRATIONS = [DeviceFlowInit1764220000000];
+export const DEVICE_FLOW_MIGRATIONS = [DeviceFlowInit1764220000000, DeviceFlowGrants1764300000000];

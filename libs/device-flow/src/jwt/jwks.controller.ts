@@ -1,0 +1,35 @@
+import { All, Controller, Get, Inject, Res, UseFilters } from '@nestjs/common';
+import type { Response } from 'express';
+import { DEVICE_FLOW_OPTIONS } from '../device-flow.constants.js';
+import type { ResolvedDeviceFlowOptions } from '../device-flow.options.js';
+import { MethodNotAllowedError } from '../errors/oauth.errors.js';
+import { OAuthExceptionFilter } from '../errors/oauth-exception.filter.js';
+import type { JsonWebKeySet } from './jwt-keys.js';
+
+/**
+ * The public keys that verify JWT access tokens, advertised as `jwks_uri` in the metadata. Empty when access
+ * tokens are opaque. Cached briefly, so a rotated-in key reaches resource servers soon.
+ *
+ * @see RFC 7517 §5; RFC 8414 §2 (`jwks_uri`); RFC 9068 §4
+ */
+@Controller()
+@UseFilters(OAuthExceptionFilter)
+export class JwksController {
+  private readonly jwks: JsonWebKeySet;
+
+  constructor(@Inject(DEVICE_FLOW_OPTIONS) options: ResolvedDeviceFlowOptions) {
+    this.jwks = { keys: options.jwt?.keys.map((k) => k.jwk) ?? [] };
+  }
+
+  @Get()
+  get(@Res({ passthrough: true }) res: Response): JsonWebKeySet {
+    res.setHeader('Cache-Control', 'public, max-age=300');
+    res.type('application/jwk-set+json');
+    return this.jwks;
+  }
+
+  @All()
+  wrongMethod(): never {
+    throw new MethodNotAllowedError('GET');
+  }
+}
