@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Starts any local service the test suites need that is down (PostgreSQL, MariaDB, Redis) and installs
-# Debian's Chromium for the browser tests when it is missing. Idempotent; safe to run on a developer machine.
+# Debian's Chromium for the browser tests and tmux for the CLI's pseudo-terminal tests when missing.
+# Idempotent; safe to run on a developer machine.
 set -uo pipefail
 
 up() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
@@ -27,5 +28,10 @@ if [ ! -x /usr/bin/chromium ] && command -v apt-get >/dev/null; then
   echo "installing Debian chromium for the browser tests"
   (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) ||
     echo "could not install chromium" >&2
+fi
+if ! command -v tmux >/dev/null && command -v apt-get >/dev/null; then
+  echo "installing tmux for the device-login pseudo-terminal tests"
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tmux >/dev/null) ||
+    echo "could not install tmux" >&2
 fi
 exit 0

@@ -1,16 +1,23 @@
 import { readFileSync } from 'node:fs';
 import { type DynamicModule, Module } from '@nestjs/common';
-import { DeviceFlowModule, type DeviceFlowModuleOptions } from '../libs/device-flow/src/index.js';
+import {
+  DeviceFlowModule,
+  type DeviceFlowModuleOptions,
+  VerificationUserResolver,
+} from '../libs/device-flow/src/index.js';
 import { AdminController, DEMO_ADMIN_SECRET, DemoAdminGuard } from './admin.controller.js';
 import { AUDIT_LOG_SINK, AuditLog, stdoutSink } from './audit-log.js';
 import { dataSourceOptionsFromUrl } from './database-url.js';
 import { DEMO_CLIENTS, type DemoConfig } from './demo.config.js';
+import { DemoSessionStore, DemoUserResolver } from './demo-users.js';
 import { DevicesController } from './devices.controller.js';
+import { LoginController } from './login.controller.js';
 
 /** The demo authorization server: a thin host app around {@link DeviceFlowModule}. */
 @Module({})
 export class AppModule {
   static forConfig(config: DemoConfig): DynamicModule {
+    const sessions = new DemoSessionStore();
     return {
       module: AppModule,
       imports: [
@@ -22,11 +29,16 @@ export class AppModule {
           database: dataSourceOptionsFromUrl(config.databaseUrl),
           ...(config.redisUrl ? { storage: 'redis', redis: { url: config.redisUrl } } : {}),
           clients: DEMO_CLIENTS,
+          verification: { loginUrl: '/login' },
+          providers: [
+            { provide: VerificationUserResolver, useValue: new DemoUserResolver(sessions) },
+          ],
           ...tokenFormat(config),
         }),
       ],
-      controllers: [DevicesController, AdminController],
+      controllers: [LoginController, DevicesController, AdminController],
       providers: [
+        { provide: DemoSessionStore, useValue: sessions },
         { provide: DEMO_ADMIN_SECRET, useValue: config.adminToken },
         { provide: AUDIT_LOG_SINK, useValue: stdoutSink },
         DemoAdminGuard,

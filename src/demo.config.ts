@@ -13,8 +13,8 @@ export interface DemoConfig {
   hashSecret: string;
   /** `REDIS_URL`: when set, device codes live in Redis (tokens and clients stay in `DATABASE_URL`). */
   redisUrl: string | undefined;
-  /** `TRUST_PROXY`: Express `trust proxy` setting (hop count, `loopback`, CIDR list…); unset = none. */
-  trustProxy: string | number | undefined;
+  /** Express `trust proxy` setting (`TRUST_PROXY`), or undefined: X-Forwarded-For is then ignored. */
+  trustProxy: boolean | number | string | undefined;
   /** `opaque` (default) or `jwt` access tokens. */
   accessTokenFormat: 'opaque' | 'jwt';
   /** PEM private key file signing JWT access tokens; unset → a key generated at start-up. */
@@ -75,11 +75,7 @@ export function readDemoConfig(env: NodeJS.ProcessEnv = process.env): DemoConfig
     interval: integer('DEVICE_FLOW_INTERVAL', env.DEVICE_FLOW_INTERVAL),
     hashSecret: env.DEVICE_FLOW_HASH_SECRET || 'demo-only-hash-secret-change-me',
     redisUrl: env.REDIS_URL || undefined,
-    trustProxy: env.TRUST_PROXY
-      ? /^\d+$/.test(env.TRUST_PROXY)
-        ? Number(env.TRUST_PROXY)
-        : env.TRUST_PROXY
-      : undefined,
+    trustProxy: trustProxy(env.TRUST_PROXY),
     accessTokenFormat: oneOf(
       'DEVICE_FLOW_ACCESS_TOKEN_FORMAT',
       env.DEVICE_FLOW_ACCESS_TOKEN_FORMAT,
@@ -93,4 +89,15 @@ export function readDemoConfig(env: NodeJS.ProcessEnv = process.env): DemoConfig
     ] as const),
     adminToken: env.DEMO_ADMIN_TOKEN ?? DEMO_ADMIN_TOKEN,
   };
+}
+
+/**
+ * `TRUST_PROXY`: unset → X-Forwarded-For is ignored (client IP = socket address); `true`, a hop count
+ * (`1`) or Express's address list syntax (`loopback`, `10.0.0.0/8, 127.0.0.1`).
+ */
+function trustProxy(value: string | undefined): boolean | number | string | undefined {
+  if (value === undefined || value === '' || value === 'false') return undefined;
+  if (value === 'true') return true;
+  if (/^\d+$/.test(value)) return Number(value);
+  return value;
 }

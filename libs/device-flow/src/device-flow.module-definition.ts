@@ -6,6 +6,11 @@ import type { DeviceFlowRoutes } from './device-flow.routes.js';
 export interface DeviceFlowModuleExtras {
   /** Register the module globally (default false). */
   isGlobal?: boolean;
+  /**
+   * Path the verification page is mounted at. Default: the path of `verificationUri` with `forRoot` (not
+   * mounted when it is on another host), `/device` with `forRootAsync`. `false`: do not mount it.
+   */
+  verificationPath?: string | false;
   /** Endpoint paths. */
   routes?: Partial<DeviceFlowRoutes>;
   /**
@@ -25,7 +30,7 @@ export const {
   .setClassMethodName('forRoot')
   .setFactoryMethodName('createDeviceFlowOptions')
   .setExtras<DeviceFlowModuleExtras>(
-    { isGlobal: false, routes: {}, providers: [] },
+    { isGlobal: false, routes: {}, providers: [], verificationPath: undefined },
     (definition, extras) => ({
       ...definition,
       global: extras.isGlobal,

@@ -2,6 +2,7 @@ import { type DynamicModule, Module, type Provider } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { DeviceAuthorizationController } from './authorization/device-authorization.controller.js';
 import { DeviceAuthorizationService } from './authorization/device-authorization.service.js';
+import { IssuanceLimit } from './authorization/issuance-limit.js';
 import { Clock, SystemClock } from './clock/clock.js';
 import { ClientAuthenticator } from './clients/client-authenticator.js';
 import { ClientRepository } from './clients/client.repository.js';
@@ -13,6 +14,7 @@ import {
   DEVICE_FLOW_OPTIONS,
   DEVICE_FLOW_REDIS,
   DEVICE_FLOW_ROUTES,
+  DEVICE_FLOW_VERIFICATION_PATH,
 } from './device-flow.constants.js';
 import {
   type DEVICE_FLOW_ASYNC_OPTIONS_TYPE,
@@ -44,6 +46,18 @@ import { DeviceCodeGrant } from './token/device-code.grant.js';
 import { RefreshTokenGrant } from './token/refresh-token.grant.js';
 import { TokenService } from './token/token.service.js';
 import { TokenController } from './token/token.controller.js';
+import { InMemoryAttemptLimiter } from './persistence/memory/in-memory-attempt.limiter.js';
+import { TypeOrmAttemptLimiter } from './persistence/typeorm/typeorm-attempt.limiter.js';
+import { AttemptLimiter } from './verification/attempt-limiter.js';
+import { DefaultVerificationView } from './verification/default-verification.view.js';
+import { VerificationController } from './verification/verification.controller.js';
+import { VerificationService } from './verification/verification.service.js';
+import {
+  RequestUserResolver,
+  VerificationUserResolver,
+} from './verification/verification-user.resolver.js';
+import { VerificationView } from './verification/verification.view.js';
+import { verificationPath } from './verification/verification.options.js';
 import { TokenIssuer } from './token/token-issuer.js';
 import { TokenLookup } from './token/token-lookup.js';
 import { OpaqueTokenIssuer } from './token/opaque-token.issuer.js';
@@ -63,6 +77,8 @@ import { IntrospectionService } from './introspection/introspection.service.js';
 import { RevocationController } from './revocation/revocation.controller.js';
 import { RevocationService } from './revocation/revocation.service.js';
 import { DeviceFlowBearerGuard } from './bearer/device-flow-bearer.guard.js';
+import { VerificationQrController } from './verification/verification-qr.controller.js';
+import { VerificationQrCode } from './verification/verification-qr.service.js';
 
 type Options = ResolvedDeviceFlowOptions;
 
@@ -136,6 +152,15 @@ const DEFAULT_PROVIDERS: Provider[] = [
     () => new InMemoryClientRepository(),
     (s) => new TypeOrmClientRepository(s.dataSource),
   ),
+  repository<AttemptLimiter>(
+    AttemptLimiter,
+    () => new InMemoryAttemptLimiter(),
+    (s) => new TypeOrmAttemptLimiter(s.dataSource),
+  ),
+  { provide: VerificationUserResolver, useClass: RequestUserResolver },
+  { provide: VerificationView, useFactory: () => new DefaultVerificationView() },
+  VerificationService,
+  IssuanceLimit,
   repository<DeviceGrantRepository>(
     DeviceGrantRepository,
     () => new InMemoryDeviceGrantRepository(),
@@ -164,6 +189,7 @@ const DEFAULT_PROVIDERS: Provider[] = [
   DeviceAuthorizationService,
   DeviceCodeGrant,
   RefreshTokenGrant,
+  VerificationQrCode,
   { provide: APP_FILTER, useClass: BodyParserErrorFilter },
 ];
 
@@ -181,6 +207,7 @@ const EXPORTS = [
   DeviceFlowBearerGuard,
   IntrospectionService,
   RevocationService,
+  VerificationQrCode,
   DeviceCodeRepository,
   TokenRepository,
   UnitOfWork,
@@ -190,6 +217,9 @@ const EXPORTS = [
   UserCodeGenerator,
   CodeHasher,
   Clock,
+  AttemptLimiter,
+  VerificationService,
+  VerificationView,
 ];
 
 /**
@@ -205,33 +235,56 @@ const EXPORTS = [
 export class DeviceFlowModule extends DeviceFlowConfigurableModule {
   /** Configures the module with static options. */
   static override forRoot(options: typeof DEVICE_FLOW_OPTIONS_TYPE): DynamicModule {
-    return withDefaults(super.forRoot(options), options);
+    return withDefaults(super.forRoot(options), options, mountPath(options));
   }
 
   /** Configures the module with options from a factory, class or existing provider. */
   static override forRootAsync(options: typeof DEVICE_FLOW_ASYNC_OPTIONS_TYPE): DynamicModule {
-    return withDefaults(super.forRootAsync(options), options);
+    return withDefaults(
+      super.forRootAsync(options),
+      options,
+      options.verificationPath === false ? null : (options.verificationPath ?? '/device'),
+    );
+  }
+}
+
+/** Where `forRoot` mounts the verification page: `verificationPath`, else the path of `verificationUri`. */
+function mountPath(options: typeof DEVICE_FLOW_OPTIONS_TYPE): string | null {
+  if (options.verificationPath === false) return null;
+  if (options.verificationPath !== undefined) return options.verificationPath;
+  try {
+    return verificationPath(options.issuer, options.verificationUri);
+  } catch {
+    return null; // an invalid issuer or URI fails option validation with a clear message
   }
 }
 
 function withDefaults(
   definition: DynamicModule,
   extras: { routes?: typeof DEVICE_FLOW_OPTIONS_TYPE.routes; providers?: Provider[] },
+  pagePath: string | null,
 ): DynamicModule {
   const routes = resolveRoutes(extras.routes);
+  if (pagePath !== null && !/^\/[A-Za-z0-9._~\-/]*$/.test(pagePath))
+    throw new Error(
+      `DeviceFlowModule: verificationPath must be a path like /device, got ${pagePath}`,
+    );
   return {
     ...definition,
     controllers: [
       routedController(DeviceAuthorizationController, routes.deviceAuthorization),
       routedController(TokenController, routes.token),
       routedController(MetadataController, routes.metadata),
+      ...(pagePath ? [routedController(VerificationController, pagePath)] : []),
       routedController(IntrospectionController, routes.introspection),
       routedController(RevocationController, routes.revocation),
       routedController(JwksController, routes.jwks),
+      routedController(VerificationQrController, routes.verificationQr),
     ],
     providers: [
       ...(definition.providers ?? []),
       { provide: DEVICE_FLOW_ROUTES, useValue: routes },
+      { provide: DEVICE_FLOW_VERIFICATION_PATH, useValue: pagePath },
       ...DEFAULT_PROVIDERS,
       ...(extras.providers ?? []),
     ],

@@ -9,6 +9,14 @@ import {
   userCodeEntropyBits,
 } from './codes/user-code.format.js';
 import {
+  DEFAULT_ISSUANCE_LIMIT,
+  type RateLimit,
+  type ResolvedVerificationOptions,
+  rateLimit,
+  resolveVerificationOptions,
+  type VerificationOptions,
+} from './verification/verification.options.js';
+import {
   generateDevelopmentKey,
   type JwtKey,
   type JwtKeyOptions,
@@ -103,6 +111,13 @@ export interface DeviceFlowModuleOptions {
   hashSecret?: string;
   /** A clock; defaults to the system clock. Tests inject a manual one. */
   clock?: Clock;
+  /** The verification page (RFC 8628 §3.3): login hand-off, session, guessing limits. */
+  verification?: VerificationOptions;
+  /**
+   * Device codes issued per client and IP (default 30 per 10 minutes); past it the device authorization
+   * endpoint answers 429 `temporarily_unavailable` with `Retry-After`. @see RFC 8628 §5.4
+   */
+  issuanceLimit?: RateLimit;
 }
 
 /** Where the default repositories keep their data. */
@@ -143,6 +158,8 @@ export interface ResolvedDeviceFlowOptions {
   database?: DataSourceOptions;
   hashSecret?: string;
   clock?: Clock;
+  verification: ResolvedVerificationOptions;
+  issuanceLimit: RateLimit;
 }
 
 /** Thrown at start-up when options are invalid; the message says what to fix. */
@@ -249,6 +266,8 @@ export function resolveDeviceFlowOptions(o: DeviceFlowModuleOptions): ResolvedDe
     database: o.database,
     hashSecret: o.hashSecret,
     clock: o.clock,
+    verification: resolveVerificationOptions(o.verification, o.hashSecret, fail),
+    issuanceLimit: rateLimit('issuanceLimit', o.issuanceLimit, DEFAULT_ISSUANCE_LIMIT, fail),
   };
 }
 

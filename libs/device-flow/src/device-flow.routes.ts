@@ -13,6 +13,8 @@ export interface DeviceFlowRoutes {
   revocation: string;
   /** JSON Web Key Set of the JWT signing keys (RFC 7517 §5). Default `/oauth/jwks`. */
   jwks: string;
+  /** SVG QR code of `verification_uri_complete` for a user code (RFC 8628 §3.3.1). Default `/oauth/device_qr`. */
+  verificationQr: string;
 }
 
 /** The default route paths. */
@@ -23,6 +25,7 @@ export const DEFAULT_ROUTES: DeviceFlowRoutes = {
   introspection: '/oauth/introspect',
   revocation: '/oauth/revoke',
   jwks: '/oauth/jwks',
+  verificationQr: '/oauth/device_qr',
 };
 
 /** Fills in defaults and checks each path. */

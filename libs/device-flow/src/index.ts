@@ -144,5 +144,59 @@ export type * from './events/device-flow-event.js';
 export type { TokenResponse } from './token/token-response.js';
 export type { TokenGrant } from './token/token-grant.js';
 
+export { buildVerificationUriComplete } from './authorization/verification-uri.js';
+export { VerificationQrCode } from './verification/verification-qr.service.js';
+export { qrCodeSvg } from './verification/qr-code.svg.js';
+export { DEVICE_FLOW_API_TAG, CLIENT_SECRET_BASIC_SCHEME } from './openapi/api-docs.js';
+
 export * from './errors/oauth.errors.js';
 export { OAuthExceptionFilter } from './errors/oauth-exception.filter.js';
+
+export { DEVICE_FLOW_VERIFICATION_PATH } from './device-flow.constants.js';
+export {
+  type VerificationOptions,
+  type ResolvedVerificationOptions,
+  type RateLimit,
+  DEFAULT_VERIFICATION_LIMITS,
+  DEFAULT_ISSUANCE_LIMIT,
+  verificationPath,
+} from './verification/verification.options.js';
+export { AttemptLimiter, type AttemptBucket } from './verification/attempt-limiter.js';
+export { InMemoryAttemptLimiter } from './persistence/memory/in-memory-attempt.limiter.js';
+export { TypeOrmAttemptLimiter } from './persistence/typeorm/typeorm-attempt.limiter.js';
+export { AttemptEntity } from './persistence/typeorm/attempt.entity.js';
+export {
+  VerificationUserResolver,
+  type VerificationUser,
+  RequestUserResolver,
+} from './verification/verification-user.resolver.js';
+export {
+  VerificationView,
+  type VerificationPage,
+  type VerificationPageContext,
+  type VerificationStatus,
+  type ConsentScope,
+} from './verification/verification.view.js';
+export {
+  DefaultVerificationView,
+  type DefaultVerificationViewOptions,
+  type VerificationTexts,
+  DEFAULT_VERIFICATION_TEXTS,
+} from './verification/default-verification.view.js';
+export { escapeHtml, html, SafeHtml } from './verification/html.js';
+export {
+  setPageSecurityHeaders,
+  isCrossSiteRequest,
+  safeReturnTo,
+} from './verification/page-security.js';
+export {
+  VerificationSessions,
+  type VerificationSession,
+} from './verification/verification-session.js';
+export {
+  VerificationPageError,
+  TooManyAttemptsPageError,
+  RefusedPageError,
+} from './verification/verification.errors.js';
+export { VerificationService, type Guesser } from './verification/verification.service.js';
+export { IssuanceLimit } from './authorization/issuance-limit.js';

@@ -16,6 +16,7 @@ import {
   UserCodeCollisionError,
 } from '../persistence/device-code.repository.js';
 import type { DeviceAuthorizationResponse } from './device-authorization-response.js';
+import { buildVerificationUriComplete } from './verification-uri.js';
 
 /** How many fresh user codes to try before giving up on a collision streak. */
 const MAX_USER_CODE_ATTEMPTS = 8;
@@ -108,13 +109,13 @@ export class DeviceAuthorizationService {
   private response(deviceCode: string, userCode: string): DeviceAuthorizationResponse {
     const display = formatUserCode(userCode, this.options.userCode);
     const { verificationUri, verificationUriComplete, expiresIn, interval } = this.options;
-    const complete = new URL(verificationUri);
-    complete.searchParams.set('user_code', display);
     return {
       device_code: deviceCode,
       user_code: display,
       verification_uri: verificationUri,
-      ...(verificationUriComplete ? { verification_uri_complete: complete.toString() } : {}),
+      ...(verificationUriComplete
+        ? { verification_uri_complete: buildVerificationUriComplete(verificationUri, display) }
+        : {}),
       expires_in: expiresIn,
       interval,
     };

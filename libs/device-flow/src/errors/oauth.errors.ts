@@ -114,3 +114,17 @@ export class TemporarilyUnavailableError extends OAuthError {
     this.headers['Retry-After'] = String(retryAfter);
   }
 }
+
+/**
+ * Too many requests from this client and address (e.g. device codes minted in bulk). RFC 6749 has no error
+ * code for rate limiting, so this is `temporarily_unavailable` — the retryable "try again later" code clients
+ * already handle — with HTTP 429 and `Retry-After` (RFC 6585 §4). @see RFC 8628 §5.1, §5.4
+ */
+export class TooManyRequestsError extends OAuthError {
+  readonly error = 'temporarily_unavailable';
+  override readonly status = 429;
+  constructor(retryAfterSeconds: number, description = 'too many requests, retry later') {
+    super(description);
+    this.headers['Retry-After'] = String(retryAfterSeconds);
+  }
+}

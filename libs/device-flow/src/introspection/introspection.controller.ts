@@ -3,6 +3,7 @@ import type { Request, Response } from 'express';
 import { ClientAuthenticator } from '../clients/client-authenticator.js';
 import { MethodNotAllowedError } from '../errors/oauth.errors.js';
 import { OAuthExceptionFilter } from '../errors/oauth-exception.filter.js';
+import { DeviceFlowApiTag, IntrospectionDocs, WrongMethodDocs } from '../openapi/api-docs.js';
 import { parseForm } from '../http/form-body.parser.js';
 import { setNoStore } from '../http/no-store.js';
 import type { IntrospectionResponse } from './introspection-response.js';
@@ -14,6 +15,7 @@ import { IntrospectionService } from './introspection.service.js';
  * @see RFC 7662 §2.1 (request), §2.2 (response), §2.3 (errors)
  */
 @Controller()
+@DeviceFlowApiTag()
 @UseFilters(OAuthExceptionFilter)
 export class IntrospectionController {
   constructor(
@@ -21,6 +23,7 @@ export class IntrospectionController {
     @Inject(IntrospectionService) private readonly service: IntrospectionService,
   ) {}
 
+  @IntrospectionDocs()
   @Post()
   @HttpCode(200)
   async introspect(
@@ -34,6 +37,7 @@ export class IntrospectionController {
   }
 
   @All()
+  @WrongMethodDocs()
   wrongMethod(): never {
     throw new MethodNotAllowedError('POST');
   }

@@ -4,6 +4,7 @@ import { DEVICE_FLOW_OPTIONS } from '../device-flow.constants.js';
 import type { ResolvedDeviceFlowOptions } from '../device-flow.options.js';
 import { MethodNotAllowedError } from '../errors/oauth.errors.js';
 import { OAuthExceptionFilter } from '../errors/oauth-exception.filter.js';
+import { DeviceFlowApiTag, JwksDocs, WrongMethodDocs } from '../openapi/api-docs.js';
 import type { JsonWebKeySet } from './jwt-keys.js';
 
 /**
@@ -13,6 +14,7 @@ import type { JsonWebKeySet } from './jwt-keys.js';
  * @see RFC 7517 §5; RFC 8414 §2 (`jwks_uri`); RFC 9068 §4
  */
 @Controller()
+@DeviceFlowApiTag()
 @UseFilters(OAuthExceptionFilter)
 export class JwksController {
   private readonly jwks: JsonWebKeySet;
@@ -21,6 +23,7 @@ export class JwksController {
     this.jwks = { keys: options.jwt?.keys.map((k) => k.jwk) ?? [] };
   }
 
+  @JwksDocs()
   @Get()
   get(@Res({ passthrough: true }) res: Response): JsonWebKeySet {
     res.setHeader('Cache-Control', 'public, max-age=300');
@@ -29,6 +32,7 @@ export class JwksController {
   }
 
   @All()
+  @WrongMethodDocs()
   wrongMethod(): never {
     throw new MethodNotAllowedError('GET');
   }

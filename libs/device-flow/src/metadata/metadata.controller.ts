@@ -6,6 +6,7 @@ import type { ResolvedDeviceFlowOptions } from '../device-flow.options.js';
 import type { DeviceFlowRoutes } from '../device-flow.routes.js';
 import { MethodNotAllowedError } from '../errors/oauth.errors.js';
 import { OAuthExceptionFilter } from '../errors/oauth-exception.filter.js';
+import { DeviceFlowApiTag, MetadataDocs, WrongMethodDocs } from '../openapi/api-docs.js';
 
 /** Client authentication methods of every endpoint that authenticates clients. @see RFC 8414 §2 */
 const AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'none'];
@@ -17,6 +18,7 @@ const AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'none'];
  * (introspection and revocation endpoints in the metadata, registered by RFC 8414 §7.1.2)
  */
 @Controller()
+@DeviceFlowApiTag()
 @UseFilters(OAuthExceptionFilter)
 export class MetadataController {
   private readonly metadata: Record<string, unknown>;
@@ -40,6 +42,7 @@ export class MetadataController {
     };
   }
 
+  @MetadataDocs()
   @Get()
   get(@Res({ passthrough: true }) res: Response): Record<string, unknown> {
     res.setHeader('Cache-Control', 'public, max-age=300');
@@ -47,6 +50,7 @@ export class MetadataController {
   }
 
   @All()
+  @WrongMethodDocs()
   wrongMethod(): never {
     throw new MethodNotAllowedError('GET');
   }

@@ -3,6 +3,7 @@ import type { Request, Response } from 'express';
 import { ClientAuthenticator } from '../clients/client-authenticator.js';
 import { MethodNotAllowedError } from '../errors/oauth.errors.js';
 import { OAuthExceptionFilter } from '../errors/oauth-exception.filter.js';
+import { DeviceFlowApiTag, RevocationDocs, WrongMethodDocs } from '../openapi/api-docs.js';
 import { parseForm } from '../http/form-body.parser.js';
 import { setNoStore } from '../http/no-store.js';
 import { RevocationService } from './revocation.service.js';
@@ -14,6 +15,7 @@ import { RevocationService } from './revocation.service.js';
  * @see RFC 7009 §2.1, §2.2
  */
 @Controller()
+@DeviceFlowApiTag()
 @UseFilters(OAuthExceptionFilter)
 export class RevocationController {
   constructor(
@@ -21,6 +23,7 @@ export class RevocationController {
     @Inject(RevocationService) private readonly service: RevocationService,
   ) {}
 
+  @RevocationDocs()
   @Post()
   @HttpCode(200)
   async revoke(@Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<void> {
@@ -31,6 +34,7 @@ export class RevocationController {
   }
 
   @All()
+  @WrongMethodDocs()
   wrongMethod(): never {
     throw new MethodNotAllowedError('POST');
   }

@@ -7,6 +7,7 @@ import {
   UnsupportedGrantTypeError,
 } from '../errors/oauth.errors.js';
 import { OAuthExceptionFilter } from '../errors/oauth-exception.filter.js';
+import { DeviceFlowApiTag, TokenDocs, WrongMethodDocs } from '../openapi/api-docs.js';
 import { parseForm } from '../http/form-body.parser.js';
 import { setNoStore } from '../http/no-store.js';
 import { DeviceCodeGrant } from './device-code.grant.js';
@@ -20,6 +21,7 @@ import type { TokenResponse } from './token-response.js';
  * @see RFC 6749 §3.2, §5; RFC 8628 §3.4
  */
 @Controller()
+@DeviceFlowApiTag()
 @UseFilters(OAuthExceptionFilter)
 export class TokenController {
   private readonly grants: ReadonlyMap<string, TokenGrant>;
@@ -32,6 +34,7 @@ export class TokenController {
     this.grants = new Map([deviceCode, refreshToken].map((g) => [g.grantType, g]));
   }
 
+  @TokenDocs()
   @Post()
   @HttpCode(200)
   async token(
@@ -51,6 +54,7 @@ export class TokenController {
   }
 
   @All()
+  @WrongMethodDocs()
   wrongMethod(): never {
     throw new MethodNotAllowedError('POST');
   }

@@ -1,9 +1,11 @@
+import { AttemptEntity } from './attempt.entity.js';
 import { ClientEntity } from './client.entity.js';
 import { DeviceCodeEntity } from './device-code.entity.js';
 import { DeviceGrantEntity } from './device-grant.entity.js';
 import { KillSwitchEntity } from './kill-switch.entity.js';
 import { DeviceFlowInit1764220000000 } from './migrations/1764220000000-device-flow-init.js';
 import { DeviceFlowGrants1764300000000 } from './migrations/1764300000000-device-flow-grants.js';
+import { DeviceFlowAttempts1764400000000 } from './migrations/1764400000000-device-flow-attempts.js';
 import { TokenEntity } from './token.entity.js';
 
 /** Every entity of the module: add them to your own DataSource (or `TypeOrmModule.forFeature`). */
@@ -13,7 +15,12 @@ export const DEVICE_FLOW_ENTITIES = [
   ClientEntity,
   DeviceGrantEntity,
   KillSwitchEntity,
+  AttemptEntity,
 ];
 
 /** Every migration of the module, oldest first: add them to your own DataSource's `migrations`. */
-export const DEVICE_FLOW_MIGRATIONS = [DeviceFlowInit1764220000000, DeviceFlowGrants1764300000000];
+export const DEVICE_FLOW_MIGRATIONS = [
+  DeviceFlowInit1764220000000,
+  DeviceFlowGrants1764300000000,
+  DeviceFlowAttempts1764400000000,
+];

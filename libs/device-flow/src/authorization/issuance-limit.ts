@@ -1,0 +1,32 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Clock } from '../clock/clock.js';
+import { DEVICE_FLOW_OPTIONS } from '../device-flow.constants.js';
+import type { ResolvedDeviceFlowOptions } from '../device-flow.options.js';
+import { TooManyRequestsError } from '../errors/oauth.errors.js';
+import { AttemptLimiter } from '../verification/attempt-limiter.js';
+import { bucket } from '../verification/verification.service.js';
+
+/**
+ * Caps device codes issued per client and client IP (`issuanceLimit`), so codes cannot be minted in bulk
+ * for a phishing campaign (RFC 8628 §5.4) or to crowd the user code space (§5.1). Over budget, the device
+ * authorization endpoint answers 429 `temporarily_unavailable` with `Retry-After`.
+ */
+@Injectable()
+export class IssuanceLimit {
+  constructor(
+    @Inject(DEVICE_FLOW_OPTIONS) private readonly options: ResolvedDeviceFlowOptions,
+    @Inject(AttemptLimiter) private readonly limiter: AttemptLimiter,
+    @Inject(Clock) private readonly clock: Clock,
+  ) {}
+
+  /** Counts one issuance, or throws {@link TooManyRequestsError} when the budget is spent. */
+  async consume(clientId: string, ip: string | null): Promise<void> {
+    const buckets = [
+      bucket(`issue:${clientId.length}:${clientId}:${ip ?? 'unknown'}`, this.options.issuanceLimit),
+    ];
+    const now = this.clock.now();
+    const wait = await this.limiter.retryAfterMs(buckets, now);
+    if (wait > 0) throw new TooManyRequestsError(Math.ceil(wait / 1000));
+    await this.limiter.record(buckets, now);
+  }
+}

@@ -1,0 +1,42 @@
+/**
+ * One counter an {@link AttemptLimiter} keeps: at most `limit` events per fixed window of `windowMs`.
+ *
+ * @see RFC 8628 §5.1 (brute-forcing the user code)
+ */
+export interface AttemptBucket {
+  /** What is counted, e.g. `verify:ip:203.0.113.7`. Implementations may store it hashed. */
+  key: string;
+  /** Events allowed per window. */
+  limit: number;
+  /** Window length in ms. */
+  windowMs: number;
+}
+
+/**
+ * Counts events (failed user-code entries, device code issuance) per key in fixed windows, shared by every
+ * instance of the app through its storage. Used to cap user-code guessing per client IP, per session and
+ * globally, and device code minting per client and IP.
+ *
+ * Replace it by providing this token. @see RFC 8628 §5.1, §5.4
+ */
+export interface AttemptLimiter {
+  /** Milliseconds until every bucket is under its limit again at `now`; 0 when none is exhausted. */
+  retryAfterMs(buckets: readonly AttemptBucket[], now: number): Promise<number>;
+  /** Counts one event in each bucket (each bucket's window starts at its first event). */
+  record(buckets: readonly AttemptBucket[], now: number): Promise<void>;
+}
+
+/** Injection token for {@link AttemptLimiter}. */
+export const AttemptLimiter = Symbol('AttemptLimiter');
+
+/** The ms until a window that started at `start` with `count` events lets the next one through. */
+export function windowRetryAfterMs(
+  bucket: AttemptBucket,
+  start: number,
+  count: number,
+  now: number,
+): number {
+  const end = start + bucket.windowMs;
+  if (end <= now || count < bucket.limit) return 0;
+  return end - now;
+}

@@ -1,0 +1,362 @@
+import { html, type SafeHtml } from './html.js';
+import type {
+  VerificationPage,
+  VerificationPageContext,
+  VerificationStatus,
+  VerificationView,
+} from './verification.view.js';
+
+/**
+ * Every text of the default pages; replace any of them (e.g. to localise) with
+ * `new DefaultVerificationView({ texts: { … } })`. Texts are plain strings: they are HTML-escaped.
+ */
+export interface VerificationTexts {
+  lang: string;
+  productName: string;
+  signedInAs: (name: string) => string;
+  entryTitle: string;
+  entryIntro: string;
+  codeLabel: string;
+  codeHint: string;
+  continueButton: string;
+  invalidCode: string;
+  csrfFailed: string;
+  consentTitle: (client: string) => string;
+  consentIntro: (client: string) => string;
+  compareCode: string;
+  scopesHeading: string;
+  scopesHint: string;
+  noScopes: string;
+  noScopeChosen: string;
+  requestHeading: string;
+  requestedAt: string;
+  requestedFrom: string;
+  requestedBy: string;
+  unknown: string;
+  phishingHeading: string;
+  phishingWarning: string;
+  approveButton: string;
+  denyButton: string;
+  /** Plain-language descriptions of scopes; a scope without one is shown by its name. */
+  scopeDescriptions: Record<string, string>;
+  status: Record<VerificationStatus, { title: string; body: string }>;
+  lockedTitle: string;
+  locked: (minutes: number) => string;
+  refusedTitle: string;
+  refused: string;
+  errorTitle: string;
+  error: string;
+  startOver: string;
+  formatDate: (ms: number) => string;
+}
+
+/** The default (English) texts. */
+export const DEFAULT_VERIFICATION_TEXTS: VerificationTexts = {
+  lang: 'en',
+  productName: 'Device sign-in',
+  signedInAs: (name) => `Signed in as ${name}`,
+  entryTitle: 'Connect a device',
+  entryIntro: 'Enter the code shown on your TV, console or other device.',
+  codeLabel: 'Code',
+  codeHint: 'Capital letters and the dash are optional.',
+  continueButton: 'Continue',
+  invalidCode: 'That code is not valid. Check it and try again.',
+  csrfFailed: 'Your form expired. Enter the code again.',
+  consentTitle: (client) => `Allow ${client} to access your account?`,
+  consentIntro: (client) => `${client} is asking to sign in to your account.`,
+  compareCode: 'Make sure this code matches the one on your device:',
+  scopesHeading: 'It will be able to',
+  scopesHint: 'Untick anything you do not want to allow.',
+  noScopes: 'Sign in as you (no other access).',
+  noScopeChosen: 'Choose at least one permission, or deny the request.',
+  requestHeading: 'About this request',
+  requestedAt: 'Requested',
+  requestedFrom: 'From IP address',
+  requestedBy: 'Device software',
+  unknown: 'unknown',
+  phishingHeading: 'Only approve a device you are using right now',
+  phishingWarning:
+    'Approve only if you started this sign-in yourself, on a device in front of you. If someone sent you ' +
+    'this code or asked you to enter it, deny: they are trying to get into your account.',
+  approveButton: 'Approve',
+  denyButton: 'Deny',
+  scopeDescriptions: {
+    openid: 'Confirm who you are',
+    profile: 'See your name and basic profile',
+    email: 'See your email address',
+    read: 'Read your data',
+    write: 'Change your data',
+    offline_access: 'Stay signed in on the device when you are not using it',
+  },
+  status: {
+    approved: {
+      title: 'Device connected',
+      body: 'You can return to your device; it will finish signing in by itself.',
+    },
+    denied: {
+      title: 'Request denied',
+      body: 'The device was not given access. You can close this page.',
+    },
+    expired: {
+      title: 'Code expired',
+      body: 'This code is too old. Start again on your device to get a new code.',
+    },
+    used: {
+      title: 'Code already used',
+      body: 'This code was already approved or denied and cannot be used again.',
+    },
+    invalid: {
+      title: 'Code not valid',
+      body: 'That code is not valid. Check it and try again.',
+    },
+  },
+  lockedTitle: 'Too many attempts',
+  locked: (minutes) =>
+    `Too many codes were tried. For your security, wait ${minutes} minute${minutes === 1 ? '' : 's'} and try again.`,
+  refusedTitle: 'Request refused',
+  refused:
+    'This form was sent from another site or has expired, so it was not processed. Start again from this page.',
+  errorTitle: 'Something went wrong',
+  error: 'We could not complete your request. Please try again in a moment.',
+  startOver: 'Enter a code',
+  formatDate: (ms) =>
+    new Date(ms)
+      .toISOString()
+      .replace('T', ' ')
+      .replace(/:\d\d\.\d+Z$/, ' UTC'),
+};
+
+/** Options of {@link DefaultVerificationView}. */
+export interface DefaultVerificationViewOptions {
+  /** Replacement texts, merged over {@link DEFAULT_VERIFICATION_TEXTS}. */
+  texts?: Partial<VerificationTexts>;
+  /** Extra CSS appended to the default stylesheet (branding). */
+  extraCss?: string;
+}
+
+/**
+ * The default {@link VerificationView}: semantic HTML with labelled fields, error text tied to its field
+ * (`aria-describedby`, `aria-invalid`), focus on the field to fix, large touch targets, no script and no
+ * external assets. Every value is HTML-escaped by the {@link html} template.
+ */
+export class DefaultVerificationView implements VerificationView {
+  private readonly t: VerificationTexts;
+
+  constructor(private readonly options: DefaultVerificationViewOptions = {}) {
+    this.t = {
+      ...DEFAULT_VERIFICATION_TEXTS,
+      ...options.texts,
+      scopeDescriptions: {
+        ...DEFAULT_VERIFICATION_TEXTS.scopeDescriptions,
+        ...options.texts?.scopeDescriptions,
+      },
+    };
+  }
+
+  render(page: VerificationPage, context: VerificationPageContext): string {
+    const { title, body } = this.page(page);
+    return html`<!doctype html>
+      <html lang="${this.t.lang}">
+        <head>
+          <meta charset="utf-8" />
+          <meta name="viewport" content="width=device-width, initial-scale=1" />
+          <meta name="referrer" content="no-referrer" />
+          <title>${title} · ${this.t.productName}</title>
+          <link rel="stylesheet" href="${context.stylesheetUrl}" />
+        </head>
+        <body>
+          <main class="card">
+            <p class="product">${this.t.productName}</p>
+            ${body}
+          </main>
+        </body>
+      </html> `.value;
+  }
+
+  stylesheet(): string {
+    return STYLESHEET + (this.options.extraCss ?? '');
+  }
+
+  private page(p: VerificationPage): { title: string; body: SafeHtml } {
+    const t = this.t;
+    switch (p.kind) {
+      case 'entry': {
+        const error =
+          p.error === 'invalid' ? t.invalidCode : p.error === 'csrf' ? t.csrfFailed : '';
+        return {
+          title: t.entryTitle,
+          body: html`<h1>${t.entryTitle}</h1>
+            <p class="who">${t.signedInAs(p.user.name ?? p.user.id)}</p>
+            <p>${t.entryIntro}</p>
+            <form method="post" action="${p.action}" novalidate>
+              <input type="hidden" name="csrf_token" value="${p.csrfToken}" />
+              <label for="user_code">${t.codeLabel}</label>
+              <p id="user_code_hint" class="hint">${t.codeHint}</p>
+              ${error ? html`<p id="user_code_error" class="error" role="alert">${error}</p>` : ''}
+              <input
+                id="user_code"
+                name="user_code"
+                class="code"
+                type="text"
+                value="${p.userCode}"
+                autocomplete="one-time-code"
+                autocapitalize="characters"
+                autocorrect="off"
+                spellcheck="false"
+                inputmode="text"
+                maxlength="32"
+                required
+                autofocus
+                aria-describedby="user_code_hint${error ? ' user_code_error' : ''}"
+                ${error ? html` aria-invalid="true"` : ''}
+              />
+              <button type="submit" class="primary">${t.continueButton}</button>
+            </form>`,
+        };
+      }
+      case 'consent': {
+        const checkboxes = p.scopes.map(
+          (s) =>
+            html`<li>
+              <label class="check"
+                ><input
+                  type="checkbox"
+                  name="${s.field}"
+                  value="${s.scope}"
+                  ${
+                    s.checked ? html` checked` : ''
+                  }${p.error ? html` aria-describedby="scope_error"` : ''}
+                />
+                <span>${t.scopeDescriptions[s.scope] ?? s.scope}</span>
+                <code>${s.scope}</code></label
+              >
+            </li>`,
+        );
+        return {
+          title: t.consentTitle(p.clientName),
+          body: html`<h1>${t.consentTitle(p.clientName)}</h1>
+            <p class="who">${t.signedInAs(p.user.name ?? p.user.id)}</p>
+            <p>${t.consentIntro(p.clientName)}</p>
+            <p>${t.compareCode}</p>
+            <p class="usercode">${p.userCode}</p>
+            <section class="warning" role="note" aria-labelledby="phishing_heading">
+              <h2 id="phishing_heading">${t.phishingHeading}</h2>
+              <p>${t.phishingWarning}</p>
+            </section>
+            <form method="post" action="${p.action}">
+              <input type="hidden" name="csrf_token" value="${p.csrfToken}" />
+              <input type="hidden" name="user_code" value="${p.userCode}" />
+              <fieldset>
+                <legend>${t.scopesHeading}</legend>
+                ${p.scopes.length > 0 ? html`<p class="hint">${t.scopesHint}</p>` : ''}
+                ${p.error ? html`<p id="scope_error" class="error" role="alert" tabindex="-1" autofocus>${t.noScopeChosen}</p>` : ''}
+                ${
+                  p.scopes.length > 0
+                    ? html`<ul class="scopes">
+                        ${checkboxes}
+                      </ul>`
+                    : html`<p>${t.noScopes}</p>`
+                }
+              </fieldset>
+              <h2 class="details-heading">${t.requestHeading}</h2>
+              <dl class="details">
+                <dt>${t.requestedAt}</dt>
+                <dd>${t.formatDate(p.requestedAt)}</dd>
+                <dt>${t.requestedFrom}</dt>
+                <dd>${p.requestIp ?? t.unknown}</dd>
+                <dt>${t.requestedBy}</dt>
+                <dd>${p.requestUserAgent ?? t.unknown}</dd>
+              </dl>
+              <div class="actions">
+                <button type="submit" name="decision" value="deny" class="secondary">
+                  ${t.denyButton}
+                </button>
+                <button type="submit" name="decision" value="approve" class="primary">
+                  ${t.approveButton}
+                </button>
+              </div>
+            </form>`,
+        };
+      }
+      case 'status': {
+        const s = t.status[p.status];
+        return { title: s.title, body: this.message(s.title, s.body, p.startOver, p.status) };
+      }
+      case 'locked': {
+        const minutes = Math.max(1, Math.ceil(p.retryAfterSeconds / 60));
+        return { title: t.lockedTitle, body: this.message(t.lockedTitle, t.locked(minutes)) };
+      }
+      case 'refused':
+        return {
+          title: t.refusedTitle,
+          body: this.message(t.refusedTitle, t.refused, p.startOver),
+        };
+      case 'error':
+        return { title: t.errorTitle, body: this.message(t.errorTitle, t.error, p.startOver) };
+    }
+  }
+
+  private message(title: string, body: string, startOver?: string, tone = 'error'): SafeHtml {
+    return html`<h1 class="status status-${tone}">${title}</h1>
+      <p>${body}</p>
+      ${startOver ? html`<p><a class="link" href="${startOver}">${this.t.startOver}</a></p>` : ''}`;
+  }
+}
+
+const STYLESHEET = `:root{color-scheme:light dark;--bg:#f3f5f8;--card:#fff;--text:#1c2430;--muted:#5a6675;
+--accent:#1f5fd1;--accent-text:#fff;--border:#d5dbe3;--warn-bg:#fff6e0;--warn-border:#e0a100;
+--error:#b3261e;--ok:#1e7a3c}
+@media (prefers-color-scheme:dark){:root{--bg:#11151b;--card:#1b212a;--text:#e8ecf1;--muted:#a3adba;
+--accent:#6d9cff;--accent-text:#0b1020;--border:#333d4a;--warn-bg:#3a2e0c;--warn-border:#c99a1a;
+--error:#ff8a80;--ok:#7ed99b}}
+*{box-sizing:border-box}
+html{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;
+font-size:100%;line-height:1.5;background:var(--bg);color:var(--text)}
+body{margin:0;padding:1rem;min-height:100vh;display:flex;align-items:flex-start;justify-content:center}
+.card{width:100%;max-width:30rem;margin-top:6vh;background:var(--card);border:1px solid var(--border);
+border-radius:12px;padding:1.5rem 1.5rem 1.75rem;box-shadow:0 1px 3px rgba(0,0,0,.06)}
+.product{margin:0 0 .25rem;font-size:.8rem;font-weight:600;letter-spacing:.06em;text-transform:uppercase;
+color:var(--muted)}
+h1{font-size:1.5rem;line-height:1.25;margin:.25rem 0 .75rem}
+h2{font-size:1rem;margin:0 0 .25rem}
+p{margin:.5rem 0}
+.who{color:var(--muted);font-size:.9rem;margin-top:-.25rem}
+label{display:block;font-weight:600;margin-top:1rem}
+.hint{color:var(--muted);font-size:.9rem;margin:.125rem 0 .5rem}
+.error{color:var(--error);font-weight:600}
+input.code{display:block;width:100%;font:inherit;font-size:1.6rem;letter-spacing:.2em;text-align:center;
+text-transform:uppercase;font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;
+padding:.6rem;border:2px solid var(--border);border-radius:8px;background:var(--card);color:var(--text)}
+input.code[aria-invalid=true],input.field[aria-invalid=true]{border-color:var(--error)}
+input.field{display:block;width:100%;font:inherit;padding:.6rem;border:2px solid var(--border);
+border-radius:8px;background:var(--card);color:var(--text)}
+button,.link{font:inherit;font-weight:600;font-size:1rem;min-height:2.75rem;border-radius:8px;cursor:pointer}
+button{padding:.6rem 1.25rem;border:2px solid var(--accent)}
+.primary{background:var(--accent);color:var(--accent-text)}
+.secondary{background:transparent;color:var(--accent)}
+form>button.primary{width:100%;margin-top:1rem}
+:focus-visible{outline:3px solid var(--accent);outline-offset:2px}
+.usercode{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:1.75rem;
+letter-spacing:.15em;text-align:center;font-weight:700;padding:.5rem;border:1px dashed var(--border);
+border-radius:8px;margin:.5rem 0 1rem}
+.warning{background:var(--warn-bg);border-left:4px solid var(--warn-border);border-radius:6px;
+padding:.75rem 1rem;margin:1rem 0}
+.warning p{margin:.25rem 0 0}
+fieldset{border:none;padding:0;margin:1rem 0}
+legend{font-weight:700;padding:0}
+ul.scopes{list-style:none;margin:.25rem 0;padding:0}
+ul.scopes li{border-top:1px solid var(--border)}
+ul.scopes li:first-child{border-top:none}
+label.check{display:flex;align-items:center;gap:.6rem;font-weight:400;margin:0;padding:.5rem 0;min-height:2.75rem}
+label.check input{width:1.25rem;height:1.25rem;flex:none}
+label.check code{margin-left:auto;color:var(--muted);font-size:.8rem}
+h2.details-heading{font-size:.9rem;margin:1.25rem 0 0}
+dl.details{display:grid;grid-template-columns:max-content 1fr;gap:.25rem .75rem;font-size:.9rem;
+color:var(--muted);margin:.5rem 0 1rem;word-break:break-word}
+dl.details dt{font-weight:600}
+dl.details dd{margin:0}
+.actions{display:flex;gap:.75rem;margin-top:1.25rem}
+.actions button{flex:1}
+.link{display:inline-flex;align-items:center;color:var(--accent)}
+.status-approved{color:var(--ok)}
+`;

@@ -1,0 +1,53 @@
+import type { Request } from 'express';
+import { describe, expect, it } from 'vitest';
+import { isCrossSiteRequest, safeReturnTo } from './page-security.js';
+
+const req = (headers: Record<string, string>) => ({ headers }) as unknown as Request;
+const ORIGINS = ['https://auth.example.com'];
+
+describe('safeReturnTo', () => {
+  it.each(['/device', '/device?user_code=BCDF-GHJK', '/a/b?c=%2F%2F'])('keeps %s', (p) => {
+    expect(safeReturnTo(p)).toBe(p);
+  });
+
+  it.each([
+    '//evil.example',
+    '/\\evil.example',
+    '\\\\evil.example',
+    'https://evil.example/device',
+    'javascript:alert(1)',
+    'device',
+    '/device\nLocation: x',
+    '/dé',
+    '/' + 'a'.repeat(600),
+    '',
+    undefined,
+    ['/device'],
+    '/%2F/ok\\',
+  ])('refuses %j', (p) => {
+    expect(safeReturnTo(p, '/fallback')).toBe('/fallback');
+  });
+});
+
+describe('isCrossSiteRequest', () => {
+  it('refuses anything but Sec-Fetch-Site: same-origin when the browser sends it', () => {
+    for (const site of ['cross-site', 'same-site', 'none'])
+      expect(isCrossSiteRequest(req({ 'sec-fetch-site': site }), ORIGINS)).toBe(true);
+    expect(
+      isCrossSiteRequest(req({ 'sec-fetch-site': 'same-origin', origin: 'null' }), ORIGINS),
+    ).toBe(false);
+  });
+
+  it('otherwise compares Origin exactly, refusing null', () => {
+    expect(isCrossSiteRequest(req({ origin: 'https://auth.example.com' }), ORIGINS)).toBe(false);
+    expect(isCrossSiteRequest(req({ origin: 'https://auth.example.com.evil' }), ORIGINS)).toBe(
+      true,
+    );
+    expect(isCrossSiteRequest(req({ origin: 'http://auth.example.com' }), ORIGINS)).toBe(true);
+    expect(isCrossSiteRequest(req({ origin: 'null' }), ORIGINS)).toBe(true);
+  });
+
+  it('leaves requests without either header to the CSRF token', () => {
+    expect(isCrossSiteRequest(req({}), ORIGINS)).toBe(false);
+  });
+});

@@ -1,0 +1,62 @@
+import type { Request, Response } from 'express';
+
+/**
+ * Headers every verification (and login) page carries: a CSP that allows no script and no framing, an
+ * X-Frame-Options fallback, no caching (pages carry codes and CSRF tokens) and no Referer (the URL may hold a
+ * user code). `formActions` lists origins besides 'self' that forms may post or redirect to (an external
+ * login page).
+ *
+ * @see RFC 8628 §5.4 (remote phishing), RFC 6749 §10.13 (clickjacking)
+ */
+export function setPageSecurityHeaders(res: Response, formActions: readonly string[] = []): void {
+  res.setHeader(
+    'Content-Security-Policy',
+    [
+      "default-src 'none'",
+      "style-src 'self'",
+      "img-src 'self' data:",
+      `form-action 'self'${formActions.map((o) => ' ' + o).join('')}`,
+      "frame-ancestors 'none'",
+      "base-uri 'none'",
+    ].join('; '),
+  );
+  res.setHeader('X-Frame-Options', 'DENY');
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  res.setHeader('Referrer-Policy', 'no-referrer');
+  res.setHeader('Cache-Control', 'no-store');
+  res.setHeader('Pragma', 'no-cache');
+}
+
+/**
+ * True when a state-changing request did not come from one of `origins` (the issuer's and the request's own
+ * origin). Fetch Metadata decides when the browser sends it: anything but `Sec-Fetch-Site: same-origin` is
+ * refused. Otherwise the `Origin` header must be one of `origins`; `Origin: null` (sandboxed frames, and
+ * the value browsers send under `Referrer-Policy: no-referrer` — which is why Fetch Metadata goes first) is
+ * refused. Requests carrying neither header (non-browser clients, very old browsers) still need the CSRF
+ * token.
+ */
+export function isCrossSiteRequest(req: Request, origins: readonly string[]): boolean {
+  const site = req.headers['sec-fetch-site'];
+  if (site !== undefined) return site !== 'same-origin';
+  const origin = req.headers.origin;
+  if (origin === undefined) return false;
+  return !origins.includes(origin);
+}
+
+/** The request's own origin, from `req.protocol` (honours `trust proxy`) and the Host header. */
+export function ownOrigin(req: Request): string | null {
+  const host = req.get('host');
+  return host ? `${req.protocol}://${host}` : null;
+}
+
+/**
+ * A return path that is safe to redirect to after login: a same-origin relative path (`/…`, not `//…` or
+ * `/\…`, no scheme, no control characters, at most 512 characters). Anything else gives `fallback`, so login
+ * can never be turned into an open redirect.
+ */
+export function safeReturnTo(value: unknown, fallback = '/'): string {
+  if (typeof value !== 'string' || value.length > 512) return fallback;
+  if (!/^\/(?![/\\])[\x21-\x7e]*$/.test(value)) return fallback;
+  if (value.includes('\\')) return fallback;
+  return value;
+}

@@ -1,0 +1,66 @@
+import {
+  type ArgumentsHost,
+  Catch,
+  type ExceptionFilter,
+  HttpException,
+  Inject,
+  Logger,
+} from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { DEVICE_FLOW_VERIFICATION_PATH } from '../device-flow.constants.js';
+import { isTransient } from '../errors/oauth-exception.filter.js';
+import { setPageSecurityHeaders } from './page-security.js';
+import { VerificationPageError } from './verification.errors.js';
+import { VerificationView } from './verification.view.js';
+
+/**
+ * The one place verification page errors become responses: always an HTML page from the
+ * {@link VerificationView} with the page security headers — never JSON, never a stack trace. Unexpected
+ * errors are logged and shown as a generic error page (500, or 503 with `Retry-After` when storage is away).
+ */
+@Catch()
+export class VerificationPageFilter implements ExceptionFilter {
+  private readonly logger = new Logger('DeviceFlow');
+
+  constructor(
+    @Inject(DEVICE_FLOW_VERIFICATION_PATH) private readonly path: string | null,
+    @Inject(VerificationView) private readonly view: VerificationView,
+  ) {}
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const res = host.switchToHttp().getResponse<Response>();
+    const req = host.switchToHttp().getRequest<Request>();
+    if (res.headersSent) return;
+    const error = this.toPageError(exception, req);
+    setPageSecurityHeaders(res);
+    for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value);
+    const base = this.base();
+    res
+      .status(error.status)
+      .type('html')
+      .send(this.view.render(error.page, { stylesheetUrl: `${base}/style.css` }));
+  }
+
+  private toPageError(exception: unknown, req: Request): VerificationPageError {
+    if (exception instanceof VerificationPageError) return exception;
+    const startOver = this.base() || '/';
+    if (exception instanceof HttpException && exception.getStatus() < 500) {
+      const status = exception.getStatus();
+      return new VerificationPageError(status, { kind: 'error', startOver });
+    }
+    if (isTransient(exception)) {
+      this.logger.error(`${req.method} ${req.url}: storage unavailable`);
+      return new VerificationPageError(503, { kind: 'error', startOver }, { 'Retry-After': '5' });
+    }
+    this.logger.error(
+      `${req.method} ${req.url}: unexpected error`,
+      exception instanceof Error ? exception.stack : String(exception),
+    );
+    return new VerificationPageError(500, { kind: 'error', startOver });
+  }
+
+  private base(): string {
+    const path = this.path ?? '/';
+    return path === '/' ? '' : path;
+  }
+}

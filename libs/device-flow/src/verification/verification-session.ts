@@ -1,0 +1,103 @@
+import { createHmac, randomBytes } from 'node:crypto';
+import type { Request, Response } from 'express';
+import { constantTimeEqual } from '../codes/code-hasher.js';
+
+/** The verification page's own session: who it was made for and its CSRF token. */
+export interface VerificationSession {
+  /** Random session id; guessing limits count failures per session by it. */
+  sid: string;
+  /** CSRF token placed in every form. */
+  csrf: string;
+  /** Id of the user the session belongs to; a different signed-in user gets a new session. */
+  sub: string;
+  /** Issue time, ms. */
+  iat: number;
+}
+
+/**
+ * A small stateless session in one signed cookie (`base64url(JSON).HMAC-SHA-256`), so the module needs no
+ * session middleware from the host app. It carries only random ids and the CSRF token — nothing secret about
+ * the user — and is HttpOnly, SameSite=Lax, scoped to the verification path and Secure when the request came
+ * over TLS (`req.secure`, which honours Express's `trust proxy`).
+ *
+ * The CSRF token is bound to the session (the cookie and the form must carry the same token, and the cookie
+ * cannot be forged without the key) and to the signed-in user (`sub`).
+ */
+export class VerificationSessions {
+  constructor(
+    private readonly key: Buffer,
+    private readonly cookieName: string,
+    private readonly path: string,
+    private readonly ttlMs: number,
+  ) {}
+
+  /** The valid session of this user from the request's cookie, or null. */
+  read(req: Request, userId: string, now: number): VerificationSession | null {
+    const raw = readCookie(req, this.cookieName);
+    if (!raw) return null;
+    const dot = raw.lastIndexOf('.');
+    if (dot < 1) return null;
+    const body = raw.slice(0, dot);
+    if (!constantTimeEqual(raw.slice(dot + 1), this.sign(body))) return null;
+    let s: Partial<VerificationSession>;
+    try {
+      s = JSON.parse(
+        Buffer.from(body, 'base64url').toString('utf8'),
+      ) as Partial<VerificationSession>;
+    } catch {
+      return null;
+    }
+    if (typeof s.sid !== 'string' || typeof s.csrf !== 'string' || typeof s.iat !== 'number')
+      return null;
+    if (s.sub !== userId || s.iat + this.ttlMs <= now || s.iat > now + 60_000) return null;
+    return s as VerificationSession;
+  }
+
+  /** The user's session, or a new one set on the response. */
+  ensure(req: Request, res: Response, userId: string, now: number): VerificationSession {
+    const existing = this.read(req, userId, now);
+    if (existing) return existing;
+    const session: VerificationSession = {
+      sid: randomBytes(16).toString('base64url'),
+      csrf: randomBytes(32).toString('base64url'),
+      sub: userId,
+      iat: now,
+    };
+    const body = Buffer.from(JSON.stringify(session), 'utf8').toString('base64url');
+    res.cookie(this.cookieName, `${body}.${this.sign(body)}`, {
+      httpOnly: true,
+      sameSite: 'lax',
+      secure: req.secure,
+      path: this.path,
+      maxAge: this.ttlMs,
+    });
+    return session;
+  }
+
+  /** Whether the submitted CSRF token is the session's, compared in constant time. */
+  checkCsrf(session: VerificationSession | null, submitted: string | undefined): boolean {
+    if (!session || submitted === undefined) return false;
+    return constantTimeEqual(submitted, session.csrf);
+  }
+
+  private sign(body: string): string {
+    return createHmac('sha256', this.key).update(body, 'utf8').digest('base64url');
+  }
+}
+
+/** One cookie's value from the `Cookie` header (no cookie-parser needed), or undefined. */
+export function readCookie(req: Request, name: string): string | undefined {
+  const header = req.headers.cookie;
+  if (typeof header !== 'string') return undefined;
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === name) {
+      try {
+        return decodeURIComponent(part.slice(eq + 1).trim());
+      } catch {
+        return undefined;
+      }
+    }
+  }
+  return undefined;
+}

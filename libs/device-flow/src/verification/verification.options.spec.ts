@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { resolveDeviceFlowOptions } from '../device-flow.options.js';
+import { verificationPath } from './verification.options.js';
+
+describe('verificationPath', () => {
+  it.each([
+    ['https://a.example', '/device', '/device'],
+    ['https://a.example', '/device/', '/device'],
+    ['https://a.example', 'https://a.example/activate', '/activate'],
+    ['https://a.example/auth', 'https://a.example/auth/device', '/device'],
+    ['https://a.example', 'https://b.example/device', null],
+    ['https://a.example', 'http://a.example/device', null],
+  ])('%s + %s → %s', (issuer, uri, path) => {
+    expect(verificationPath(issuer, uri)).toBe(path);
+  });
+});
+
+describe('verification options', () => {
+  const base = { issuer: 'https://a.example' };
+
+  it('has safe defaults', () => {
+    const o = resolveDeviceFlowOptions({ ...base, hashSecret: 'x'.repeat(16) });
+    expect(o.verification).toMatchObject({
+      loginUrl: '/login',
+      returnToParameter: 'return_to',
+      cookieName: 'device_flow_session',
+      perIp: { limit: 20, windowSeconds: 900 },
+      perSession: { limit: 10, windowSeconds: 900 },
+      global: { limit: 900, windowSeconds: 900 },
+    });
+    expect(o.issuanceLimit).toEqual({ limit: 30, windowSeconds: 600 });
+  });
+
+  it('derives a stable session key from hashSecret', () => {
+    const a = resolveDeviceFlowOptions({ ...base, hashSecret: 'x'.repeat(16) });
+    const b = resolveDeviceFlowOptions({ ...base, hashSecret: 'x'.repeat(16) });
+    expect(a.verification.sessionKey.equals(b.verification.sessionKey)).toBe(true);
+    expect(a.verification.sessionKey.toString()).not.toContain('xxxx');
+  });
+
+  it.each([
+    [{ loginUrl: '//evil.example' }, /loginUrl/],
+    [{ loginUrl: 'javascript:x' }, /loginUrl/],
+    [{ sessionSecret: 'short' }, /sessionSecret/],
+    [{ cookieName: 'a b' }, /cookieName/],
+    [{ perIp: { limit: 0, windowSeconds: 1 } }, /perIp/],
+    [{ global: { limit: 1, windowSeconds: 0.5 } }, /global/],
+  ])('rejects %j', (verification, message) => {
+    expect(() => resolveDeviceFlowOptions({ ...base, verification })).toThrow(message);
+  });
+
+  it('rejects a bad issuanceLimit', () => {
+    expect(() =>
+      resolveDeviceFlowOptions({ ...base, issuanceLimit: { limit: -1, windowSeconds: 60 } }),
+    ).toThrow(/issuanceLimit/);
+  });
+});

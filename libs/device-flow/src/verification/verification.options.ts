@@ -1,0 +1,144 @@
+import { createHmac, randomBytes } from 'node:crypto';
+import { Logger } from '@nestjs/common';
+
+/** A budget of events per window. @see RFC 8628 §5.1 */
+export interface RateLimit {
+  /** Events allowed per window. */
+  limit: number;
+  /** Window length, seconds. */
+  windowSeconds: number;
+}
+
+/** Options of the verification page (RFC 8628 §3.3), under `verification` in the module options. */
+export interface VerificationOptions {
+  /**
+   * Where anonymous users are sent to sign in (default `/login`). The page appends `return_to=<path>`, a
+   * same-origin relative path back to the same code; validate it with `safeReturnTo()` before redirecting.
+   */
+  loginUrl?: string;
+  /** Name of the query parameter carrying the return path (default `return_to`). */
+  returnToParameter?: string;
+  /**
+   * HMAC key (≥ 32 characters) signing the page's session cookie. Default: derived from `hashSecret`; without
+   * either, a random key per process (sessions then do not survive a restart or span instances).
+   */
+  sessionSecret?: string;
+  /** Name of the session cookie (default `device_flow_session`). */
+  cookieName?: string;
+  /** Session lifetime, seconds (default 3600). */
+  sessionTtl?: number;
+  /** Failed user-code entries allowed per client IP (default 20 per 15 minutes). */
+  perIp?: RateLimit;
+  /** Failed user-code entries allowed per session (default 10 per 15 minutes). */
+  perSession?: RateLimit;
+  /** Failed user-code entries allowed across all users (default 900 per 15 minutes: 1 per second). */
+  global?: RateLimit;
+}
+
+/** Verification options after defaults. */
+export interface ResolvedVerificationOptions {
+  loginUrl: string;
+  returnToParameter: string;
+  sessionKey: Buffer;
+  cookieName: string;
+  sessionTtlMs: number;
+  perIp: RateLimit;
+  perSession: RateLimit;
+  global: RateLimit;
+}
+
+/** Default budgets. The global one matches the 1 guess/s the user code strength check assumes (§5.1). */
+export const DEFAULT_VERIFICATION_LIMITS = {
+  perIp: { limit: 20, windowSeconds: 900 },
+  perSession: { limit: 10, windowSeconds: 900 },
+  global: { limit: 900, windowSeconds: 900 },
+} as const;
+
+/** Default budget of device code issuance per client and IP. */
+export const DEFAULT_ISSUANCE_LIMIT: RateLimit = { limit: 30, windowSeconds: 600 };
+
+/** Applies defaults to the verification options; `fail` throws a configuration error. */
+export function resolveVerificationOptions(
+  o: VerificationOptions | undefined,
+  hashSecret: string | undefined,
+  fail: (m: string) => never,
+): ResolvedVerificationOptions {
+  const v = o ?? {};
+  const loginUrl = v.loginUrl ?? '/login';
+  if (!/^(\/(?![/\\])|https?:\/\/)/.test(loginUrl))
+    fail(`verification.loginUrl must be a path starting with / or an http(s) URL, got ${loginUrl}`);
+  const returnToParameter = v.returnToParameter ?? 'return_to';
+  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(returnToParameter))
+    fail('verification.returnToParameter must be 1-64 letters, digits, _ . or -');
+  const cookieName = v.cookieName ?? 'device_flow_session';
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(cookieName))
+    fail('verification.cookieName must be 1-64 letters, digits, _ or -');
+  if (v.sessionSecret !== undefined && v.sessionSecret.length < 32)
+    fail('verification.sessionSecret must be at least 32 characters');
+  const sessionTtl = v.sessionTtl ?? 3600;
+  if (!Number.isInteger(sessionTtl) || sessionTtl < 60)
+    fail('verification.sessionTtl must be a whole number of seconds, at least 60');
+  return {
+    loginUrl,
+    returnToParameter,
+    sessionKey: sessionKey(v.sessionSecret, hashSecret),
+    cookieName,
+    sessionTtlMs: sessionTtl * 1000,
+    perIp: rateLimit('verification.perIp', v.perIp, DEFAULT_VERIFICATION_LIMITS.perIp, fail),
+    perSession: rateLimit(
+      'verification.perSession',
+      v.perSession,
+      DEFAULT_VERIFICATION_LIMITS.perSession,
+      fail,
+    ),
+    global: rateLimit('verification.global', v.global, DEFAULT_VERIFICATION_LIMITS.global, fail),
+  };
+}
+
+/** Validates a {@link RateLimit}, or returns the default. */
+export function rateLimit(
+  name: string,
+  value: RateLimit | undefined,
+  fallback: RateLimit,
+  fail: (m: string) => never,
+): RateLimit {
+  const r = value ?? fallback;
+  if (
+    !Number.isInteger(r.limit) ||
+    r.limit < 1 ||
+    !Number.isInteger(r.windowSeconds) ||
+    r.windowSeconds < 1
+  )
+    fail(`${name} needs a whole positive limit and windowSeconds`);
+  return { limit: r.limit, windowSeconds: r.windowSeconds };
+}
+
+/**
+ * The path of the verification page on this server: the path of `verificationUri` when it is on the issuer's
+ * origin (relative to the issuer's own path, if any); null when it points at another host, whose page the
+ * integrator serves.
+ */
+export function verificationPath(issuer: string, verificationUri = '/device'): string | null {
+  if (verificationUri.startsWith('/'))
+    return verificationUri.replace(/[?#].*$/, '').replace(/(.)\/+$/, '$1');
+  const i = new URL(issuer);
+  const v = new URL(verificationUri);
+  if (v.origin !== i.origin) return null;
+  const base = i.pathname.replace(/\/+$/, '');
+  const path =
+    base && v.pathname.startsWith(base + '/') ? v.pathname.slice(base.length) : v.pathname;
+  return path.replace(/\/+$/, '') || '/';
+}
+
+function sessionKey(secret: string | undefined, hashSecret: string | undefined): Buffer {
+  if (secret) return Buffer.from(secret, 'utf8');
+  if (hashSecret)
+    return createHmac('sha256', hashSecret)
+      .update('nest-device-flow/verification-session')
+      .digest();
+  new Logger('DeviceFlow').warn(
+    'verification: no sessionSecret or hashSecret; using a random session key per process ' +
+      '(sessions end on restart and are not shared between instances)',
+  );
+  return randomBytes(32);
+}

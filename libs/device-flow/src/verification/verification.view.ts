@@ -1,0 +1,68 @@
+/** A scope on the consent page. */
+export interface ConsentScope {
+  /** The scope token, e.g. `read`. */
+  scope: string;
+  /** Form field carrying it when the user keeps it checked. */
+  field: string;
+  checked: boolean;
+}
+
+/** Where a status page sends the user: the status pages are fixed, never taken from a request. */
+export type VerificationStatus = 'approved' | 'denied' | 'expired' | 'used' | 'invalid';
+
+/** Every page the verification flow shows. `action`s are the form targets; `csrfToken` goes in a hidden field. */
+export type VerificationPage =
+  | {
+      kind: 'entry';
+      action: string;
+      csrfToken: string;
+      /** The code to pre-fill (already normalised and formatted), or ''. */
+      userCode: string;
+      error?: 'invalid' | 'csrf';
+      user: { id: string; name?: string };
+    }
+  | {
+      kind: 'consent';
+      action: string;
+      csrfToken: string;
+      /** The code in display form, to compare with the device's screen. */
+      userCode: string;
+      clientName: string;
+      scopes: ConsentScope[];
+      /** When the device asked (ms since epoch) and from where. @see RFC 8628 §5.4 */
+      requestedAt: number;
+      requestIp: string | null;
+      requestUserAgent: string | null;
+      error?: 'no_scope';
+      user: { id: string; name?: string };
+    }
+  | { kind: 'status'; status: VerificationStatus; startOver: string }
+  | { kind: 'locked'; retryAfterSeconds: number }
+  | { kind: 'refused'; startOver: string }
+  | { kind: 'error'; startOver: string };
+
+/** What every page needs besides its own content. */
+export interface VerificationPageContext {
+  /** URL path of {@link VerificationView.stylesheet}. */
+  stylesheetUrl: string;
+}
+
+/**
+ * Renders the verification pages. The default ({@link DefaultVerificationView}) is accessible, mobile-friendly,
+ * free of external assets and scripts, and takes replacement texts for localisation; provide this token to
+ * brand or restyle the pages. Every value placed in the HTML must be escaped.
+ *
+ * The pages are served with a Content-Security-Policy that allows no script and only the stylesheet from
+ * {@link stylesheet} (`style-src 'self'`).
+ *
+ * @see RFC 8628 §3.3
+ */
+export interface VerificationView {
+  /** The full HTML document of a page. */
+  render(page: VerificationPage, context: VerificationPageContext): string;
+  /** The CSS served at `<verification path>/style.css`. */
+  stylesheet(): string;
+}
+
+/** Injection token for {@link VerificationView}. */
+export const VerificationView = Symbol('VerificationView');

@@ -1,0 +1,31 @@
+import type { INestApplication } from '@nestjs/common';
+import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import { CLIENT_SECRET_BASIC_SCHEME, DeviceFlowModule } from '../libs/device-flow/src/index.js';
+
+/** Where the demo serves its API docs: Swagger UI here, the document at `/docs-json` and `/docs-yaml`. */
+export const DOCS_PATH = 'docs';
+
+/**
+ * Builds the OpenAPI document from the module's controllers (their @nestjs/swagger decorators) and serves
+ * Swagger UI at `/docs`. Call before `app.init()` / `listen()`.
+ */
+export function setupApiDocs(app: INestApplication, issuer: string): OpenAPIObject {
+  const config = new DocumentBuilder()
+    .setTitle('nest-device-flow demo authorization server')
+    .setDescription(
+      'OAuth 2.0 Device Authorization Grant (RFC 8628) endpoints of the DeviceFlowModule. Request bodies are ' +
+        '`application/x-www-form-urlencoded`; every error is `{"error","error_description"}` JSON ' +
+        '(RFC 6749 §5.2) with `Cache-Control: no-store`.',
+    )
+    .setVersion('0.1.0')
+    .addServer(issuer)
+    .addBasicAuth(
+      { type: 'http', scheme: 'basic', description: 'client_secret_basic (RFC 6749 §2.3.1)' },
+      CLIENT_SECRET_BASIC_SCHEME,
+    )
+    .build();
+  // The module's endpoints only: the demo's own /api and /admin routes are examples, not a public API.
+  const document = SwaggerModule.createDocument(app, config, { include: [DeviceFlowModule] });
+  SwaggerModule.setup(DOCS_PATH, app, document);
+  return document;
+}

@@ -1,0 +1,72 @@
+import { randomBytes } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import type { Request } from 'express';
+import {
+  constantTimeEqual,
+  type VerificationUser,
+  type VerificationUserResolver,
+} from '../libs/device-flow/src/index.js';
+
+/** The demo's users (documented in the README): username = password. For local use only. */
+export const DEMO_USERS: ReadonlyArray<{ username: string; password: string; name: string }> = [
+  { username: 'alice', password: 'alice', name: 'Alice' },
+  { username: 'bob', password: 'bob', name: 'Bob' },
+];
+
+/** Name of the demo's login session cookie. */
+export const DEMO_SESSION_COOKIE = 'demo_session';
+
+/** The user whose credentials these are, or null; compares in constant time. */
+export function checkCredentials(username: string, password: string): VerificationUser | null {
+  let found: VerificationUser | null = null;
+  for (const u of DEMO_USERS) {
+    const nameOk = constantTimeEqual(u.username, username);
+    const passwordOk = constantTimeEqual(u.password, password);
+    if (nameOk && passwordOk) found = { id: u.username, name: u.name };
+  }
+  return found;
+}
+
+/**
+ * The demo's login sessions, in memory: a random id in an HttpOnly cookie maps to the signed-in user. Login
+ * always issues a new id and forgets the old one (session fixation defence).
+ */
+@Injectable()
+export class DemoSessionStore {
+  private readonly sessions = new Map<string, VerificationUser>();
+
+  /** Starts a new session for the user, ending `previous`; returns the new id. */
+  regenerate(previous: string | undefined, user: VerificationUser): string {
+    if (previous) this.sessions.delete(previous);
+    const id = randomBytes(32).toString('base64url');
+    this.sessions.set(id, user);
+    return id;
+  }
+
+  get(id: string | undefined): VerificationUser | null {
+    return (id && this.sessions.get(id)) || null;
+  }
+
+  end(id: string | undefined): void {
+    if (id) this.sessions.delete(id);
+  }
+}
+
+/** The demo's {@link VerificationUserResolver}: the user of the `demo_session` cookie. */
+@Injectable()
+export class DemoUserResolver implements VerificationUserResolver {
+  constructor(@Inject(DemoSessionStore) private readonly store: DemoSessionStore) {}
+
+  resolve(req: Request): VerificationUser | null {
+    return this.store.get(readCookieValue(req, DEMO_SESSION_COOKIE));
+  }
+}
+
+/** One cookie's value from the request, or undefined. */
+export function readCookieValue(req: Request, name: string): string | undefined {
+  for (const part of (req.headers.cookie ?? '').split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
+  }
+  return undefined;
+}

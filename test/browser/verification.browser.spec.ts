@@ -1,0 +1,246 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { DEVICE_CODE_GRANT_TYPE } from '../../libs/device-flow/src/index.js';
+import { type DemoServer, startDemoServer, startStaticServer } from '../support/demo-server.js';
+
+/**
+ * The verification flow in real headless Chromium (Debian `chromium`, driven by playwright-core) against the
+ * demo server: a device asks for codes, a person signs in, reads the consent page and decides; the device's
+ * next poll shows the result. Screenshots of the entry and consent pages go to `.tmp/screenshots/` (and to
+ * `docs/` with `UPDATE_SCREENSHOTS=1`, which is how the README images were made).
+ */
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const available = existsSync(CHROMIUM);
+if (!available && process.env.CI === 'true') throw new Error(`CI: Chromium missing at ${CHROMIUM}`);
+if (!available)
+  console.warn(`browser tests skipped: no Chromium at ${CHROMIUM} (apt-get install chromium)`);
+
+const DEVICE_UA = 'DemoTV/2.1 (living-room)';
+
+describe.skipIf(!available)(
+  'verification page in Chromium',
+  () => {
+    let browser: Browser;
+    let server: DemoServer;
+    let context: BrowserContext;
+    let page: Page;
+
+    beforeAll(async () => {
+      [browser, server] = await Promise.all([
+        chromium.launch({
+          executablePath: CHROMIUM,
+          args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+        }),
+        startDemoServer(),
+      ]);
+    }, 60_000);
+    afterAll(async () => {
+      await browser?.close();
+      await server?.close();
+    });
+    beforeEach(async () => {
+      context = await browser.newContext({
+        viewport: { width: 560, height: 620 },
+        deviceScaleFactor: 1,
+      });
+      page = await context.newPage();
+    });
+    afterEach(() => context?.close());
+
+    /** The device's side: RFC 8628 §3.1 request. */
+    async function deviceAsks(scope = 'profile read offline_access') {
+      const r = await fetch(`${server.origin}/oauth/device_authorization`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'User-Agent': DEVICE_UA },
+        body: new URLSearchParams({ client_id: 'demo-device', scope }),
+      });
+      expect(r.status).toBe(200);
+      return (await r.json()) as {
+        device_code: string;
+        user_code: string;
+        verification_uri: string;
+        verification_uri_complete: string;
+      };
+    }
+
+    /** The device's next poll (after the interval, on the manual clock). */
+    async function devicePolls(deviceCode: string) {
+      server.clock.advance(5000);
+      const r = await fetch(`${server.origin}/oauth/token`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({
+          grant_type: DEVICE_CODE_GRANT_TYPE,
+          device_code: deviceCode,
+          client_id: 'demo-device',
+        }),
+      });
+      return { status: r.status, body: (await r.json()) as Record<string, unknown> };
+    }
+
+    /** Clicks a submit button and waits for the page it leads to. */
+    async function press(name: string) {
+      await Promise.all([page.waitForNavigation(), page.getByRole('button', { name }).click()]);
+    }
+
+    const heading = () => page.locator('h1').textContent();
+    const path = () => new URL(page.url()).pathname;
+
+    async function signIn(user = 'alice', password = user) {
+      expect(path()).toBe('/login');
+      await page.getByLabel('Username').fill(user);
+      await page.getByLabel('Password').fill(password);
+      await press('Sign in');
+      expect(path()).toBe('/device');
+    }
+
+    async function enterCode(code: string) {
+      await page.getByLabel('Code').fill(code);
+      await press('Continue');
+    }
+
+    async function screenshot(name: string) {
+      mkdirSync('.tmp/screenshots', { recursive: true });
+      await page.screenshot({ path: `.tmp/screenshots/${name}.png`, fullPage: true });
+      if (process.env.UPDATE_SCREENSHOTS === '1')
+        await page.screenshot({ path: `docs/${name}.png`, fullPage: true });
+    }
+
+    it('verification_uri_complete → log in → consent → approve → the next poll gets tokens', async () => {
+      const codes = await deviceAsks();
+      await page.goto(codes.verification_uri_complete);
+      await signIn('alice');
+      // Back on the same code, pre-filled but not approved (RFC 8628 §3.3.1).
+      expect(await page.getByLabel('Code').inputValue()).toBe(codes.user_code);
+      expect((await devicePolls(codes.device_code)).body.error).toBe('authorization_pending');
+      await screenshot('verification-entry');
+
+      await page.getByRole('button', { name: 'Continue' }).click();
+      expect(await heading()).toBe('Allow Demo TV App to access your account?');
+      expect(await page.locator('.usercode').textContent()).toBe(codes.user_code);
+      expect(
+        await page.getByText('Only approve a device you are using right now').isVisible(),
+      ).toBe(true);
+      const details = await page.locator('dl.details').textContent();
+      expect(details).toContain(DEVICE_UA);
+      expect(details).toContain('127.0.0.1');
+      await screenshot('verification-consent');
+
+      await page.getByLabel(/Stay signed in/).uncheck(); // narrow: no offline_access
+      await press('Approve');
+      expect(await heading()).toBe('Device connected');
+      expect(new URL(page.url()).pathname).toBe('/device/approved');
+      await screenshot('verification-approved');
+
+      const tokens = await devicePolls(codes.device_code);
+      expect(tokens.status).toBe(200);
+      expect(tokens.body).toMatchObject({ token_type: 'Bearer', scope: 'profile read' });
+    });
+
+    it('deny → the device gets access_denied, and the code cannot be approved afterwards', async () => {
+      const codes = await deviceAsks();
+      await page.goto(codes.verification_uri);
+      await signIn('bob');
+      await enterCode(codes.user_code.toLowerCase().replace('-', ' '));
+      await press('Deny');
+      expect(await heading()).toBe('Request denied');
+      expect((await devicePolls(codes.device_code)).body.error).toBe('access_denied');
+
+      // Entering the code again, or replaying an approval of it, lands on "already used".
+      await page.goto(`${server.origin}/device`);
+      const csrf = await page.locator('input[name=csrf_token]').getAttribute('value');
+      await enterCode(codes.user_code);
+      expect(await heading()).toBe('Code already used');
+      const replay = await page.request.post(`${server.origin}/device/decision`, {
+        form: { csrf_token: csrf!, user_code: codes.user_code, decision: 'approve' },
+        headers: { Origin: server.origin },
+      });
+      expect(new URL(replay.url()).pathname).toBe('/device/used');
+      expect((await devicePolls(codes.device_code)).body.error).toBe('access_denied');
+    });
+
+    it('a wrong code re-renders the form with "not valid" tied to the field', async () => {
+      await page.goto(`${server.origin}/device`);
+      await signIn();
+      await enterCode('BCDF-GHJK');
+      const field = page.getByLabel('Code');
+      expect(await field.getAttribute('aria-invalid')).toBe('true');
+      expect(await page.getByRole('alert').textContent()).toBe(
+        'That code is not valid. Check it and try again.',
+      );
+      expect(await field.getAttribute('aria-describedby')).toContain('user_code_error');
+    });
+
+    it('an expired code shows the expired page', async () => {
+      const codes = await deviceAsks();
+      await page.goto(codes.verification_uri_complete);
+      await signIn();
+      server.clock.advance(1801_000);
+      await press('Continue');
+      expect(await heading()).toBe('Code expired');
+      expect((await devicePolls(codes.device_code)).body.error).toBe('expired_token');
+    });
+
+    it('a cross-site form POST is refused and changes nothing', async () => {
+      const codes = await deviceAsks();
+      await page.goto(codes.verification_uri_complete);
+      await signIn(); // the victim has a live session on the verification site
+      const attacker = await startStaticServer(() => ({
+        '/': `<!doctype html><form method="post" action="${server.origin}/device/decision">
+<input name="user_code" value="${codes.user_code}"><input name="decision" value="approve">
+<input name="csrf_token" value="guess"><button>Win a prize</button></form>`,
+      }));
+      try {
+        await page.goto(attacker.origin + '/');
+        await press('Win a prize');
+        expect(await heading()).toBe('Request refused');
+        expect((await devicePolls(codes.device_code)).body.error).toBe('authorization_pending');
+      } finally {
+        await attacker.close();
+      }
+    });
+
+    it('the page cannot be framed by another site', async () => {
+      const attacker = await startStaticServer((origin) => ({
+        '/': `<!doctype html><iframe name="victim" src="${server.origin}/device"></iframe>
+<iframe name="control" src="${origin}/inner"></iframe>`,
+        '/inner': '<!doctype html><h1>attacker content</h1>',
+      }));
+      try {
+        await page.goto(attacker.origin + '/');
+        await page.waitForLoadState('load');
+        const control = page.frame({ name: 'control' })!;
+        expect(await control.locator('h1').textContent()).toBe('attacker content'); // framing works at all
+        const victim = page.frame({ name: 'victim' })!;
+        // Chromium refuses to render it (X-Frame-Options / frame-ancestors): an error page, not ours.
+        expect(victim.url()).toBe('chrome-error://chromewebdata/');
+        expect(await victim.content()).toContain('ERR_BLOCKED_BY_RESPONSE');
+        expect(await victim.getByLabel('Code').count()).toBe(0);
+      } finally {
+        await attacker.close();
+      }
+    });
+
+    // Last: it spends this session's guessing budget.
+    it('locks out after repeated wrong codes: 429 with Retry-After, even for a valid code', async () => {
+      const codes = await deviceAsks();
+      await page.goto(`${server.origin}/device`);
+      await signIn();
+      for (let i = 0; i < 10; i++) {
+        await enterCode(`BCDF-GH${'JKLMNPQRST'[i]}${'JKLMNPQRST'[9 - i]}`);
+        expect(await page.getByRole('alert').isVisible()).toBe(true);
+      }
+      await page.getByLabel('Code').fill(codes.user_code);
+      const [response] = await Promise.all([
+        page.waitForResponse((r) => r.request().method() === 'POST'),
+        page.getByRole('button', { name: 'Continue' }).click(),
+      ]);
+      await page.waitForLoadState();
+      expect(response.status()).toBe(429);
+      expect(Number(response.headers()['retry-after'])).toBeGreaterThan(0);
+      expect(await heading()).toBe('Too many attempts');
+    });
+  },
+  90_000,
+);

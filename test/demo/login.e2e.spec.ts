@@ -1,0 +1,84 @@
+import request from 'supertest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type DemoServer, startDemoServer } from '../support/demo-server.js';
+
+/** The demo's login page: users alice/alice and bob/bob, session regenerated at login, no open redirect. */
+describe('demo login', () => {
+  let s: DemoServer;
+  afterEach(() => s?.close());
+
+  const login = (
+    values: Record<string, string>,
+    cookie = '',
+    headers: Record<string, string> = {},
+  ) =>
+    request(s.origin)
+      .post('/login')
+      .set('Cookie', cookie)
+      .set(headers)
+      .type('form')
+      .send(new URLSearchParams(values).toString());
+
+  const sessionCookie = (res: request.Response) =>
+    (res.headers['set-cookie'] as unknown as string[] | undefined)?.[0]?.split(';')[0] ?? '';
+
+  it('signs alice and bob in and sends them back to the verification page', async () => {
+    s = await startDemoServer();
+    for (const user of ['alice', 'bob']) {
+      const res = await login({
+        username: user,
+        password: user,
+        return_to: '/device?user_code=BCDF-GHJK',
+      }).expect(303);
+      expect(res.headers.location).toBe('/device?user_code=BCDF-GHJK');
+      expect(res.headers['set-cookie']![0]).toMatch(
+        /^demo_session=[^;]+; Path=\/; HttpOnly; SameSite=Lax$/,
+      );
+      const page = await request(s.origin)
+        .get('/device')
+        .set('Cookie', sessionCookie(res))
+        .expect(200);
+      expect(page.text).toContain(`Signed in as ${user === 'alice' ? 'Alice' : 'Bob'}`);
+    }
+  });
+
+  it('refuses wrong passwords with a page', async () => {
+    s = await startDemoServer();
+    const res = await login({ username: 'alice', password: 'bob' }).expect(401);
+    expect(res.text).toContain('Wrong username or password.');
+    expect(res.headers['set-cookie']).toBeUndefined();
+    expect(res.headers['x-frame-options']).toBe('DENY');
+  });
+
+  it('regenerates the session at login: a planted or previous session id is dead afterwards', async () => {
+    s = await startDemoServer();
+    const first = sessionCookie(await login({ username: 'alice', password: 'alice' }));
+    const second = sessionCookie(await login({ username: 'bob', password: 'bob' }, first));
+    expect(second).not.toBe(first);
+    await request(s.origin).get('/device').set('Cookie', first).expect(303); // anonymous again
+    await request(s.origin).get('/device').set('Cookie', second).expect(200);
+    const planted = await login({ username: 'alice', password: 'alice' }, 'demo_session=attacker');
+    expect(sessionCookie(planted)).not.toBe('demo_session=attacker');
+  });
+
+  it.each(['//evil.example', 'https://evil.example', '/\\evil.example', 'javascript:alert(1)'])(
+    'never redirects off-site: return_to=%s',
+    async (returnTo) => {
+      s = await startDemoServer();
+      const res = await login({ username: 'alice', password: 'alice', return_to: returnTo }).expect(
+        303,
+      );
+      expect(res.headers.location).toBe('/device');
+      const form = await request(s.origin).get(`/login?return_to=${encodeURIComponent(returnTo)}`);
+      expect(form.text).toContain('name="return_to" value="/device"');
+    },
+  );
+
+  it('refuses a cross-site login POST (login CSRF)', async () => {
+    s = await startDemoServer();
+    const res = await login({ username: 'alice', password: 'alice' }, '', {
+      Origin: 'https://evil.example',
+    }).expect(403);
+    expect(res.headers['set-cookie']).toBeUndefined();
+  });
+});

@@ -1,0 +1,68 @@
+import 'reflect-metadata';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { Test } from '@nestjs/testing';
+import { Clock, ManualClock } from '../../libs/device-flow/src/index.js';
+import { AppModule } from '../../src/app.module.js';
+import { AUDIT_LOG_SINK } from '../../src/audit-log.js';
+import { readDemoConfig } from '../../src/demo.config.js';
+
+/** A running demo server (in-memory SQLite, manual clock) on an ephemeral port. */
+export interface DemoServer {
+  origin: string;
+  clock: ManualClock;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the demo app (`AppModule`, as `npm start` does) on `:memory:` SQLite with a manual clock, behind a real
+ * socket on 127.0.0.1 port 0. The socket is opened first, so the issuer (and `verification_uri`) carries the
+ * real port.
+ */
+export async function startDemoServer(): Promise<DemoServer> {
+  const server: Server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const clock = new ManualClock();
+  const config = readDemoConfig({ ISSUER: origin, DATABASE_URL: 'sqlite::memory:' });
+  const moduleRef = await Test.createTestingModule({ imports: [AppModule.forConfig(config)] })
+    .overrideProvider(Clock)
+    .useValue(clock)
+    .overrideProvider(AUDIT_LOG_SINK)
+    .useValue(() => undefined)
+    .compile();
+  const app = moduleRef.createNestApplication<NestExpressApplication>({
+    rawBody: true,
+    logger: false,
+  });
+  app.disable('x-powered-by');
+  await app.init();
+  server.on('request', app.getHttpAdapter().getInstance());
+  return {
+    origin,
+    clock,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await app.close();
+    },
+  };
+}
+
+/** A second origin (the "attacker"), serving fixed HTML pages by path. */
+export async function startStaticServer(
+  pages: (origin: string) => Record<string, string>,
+): Promise<{ origin: string; close(): Promise<void> }> {
+  let routes: Record<string, string> = {};
+  const server: Server = createServer((req, res) => {
+    const body = routes[req.url ?? ''];
+    res.writeHead(body === undefined ? 404 : 200, { 'Content-Type': 'text/html; charset=utf-8' });
+    res.end(body ?? 'not found');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  // "localhost" is another site than "127.0.0.1" for the browser (cross-site, not just cross-origin).
+  const origin = `http://localhost:${(server.address() as AddressInfo).port}`;
+  routes = pages(origin);
+  return { origin, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}

@@ -1,0 +1,640 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  DEVICE_CODE_GRANT_TYPE,
+  type DeviceFlowModuleOptions,
+} from '../../libs/device-flow/src/index.js';
+import { createTestApp, form, type TestApp } from '../support/test-app.js';
+import { CookieJar, csrfOf, headerUserProviders } from '../support/verification-agent.js';
+
+const NOT_VALID = 'That code is not valid. Check it and try again.';
+
+describe('verification page (RFC 8628 §3.3)', () => {
+  let t: TestApp;
+  afterEach(() => t?.close());
+
+  async function app(options: Partial<DeviceFlowModuleOptions> = {}) {
+    t = await createTestApp(
+      {
+        ...options,
+        clients: [{ clientId: 'tv', displayName: 'Test TV', scopes: ['read', 'write'] }],
+      },
+      { providers: headerUserProviders },
+    );
+  }
+
+  async function deviceAsks(scope = 'read write', headers: Record<string, string> = {}) {
+    const res = await t.http
+      .post('/oauth/device_authorization')
+      .set(headers)
+      .type('form')
+      .send(form({ client_id: 'tv', scope }))
+      .expect(200);
+    return res.body as { device_code: string; user_code: string };
+  }
+
+  async function poll(deviceCode: string) {
+    t.clock.advance(5000);
+    const res = await t.http
+      .post('/oauth/token')
+      .type('form')
+      .send(form({ grant_type: DEVICE_CODE_GRANT_TYPE, device_code: deviceCode, client_id: 'tv' }));
+    return res.body as { error?: string; scope?: string };
+  }
+
+  /** A browser: a cookie jar, a signed-in user and the CSRF token of the last page. */
+  async function browser(user = 'alice', headers: Record<string, string> = {}) {
+    const jar = new CookieJar();
+    const res = await t.http.get('/device').set(headers).set('x-test-user', user).expect(200);
+    jar.store(res.headers['set-cookie']);
+    const b = {
+      jar,
+      csrf: csrfOf(res.text),
+      post: (path: string, values: Record<string, string>, extra: Record<string, string> = {}) =>
+        t.http
+          .post(path)
+          .set(headers)
+          .set('x-test-user', user)
+          .set('Cookie', jar.header())
+          .set(extra)
+          .type('form')
+          .send(form({ csrf_token: b.csrf, ...values })),
+    };
+    return b;
+  }
+
+  describe('pages', () => {
+    it('?user_code= pre-fills the form and never approves by itself', async () => {
+      await app();
+      const codes = await deviceAsks();
+      const code = codes.user_code.toLowerCase().replace('-', '');
+      const res = await t.http
+        .get(`/device?user_code=${code}`)
+        .set('x-test-user', 'alice')
+        .expect(200);
+      expect(res.text).toContain(`value="${codes.user_code}"`);
+      expect((await poll(codes.device_code)).error).toBe('authorization_pending');
+    });
+
+    it('a malformed ?user_code= is not reflected', async () => {
+      await app();
+      const res = await t.http
+        .get('/device?user_code=%22%3E%3Cscript%3Ealert(1)%3C%2Fscript%3E')
+        .set('x-test-user', 'alice')
+        .expect(200);
+      expect(res.text).not.toContain('alert(1)');
+      expect(res.text).toMatch(/name="user_code"\s+class="code"\s+type="text"\s+value=""/);
+    });
+
+    it('consent shows client, scopes in plain words, code, when and where; everything escaped', async () => {
+      t = await createTestApp(
+        {
+          clients: [{ clientId: 'tv', displayName: 'Evil <b>TV</b>', scopes: ['read', 'x<y'] }],
+        },
+        { providers: headerUserProviders },
+      );
+      const codes = await deviceAsks('read x<y', {
+        'User-Agent': '<img src=x onerror=alert(1)>',
+        'X-Forwarded-For': '203.0.113.9',
+      });
+      const b = await browser('<i>mallory</i>');
+      const res = await b.post('/device', { user_code: codes.user_code }).expect(200);
+      expect(res.text).toContain('Allow Evil &#60;b&#62;TV&#60;/b&#62; to access your account?');
+      expect(res.text).toContain('Read your data');
+      expect(res.text).toContain('x&#60;y'); // a scope without description: shown by name, escaped
+      expect(res.text).toContain(`<p class="usercode"`);
+      expect(res.text).toContain(codes.user_code);
+      expect(res.text).toContain('2026-01-01 00:00 UTC');
+      expect(res.text).toContain('&#60;img src&#61;x onerror&#61;alert(1)&#62;');
+      expect(res.text).toContain('Signed in as &#60;i&#62;mallory&#60;/i&#62;');
+      expect(res.text).toMatch(/If someone sent you this code/);
+      expect(res.text).not.toMatch(/<(b|i|img)[ >]/);
+      // X-Forwarded-For is not trusted without `trust proxy`: the socket address is shown.
+      expect(res.text).not.toContain('203.0.113.9');
+      expect(res.text).not.toContain('<script');
+    });
+
+    it('status pages are fixed; an unknown one is a 404 page', async () => {
+      await app();
+      for (const s of ['approved', 'denied', 'expired', 'used', 'invalid'])
+        await t.http
+          .get(`/device/${s}`)
+          .expect(200)
+          .expect('content-type', /text\/html/);
+      const res = await t.http.get('/device/https%3A%2F%2Fevil.example').expect(404);
+      expect(res.text).toContain('Code not valid');
+    });
+
+    it('every page carries the security headers', async () => {
+      await app();
+      const codes = await deviceAsks();
+      const b = await browser();
+      const responses = [
+        await t.http.get('/device').set('x-test-user', 'alice'),
+        await t.http.get('/device'), // anonymous: redirect
+        await b.post('/device', { user_code: codes.user_code }),
+        await b.post('/device', { user_code: 'BCDF-GHJK' }),
+        await b.post('/device', { user_code: codes.user_code, csrf_token: 'wrong' }),
+        await b.post('/device/decision', { user_code: codes.user_code, decision: 'deny' }),
+        await t.http.get('/device/denied'),
+        await t.http.get('/device/nope'),
+      ];
+      for (const r of responses) {
+        const csp = r.headers['content-security-policy'];
+        expect(csp).toContain("frame-ancestors 'none'");
+        expect(csp).toContain("default-src 'none'");
+        expect(csp).not.toMatch(/script-src|unsafe-inline/);
+        expect(r.headers['x-frame-options']).toBe('DENY');
+        expect(r.headers['cache-control']).toBe('no-store');
+        expect(r.headers['referrer-policy']).toBe('no-referrer');
+        if (r.status !== 303) expect(r.text).not.toMatch(/<script|\bon\w+=/i);
+      }
+    });
+
+    it('serves its own stylesheet (no external assets)', async () => {
+      await app();
+      const page = await t.http.get('/device').set('x-test-user', 'alice');
+      expect(page.text).not.toMatch(/https?:\/\//);
+      const css = await t.http
+        .get('/device/style.css')
+        .expect(200)
+        .expect('content-type', /text\/css/);
+      expect(css.text).toContain('.card');
+    });
+  });
+
+  describe('sign-in hand-off', () => {
+    it('sends anonymous users to the login URL and back to the same code', async () => {
+      await app({ verification: { loginUrl: '/auth/login?realm=x' } });
+      const codes = await deviceAsks();
+      const res = await t.http.get(`/device?user_code=${codes.user_code}`).expect(303);
+      expect(res.headers.location).toBe(
+        `/auth/login?realm=x&return_to=${encodeURIComponent(`/device?user_code=${codes.user_code}`)}`,
+      );
+      const post = await t.http
+        .post('/device')
+        .type('form')
+        .send(form({ user_code: codes.user_code.toLowerCase() }))
+        .expect(303);
+      expect(post.headers.location).toContain(encodeURIComponent(`?user_code=${codes.user_code}`));
+    });
+
+    it('a malformed code is not carried to the login page', async () => {
+      await app();
+      const res = await t.http.get('/device?user_code=%2F%2Fevil.example').expect(303);
+      expect(res.headers.location).toBe('/login?return_to=%2Fdevice');
+    });
+  });
+
+  describe('CSRF and cross-site requests', () => {
+    it('refuses a POST without the session CSRF token, re-rendering the form (never JSON)', async () => {
+      await app();
+      const codes = await deviceAsks();
+      const b = await browser();
+      for (const token of ['', 'wrong', b.csrf.slice(0, -1) + (b.csrf.endsWith('A') ? 'B' : 'A')]) {
+        const res = await b
+          .post('/device', { user_code: codes.user_code, csrf_token: token })
+          .expect(403);
+        expect(res.headers['content-type']).toMatch(/text\/html/);
+        expect(res.text).toContain('Your form expired');
+      }
+      const noCookie = await t.http
+        .post('/device')
+        .set('x-test-user', 'alice')
+        .type('form')
+        .send(form({ csrf_token: b.csrf, user_code: codes.user_code }))
+        .expect(403);
+      expect(noCookie.text).toContain('Your form expired');
+      expect((await poll(codes.device_code)).error).toBe('authorization_pending');
+    });
+
+    it("binds the token to the signed-in user: another user's session does not work", async () => {
+      await app();
+      const codes = await deviceAsks();
+      const alice = await browser('alice');
+      const res = await t.http
+        .post('/device/decision')
+        .set('x-test-user', 'bob')
+        .set('Cookie', alice.jar.header())
+        .type('form')
+        .send(form({ csrf_token: alice.csrf, user_code: codes.user_code, decision: 'approve' }))
+        .expect(403);
+      expect(res.text).toContain('Your form expired');
+    });
+
+    it('a tampered session cookie is rejected', async () => {
+      await app();
+      const b = await browser();
+      const [name, value] = b.jar.header().split('=') as [string, string];
+      const [body, sig] = value.split('.') as [string, string];
+      const session = JSON.parse(Buffer.from(body, 'base64url').toString()) as { csrf: string };
+      session.csrf = 'attacker-chosen';
+      const forged = `${Buffer.from(JSON.stringify(session)).toString('base64url')}.${sig}`;
+      await t.http
+        .post('/device')
+        .set('x-test-user', 'alice')
+        .set('Cookie', `${name}=${forged}`)
+        .type('form')
+        .send(form({ csrf_token: 'attacker-chosen', user_code: 'BCDF-GHJK' }))
+        .expect(403);
+    });
+
+    it.each([
+      [{ 'Sec-Fetch-Site': 'cross-site' }],
+      [{ 'Sec-Fetch-Site': 'same-site' }],
+      [{ Origin: 'https://evil.example' }],
+      [{ Origin: 'null' }],
+      [{ Origin: 'http://localhost:3000.evil.example' }],
+    ])('refuses a cross-site POST %j with a page, changing nothing', async (headers) => {
+      await app();
+      const codes = await deviceAsks();
+      const b = await browser();
+      const res = await b
+        .post('/device/decision', { user_code: codes.user_code, decision: 'approve' }, headers)
+        .expect(403);
+      expect(res.text).toContain('Request refused');
+      expect((await poll(codes.device_code)).error).toBe('authorization_pending');
+    });
+
+    it('accepts same-origin POSTs (Sec-Fetch-Site wins over Origin: null from no-referrer)', async () => {
+      await app();
+      const codes = await deviceAsks();
+      const b = await browser();
+      await b
+        .post(
+          '/device',
+          { user_code: codes.user_code },
+          { 'Sec-Fetch-Site': 'same-origin', Origin: 'null' },
+        )
+        .expect(200);
+      await b
+        .post('/device', { user_code: codes.user_code }, { Origin: 'http://localhost:3000' })
+        .expect(200);
+    });
+
+    it('the session cookie is HttpOnly, SameSite=Lax, and Secure behind TLS (trust proxy)', async () => {
+      await app();
+      const plain = await t.http.get('/device').set('x-test-user', 'alice');
+      const cookie = plain.headers['set-cookie']![0]!;
+      expect(cookie).toMatch(/; HttpOnly/);
+      expect(cookie).toMatch(/; SameSite=Lax/);
+      expect(cookie).toMatch(/; Path=\/device/);
+      expect(cookie).not.toMatch(/; Secure/);
+      // Without trust proxy a forged X-Forwarded-Proto changes nothing…
+      const forged = await t.http
+        .get('/device')
+        .set('x-test-user', 'a')
+        .set('X-Forwarded-Proto', 'https');
+      expect(forged.headers['set-cookie']![0]).not.toMatch(/; Secure/);
+      // …behind a trusted proxy that terminated TLS, the cookie is Secure.
+      t.app.getHttpAdapter().getInstance().set('trust proxy', true);
+      const tls = await t.http
+        .get('/device')
+        .set('x-test-user', 'a')
+        .set('X-Forwarded-Proto', 'https');
+      expect(tls.headers['set-cookie']![0]).toMatch(/; Secure/);
+    });
+  });
+
+  describe('decisions', () => {
+    it('deny reaches the device, and a denied code can never be approved', async () => {
+      await app();
+      const codes = await deviceAsks();
+      const b = await browser();
+      const denied = await b
+        .post('/device/decision', { user_code: codes.user_code, decision: 'deny' })
+        .expect(303);
+      expect(denied.headers.location).toBe('/device/denied');
+      const again = await b
+        .post('/device/decision', {
+          user_code: codes.user_code,
+          decision: 'approve',
+          scope_0: 'read',
+        })
+        .expect(303);
+      expect(again.headers.location).toBe('/device/used');
+      const entry = await b.post('/device', { user_code: codes.user_code }).expect(303);
+      expect(entry.headers.location).toBe('/device/used');
+      expect((await poll(codes.device_code)).error).toBe('access_denied');
+    });
+
+    it('a used code cannot be approved again', async () => {
+      await app();
+      const codes = await deviceAsks();
+      const b = await browser();
+      await b
+        .post('/device/decision', {
+          user_code: codes.user_code,
+          decision: 'approve',
+          scope_0: 'read',
+          scope_1: 'write',
+        })
+        .expect(303);
+      expect((await poll(codes.device_code)).scope).toBe('read write');
+      const res = await b
+        .post('/device/decision', {
+          user_code: codes.user_code,
+          decision: 'approve',
+          scope_0: 'read',
+        })
+        .expect(303);
+      expect(res.headers.location).toBe('/device/used');
+    });
+
+    it('narrows scopes to those kept; ignores scopes that were not requested', async () => {
+      await app();
+      const codes = await deviceAsks('read write');
+      const b = await browser();
+      await b
+        .post('/device/decision', {
+          user_code: codes.user_code,
+          decision: 'approve',
+          scope_1: 'write',
+          scope_0: 'admin', // not what scope_0 was: dropped
+          scope_2: 'admin',
+        })
+        .expect(303);
+      expect((await poll(codes.device_code)).scope).toBe('write');
+    });
+
+    it('approving with no scope kept re-renders consent with an error', async () => {
+      await app();
+      const codes = await deviceAsks('read write');
+      const b = await browser();
+      const res = await b
+        .post('/device/decision', { user_code: codes.user_code, decision: 'approve' })
+        .expect(400);
+      expect(res.text).toContain('Choose at least one permission');
+      expect(res.text).not.toMatch(/name="scope_0"[^>]* checked/);
+      expect((await poll(codes.device_code)).error).toBe('authorization_pending');
+    });
+
+    it('a code that expired on the consent page goes to the expired page', async () => {
+      await app();
+      const codes = await deviceAsks();
+      const b = await browser();
+      await b.post('/device', { user_code: codes.user_code }).expect(200);
+      t.clock.advance(1801_000);
+      const res = await b
+        .post('/device/decision', {
+          user_code: codes.user_code,
+          decision: 'approve',
+          scope_0: 'read',
+        })
+        .expect(303);
+      expect(res.headers.location).toBe('/device/expired');
+    });
+
+    it('an unknown decision is refused', async () => {
+      await app();
+      const codes = await deviceAsks();
+      const b = await browser();
+      await b
+        .post('/device/decision', { user_code: codes.user_code, decision: 'maybe' })
+        .expect(400);
+      expect((await poll(codes.device_code)).error).toBe('authorization_pending');
+    });
+
+    it('redirect targets never come from the request', async () => {
+      await app();
+      const codes = await deviceAsks();
+      const b = await browser();
+      const res = await b
+        .post('/device/decision?return_to=https://evil.example', {
+          user_code: codes.user_code,
+          decision: 'deny',
+          redirect_uri: 'https://evil.example',
+        })
+        .expect(303);
+      expect(res.headers.location).toBe('/device/denied');
+    });
+  });
+
+  describe('wrong codes and normalisation (§6.1)', () => {
+    it('unknown and malformed codes get the same "not valid" answer', async () => {
+      await app();
+      const b = await browser();
+      const strip = (html: string) =>
+        html.replace(/value="[^"]*" *\n? *autocomplete/, 'autocomplete');
+      const unknown = await b.post('/device', { user_code: 'BCDF-GHJK' }).expect(400);
+      const malformed = await b.post('/device', { user_code: 'AEIOU' }).expect(400);
+      expect(unknown.text).toContain(NOT_VALID);
+      expect(strip(unknown.text)).toBe(strip(malformed.text));
+    });
+
+    it.each([
+      [
+        'fullwidth',
+        (c: string) => c.replace(/[A-Z]/, (x) => String.fromCharCode(x.charCodeAt(0) + 0xfee0)),
+      ],
+      ['zero-width space', (c: string) => c.slice(0, 2) + '\u200b' + c.slice(2)],
+      ['NUL', (c: string) => c + '\u0000'],
+      [
+        'Cyrillic look-alike',
+        (c: string) =>
+          c.replace(
+            /[BCKMPTX]/,
+            (x) => ({ B: 'В', C: 'С', K: 'К', M: 'М', P: 'Р', T: 'Т', X: 'Х' })[x]!,
+          ),
+      ],
+      ['lone surrogate', (c: string) => c + '\ud800'],
+    ])('a %s never matches and never causes a 500', async (_name, mangle) => {
+      await app();
+      const codes = await deviceAsks();
+      const b = await browser();
+      const mangled = mangle(codes.user_code);
+      expect(mangled).not.toBe(codes.user_code);
+      const res = await b.post('/device', { user_code: mangled });
+      expect(res.status).toBe(400);
+      expect(res.text).toContain(NOT_VALID);
+    });
+
+    it('accepts lower case, spaces and no dash', async () => {
+      await app();
+      const codes = await deviceAsks();
+      const b = await browser();
+      const typed = ` ${codes.user_code.toLowerCase().replace('-', ' ')} `;
+      await b.post('/device', { user_code: typed }).expect(200);
+    });
+
+    it('a non-form or oversized body is answered with a page, not JSON', async () => {
+      await app();
+      const b = await browser();
+      const json = await t.http
+        .post('/device')
+        .set('x-test-user', 'alice')
+        .set('Cookie', b.jar.header())
+        .set('Content-Type', 'application/json')
+        .send('{"user_code":"x"}')
+        .expect(400);
+      expect(json.headers['content-type']).toMatch(/text\/html/);
+      const repeated = await t.http
+        .post('/device')
+        .set('x-test-user', 'alice')
+        .set('Cookie', b.jar.header())
+        .type('form')
+        .send(`csrf_token=${b.csrf}&user_code=A&user_code=B`)
+        .expect(400);
+      expect(repeated.headers['content-type']).toMatch(/text\/html/);
+      // Errors of the host app's body parser, before any controller, are pages here too.
+      const broken = await t.http
+        .post('/device')
+        .set('Content-Type', 'application/json')
+        .send('{"user_code":')
+        .expect(400);
+      expect(broken.headers['content-type']).toMatch(/text\/html/);
+      expect(broken.headers['x-frame-options']).toBe('DENY');
+      const shouting = await t.http
+        .post('/DEVICE/')
+        .set('Content-Type', 'application/json')
+        .send('{')
+        .expect(400);
+      expect(shouting.headers['content-type']).toMatch(/text\/html/);
+      const huge = await t.http
+        .post('/device/decision')
+        .set('Content-Type', 'application/json')
+        .send(JSON.stringify({ user_code: 'x'.repeat(200_000) }))
+        .expect(413);
+      expect(huge.headers['content-type']).toMatch(/text\/html/);
+    });
+  });
+
+  describe('guessing limits (§5.1)', () => {
+    const tight = {
+      verification: {
+        perSession: { limit: 3, windowSeconds: 60 },
+        perIp: { limit: 5, windowSeconds: 60 },
+        global: { limit: 8, windowSeconds: 60 },
+      },
+    };
+
+    async function fail(b: Awaited<ReturnType<typeof browser>>, n: number) {
+      for (let i = 0; i < n; i++) await b.post('/device', { user_code: 'BCDF-GHJK' }).expect(400);
+    }
+
+    it('per session: past the budget, 429 with Retry-After even for a valid code; reopens after the window', async () => {
+      await app(tight);
+      const codes = await deviceAsks();
+      const b = await browser();
+      await fail(b, 3);
+      const locked = await b.post('/device', { user_code: codes.user_code }).expect(429);
+      expect(locked.headers['retry-after']).toBe('60');
+      expect(locked.text).toContain('Too many attempts');
+      expect(locked.text).not.toContain('Allow Test TV');
+      const decision = await b
+        .post('/device/decision', {
+          user_code: codes.user_code,
+          decision: 'approve',
+          scope_0: 'read',
+        })
+        .expect(429);
+      expect(decision.headers['retry-after']).toBeDefined();
+      expect((await poll(codes.device_code)).error).toBe('authorization_pending');
+      t.clock.advance(50_000); // 55 s after the first failure (poll advanced 5 s)
+      expect(
+        (await b.post('/device', { user_code: codes.user_code }).expect(429)).headers[
+          'retry-after'
+        ],
+      ).toBe('5');
+      t.clock.advance(5_000);
+      await b.post('/device', { user_code: codes.user_code }).expect(200);
+    });
+
+    it('per client IP: a fresh session does not reset it', async () => {
+      await app(tight);
+      const codes = await deviceAsks();
+      await fail(await browser('a'), 3);
+      await fail(await browser('b'), 2);
+      await (await browser('c')).post('/device', { user_code: codes.user_code }).expect(429);
+    });
+
+    it('X-Forwarded-For counts only with trust proxy', async () => {
+      await app(tight);
+      const codes = await deviceAsks();
+      await fail(await browser('a', { 'X-Forwarded-For': '198.51.100.0' }), 3);
+      await fail(await browser('b', { 'X-Forwarded-For': '198.51.100.1' }), 2);
+      // Spoofed XFF ignored: both came from the same socket IP, now over its budget of 5.
+      await (
+        await browser('c', { 'X-Forwarded-For': '198.51.100.9' })
+      )
+        .post('/device', { user_code: codes.user_code })
+        .expect(429);
+
+      await t.close();
+      await app(tight);
+      t.app.getHttpAdapter().getInstance().set('trust proxy', true);
+      const again = await deviceAsks();
+      for (const [i, user] of ['a', 'b'].entries())
+        await fail(await browser(user, { 'X-Forwarded-For': `198.51.100.${i}` }), 3);
+      await (
+        await browser('c', { 'X-Forwarded-For': '198.51.100.9' })
+      )
+        .post('/device', { user_code: again.user_code })
+        .expect(200);
+    });
+
+    it('globally: many IPs together are capped too', async () => {
+      await app(tight);
+      t.app.getHttpAdapter().getInstance().set('trust proxy', true);
+      const codes = await deviceAsks();
+      for (let i = 0; i < 4; i++)
+        await fail(await browser(`u${i}`, { 'X-Forwarded-For': `198.51.100.${i}` }), 2);
+      const other = await browser('z', { 'X-Forwarded-For': '192.0.2.1' });
+      await other.post('/device', { user_code: codes.user_code }).expect(429);
+    });
+
+    it('successful entries are not counted', async () => {
+      await app(tight);
+      const codes = await deviceAsks();
+      const b = await browser();
+      for (let i = 0; i < 5; i++)
+        await b.post('/device', { user_code: codes.user_code }).expect(200);
+    });
+  });
+
+  describe('mounting', () => {
+    it('is not mounted when verificationUri is on another host', async () => {
+      await app({ verificationUri: 'https://login.example.com/device' });
+      await t.http.get('/device').set('x-test-user', 'alice').expect(404);
+    });
+
+    it('is mounted at the path of an absolute verificationUri on the issuer', async () => {
+      await app({ verificationUri: 'http://localhost:3000/activate' });
+      const res = await t.http.get('/activate').set('x-test-user', 'alice').expect(200);
+      expect(res.text).toContain('action="/activate"');
+      expect(res.text).toContain('href="/activate/style.css"');
+    });
+  });
+});
+
+describe('device code issuance limit', () => {
+  let t: TestApp;
+  afterEach(() => t?.close());
+
+  const ask = (clientId: string) =>
+    t.http
+      .post('/oauth/device_authorization')
+      .type('form')
+      .send(form({ client_id: clientId }));
+
+  it('answers 429 temporarily_unavailable with Retry-After past the per client and IP budget', async () => {
+    t = await createTestApp({ issuanceLimit: { limit: 2, windowSeconds: 60 } });
+    await ask('tv').expect(200);
+    await ask('tv').expect(200);
+    const limited = await ask('tv').expect(429);
+    expect(limited.body).toEqual({
+      error: 'temporarily_unavailable',
+      error_description: expect.any(String),
+    });
+    expect(limited.headers['retry-after']).toBe('60');
+    expect(limited.headers['cache-control']).toBe('no-store');
+    await ask('no-refresh').expect(200); // another client from the same IP has its own budget
+    t.clock.advance(60_000);
+    await ask('tv').expect(200);
+  });
+
+  it('does not count requests that fail client authentication', async () => {
+    t = await createTestApp({ issuanceLimit: { limit: 1, windowSeconds: 60 } });
+    await ask('nobody').expect(401);
+    await ask('tv').expect(200);
+  });
+});
