@@ -34,6 +34,7 @@ import { InMemoryDeviceCodeRepository } from './persistence/memory/in-memory-dev
 import { InMemoryTokenRepository } from './persistence/memory/in-memory-token.repository.js';
 import { DeviceFlowPurger } from './persistence/purge.service.js';
 import { DeviceFlowRedis } from './persistence/redis/redis-connection.js';
+import { RedisAttemptLimiter } from './persistence/redis/redis-attempt.limiter.js';
 import { RedisDeviceCodeRepository } from './persistence/redis/redis-device-code.repository.js';
 import { TokenRepository } from './persistence/token.repository.js';
 import { TypeOrmUnitOfWork } from './persistence/typeorm/typeorm-unit-of-work.js';
@@ -152,11 +153,16 @@ const DEFAULT_PROVIDERS: Provider[] = [
     () => new InMemoryClientRepository(),
     (s) => new TypeOrmClientRepository(s.dataSource),
   ),
-  repository<AttemptLimiter>(
-    AttemptLimiter,
-    () => new InMemoryAttemptLimiter(),
-    (s) => new TypeOrmAttemptLimiter(s.dataSource),
-  ),
+  {
+    provide: AttemptLimiter,
+    useFactory: (o: Options, s: DeviceFlowStorage | null, r: DeviceFlowRedis | null) =>
+      r
+        ? new RedisAttemptLimiter(r.client, o.redis.keyPrefix)
+        : o.storage === 'memory' || !s
+          ? new InMemoryAttemptLimiter()
+          : new TypeOrmAttemptLimiter(s.dataSource),
+    inject: [DEVICE_FLOW_OPTIONS, DEVICE_FLOW_DATA_SOURCE, DEVICE_FLOW_REDIS],
+  },
   { provide: VerificationUserResolver, useClass: RequestUserResolver },
   { provide: VerificationView, useFactory: () => new DefaultVerificationView() },
   VerificationService,

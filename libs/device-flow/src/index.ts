@@ -91,6 +91,7 @@ export {
   DeviceFlowRedis,
   type DeviceFlowRedisOptions,
 } from './persistence/redis/redis-connection.js';
+export { RedisAttemptLimiter } from './persistence/redis/redis-attempt.limiter.js';
 export { DeviceFlowPurger, type PurgeResult } from './persistence/purge.service.js';
 export { DEVICE_FLOW_ENTITIES, DEVICE_FLOW_MIGRATIONS } from './persistence/typeorm/entities.js';
 export { DeviceCodeEntity } from './persistence/typeorm/device-code.entity.js';
