@@ -46,7 +46,11 @@ export default defineConfig(async () => ({
     projects: [
       {
         plugins,
-        test: { ...shared, name: 'default', include: ['libs/**/*.spec.ts', 'test/**/*.spec.ts'] },
+        test: {
+          ...shared,
+          name: 'default',
+          include: ['libs/**/*.spec.ts', 'src/**/*.spec.ts', 'test/**/*.spec.ts'],
+        },
       },
       ...(await e2eOnServer(
         'e2e-postgres',

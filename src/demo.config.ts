@@ -67,6 +67,7 @@ function oneOf<T extends string>(
 /** Reads the demo's configuration from the environment. */
 export function readDemoConfig(env: NodeJS.ProcessEnv = process.env): DemoConfig {
   const port = integer('PORT', env.PORT) ?? 3000;
+  if (port < 0 || port > 65535) throw new Error(`PORT must be from 0 to 65535, got ${env.PORT}`);
   return {
     port,
     issuer: env.ISSUER || `http://localhost:${port}`,

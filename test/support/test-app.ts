@@ -37,14 +37,14 @@ export interface TestApp {
 
 /**
  * Starts the module in a real Nest app (Express) on an in-memory SQLite database unless told otherwise,
- * with a manual clock.
+ * with a manual clock (pass `clock: new ManualClock(t)` to share one between apps).
  */
 export async function createTestApp(
   options: Partial<DeviceFlowModuleOptions> = {},
   extras: DeviceFlowModuleExtras = {},
-  nestOptions: { rawBody?: boolean } = {},
+  nestOptions: { rawBody?: boolean; bodyParser?: boolean } = {},
 ): Promise<TestApp> {
-  const clock = new ManualClock();
+  const clock = options.clock instanceof ManualClock ? options.clock : new ManualClock();
   const db = await testDatabase();
   const moduleRef = await Test.createTestingModule({
     imports: [
@@ -90,4 +90,51 @@ async function testDatabase(): Promise<{ options: DataSourceOptions; drop(): Pro
 /** Form-encodes a flat object. */
 export function form(values: Record<string, string>): string {
   return new URLSearchParams(values).toString();
+}
+
+/** The device code grant's URN, short. */
+export const DEVICE_GRANT = DEVICE_CODE_GRANT_TYPE;
+
+/** Starts a device authorization for `clientId` and returns the response body. */
+export async function startAuthorization(
+  t: TestApp,
+  params: Record<string, string> = { client_id: 'tv' },
+): Promise<{ device_code: string; user_code: string; interval: number; expires_in: number }> {
+  const res = await t.http.post('/oauth/device_authorization').type('form').send(form(params));
+  if (res.status !== 200) throw new Error(`authorization failed: ${res.status} ${res.text}`);
+  return res.body;
+}
+
+/** One device-code poll at the token endpoint (public client by default). */
+export function poll(t: TestApp, deviceCode: string, params: Record<string, string> = {}) {
+  return t.http
+    .post('/oauth/token')
+    .type('form')
+    .send(
+      form({
+        grant_type: DEVICE_CODE_GRANT_TYPE,
+        device_code: deviceCode,
+        client_id: 'tv',
+        ...params,
+      }),
+    );
+}
+
+/** `Authorization: Basic` for a client id and secret, form-encoded first (RFC 6749 §2.3.1). */
+export function basic(clientId: string, secret: string): string {
+  const enc = (v: string) => encodeURIComponent(v).replace(/%20/g, '+');
+  return 'Basic ' + Buffer.from(`${enc(clientId)}:${enc(secret)}`).toString('base64');
+}
+
+/** Asserts the RFC 6749 §5.2 error shape (and nothing of Nest's default shape). */
+export function oauthError(body: unknown): string {
+  const b = body as Record<string, unknown>;
+  const keys = Object.keys(b).sort();
+  const ok =
+    typeof b.error === 'string' &&
+    (keys.join() === 'error' || keys.join() === 'error,error_description') &&
+    (b.error_description === undefined ||
+      /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/.test(String(b.error_description)));
+  if (!ok) throw new Error(`not an OAuth error body: ${JSON.stringify(body)}`);
+  return b.error as string;
 }

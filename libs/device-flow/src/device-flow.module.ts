@@ -7,7 +7,7 @@ import { Clock, SystemClock } from './clock/clock.js';
 import { ClientAuthenticator } from './clients/client-authenticator.js';
 import { ClientRepository } from './clients/client.repository.js';
 import { ClientSeeder } from './clients/client-seeder.js';
-import { CodeHasher } from './codes/code-hasher.js';
+import { CodeHasher, createCodeHasher } from './codes/code-hasher.js';
 import { RandomUserCodeGenerator, UserCodeGenerator } from './codes/user-code.generator.js';
 import {
   DEVICE_FLOW_DATA_SOURCE,
@@ -113,7 +113,7 @@ const DEFAULT_PROVIDERS: Provider[] = [
     inject: [DEVICE_FLOW_MODULE_OPTIONS],
   },
   fromOptions(Clock, (o) => o.clock ?? new SystemClock()),
-  fromOptions(CodeHasher, (o) => new CodeHasher(o.hashSecret)),
+  fromOptions(CodeHasher, (o) => createCodeHasher(o.hashSecret)),
   fromOptions(UserCodeGenerator, (o) => new RandomUserCodeGenerator(o.userCode)),
   fromOptions(DEVICE_FLOW_DATA_SOURCE, (o) =>
     o.storage === 'memory'

@@ -8,6 +8,7 @@ import {
   type UserCodeFormat,
   userCodeEntropyBits,
 } from './codes/user-code.format.js';
+import { SCOPE_TOKEN } from './grant/scope.js';
 import {
   DEFAULT_ISSUANCE_LIMIT,
   type RateLimit,
@@ -190,6 +191,10 @@ export function resolveDeviceFlowOptions(o: DeviceFlowModuleOptions): ResolvedDe
     fail(`expiresIn must be a whole number of seconds from 10 to 86400, got ${o.expiresIn}`);
   if (!Number.isInteger(interval) || interval < 1 || interval > 300)
     fail(`interval must be a whole number of seconds from 1 to 300, got ${o.interval}`);
+  if (expiresIn <= interval)
+    fail(
+      `expiresIn (${expiresIn} s) must be longer than interval (${interval} s), or no poll can succeed`,
+    );
   const pollToleranceMs = o.pollTolerance ?? interval * 200;
   if (!Number.isFinite(pollToleranceMs) || pollToleranceMs < 0 || pollToleranceMs >= interval * 500)
     fail(`pollTolerance must be 0 or more and under half the interval (${interval * 500} ms)`);
@@ -221,6 +226,7 @@ export function resolveDeviceFlowOptions(o: DeviceFlowModuleOptions): ResolvedDe
   if (o.dataSource && o.database) fail('give either dataSource or database, not both');
   const verificationUri = resolveVerificationUri(o.verificationUri ?? '/device', issuer, fail);
   const clients = o.clients ?? [];
+  if (!Array.isArray(clients)) fail('clients must be an array');
   const ids = new Set<string>();
   for (const c of clients) {
     if (!c || typeof c.clientId !== 'string' || !/^[\x21-\x7e]{1,255}$/.test(c.clientId))
@@ -231,6 +237,11 @@ export function resolveDeviceFlowOptions(o: DeviceFlowModuleOptions): ResolvedDe
       fail(`client ${c.clientId}: give clientSecret or clientSecretHash, not both`);
     if (c.clientSecret !== undefined && c.clientSecret.length < 8)
       fail(`client ${c.clientId}: clientSecret must be at least 8 characters`);
+    for (const scope of c.scopes ?? [])
+      if (typeof scope !== 'string' || !SCOPE_TOKEN.test(scope))
+        fail(
+          `client ${c.clientId}: scope ${JSON.stringify(scope)} is not a valid scope token (RFC 6749 §3.3)`,
+        );
   }
   if (o.hashSecret !== undefined && o.hashSecret.length < 16)
     fail('hashSecret must be at least 16 characters');

@@ -1,8 +1,10 @@
+import { randomBytes } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Request } from 'express';
-import { verifyClientSecret } from '../codes/secret-hash.js';
+import { hashClientSecret, verifyClientSecret } from '../codes/secret-hash.js';
 import { InvalidClientError, InvalidRequestError } from '../errors/oauth.errors.js';
 import type { FormParams } from '../http/form-body.parser.js';
+import { parseBasicCredentials } from './basic-credentials.js';
 import { type ClientRecord, ClientRepository } from './client.repository.js';
 
 /** The client credentials a request presented. */
@@ -26,11 +28,22 @@ interface PresentedCredentials {
 export class ClientAuthenticator {
   constructor(@Inject(ClientRepository) private readonly clients: ClientRepository) {}
 
+  /** A scrypt hash of nothing anyone knows, verified against when the client is unknown (see below). */
+  private dummyHash?: Promise<string>;
+
   async authenticate(req: Request, form: FormParams): Promise<ClientRecord> {
     const creds = this.presented(req, form);
     const client = await this.clients.findById(creds.clientId);
     const fail = (why: string) => new InvalidClientError(why, creds.viaHeader);
-    if (!client) throw fail('client authentication failed');
+    if (!client) {
+      // Spend the same scrypt time as for a real confidential client, so that response times do not tell
+      // which client ids exist (RFC 6749 §10.3, §10.10).
+      if (creds.secret !== undefined) {
+        this.dummyHash ??= hashClientSecret(randomBytes(16).toString('hex'));
+        await verifyClientSecret(creds.secret, await this.dummyHash);
+      }
+      throw fail('client authentication failed');
+    }
     if (client.secretHash === null) {
       if (creds.secret !== undefined) throw fail('client authentication failed');
     } else {
@@ -48,7 +61,7 @@ export class ClientAuthenticator {
     const bodyId = form.get('client_id');
     const bodySecret = form.get('client_secret');
     if (header !== undefined) {
-      const basic = parseBasic(header);
+      const basic = parseBasicCredentials(header);
       if (bodySecret !== undefined) {
         throw new InvalidRequestError('use one client authentication method, not several');
       }
@@ -60,23 +73,5 @@ export class ClientAuthenticator {
     if (bodyId === undefined)
       throw new InvalidRequestError('missing required parameter: client_id');
     return { clientId: bodyId, secret: bodySecret, viaHeader: false };
-  }
-}
-
-/** Parses `Authorization: Basic …` per RFC 6749 §2.3.1 (form-urlencoded id and secret). */
-function parseBasic(header: string): { clientId: string; secret: string } {
-  const m = /^Basic[ ]+([A-Za-z0-9+/]+=*)[ ]*$/i.exec(header);
-  const invalid = () => new InvalidClientError('malformed Authorization header', true);
-  if (!m || m[1].length > 4096) throw invalid();
-  const decoded = Buffer.from(m[1], 'base64').toString('utf8');
-  const colon = decoded.indexOf(':');
-  if (colon < 1) throw invalid();
-  try {
-    const clientId = decodeURIComponent(decoded.slice(0, colon).replace(/\+/g, ' '));
-    const secret = decodeURIComponent(decoded.slice(colon + 1).replace(/\+/g, ' '));
-    if (secret === '') throw invalid();
-    return { clientId, secret };
-  } catch {
-    throw invalid();
   }
 }

@@ -1,4 +1,5 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { Logger } from '@nestjs/common';
 
 /**
  * The one hasher for codes and tokens stored at rest (device codes, user codes, access and refresh tokens).
@@ -19,6 +20,19 @@ export class CodeHasher {
   hash(value: string): string {
     return createHmac('sha256', this.key).update(value, 'utf8').digest('base64url');
   }
+}
+
+/**
+ * The module's hasher. Without a `hashSecret` the key is a public constant: 256-bit device codes and tokens stay
+ * safe, but an ~35-bit user code can then be recovered from a stolen table in seconds, so say so at start-up.
+ */
+export function createCodeHasher(secret: string | undefined): CodeHasher {
+  if (secret === undefined) {
+    new Logger('DeviceFlow').warn(
+      'no hashSecret configured: user codes at rest are hashed with a public key; set hashSecret',
+    );
+  }
+  return new CodeHasher(secret);
 }
 
 /** A new random opaque code or token: `bytes` random bytes, base64url (32 bytes → 43 characters, 256 bits). */

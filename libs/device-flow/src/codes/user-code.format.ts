@@ -19,11 +19,15 @@ export interface UserCodeFormat {
   readonly mask: string;
 }
 
-/** Characters the user may type between code characters; they are ignored. @see RFC 8628 §6.1 */
-const SEPARATORS = /[-\s]/g;
+/**
+ * Characters the user may type between code characters; they are ignored. ASCII only on purpose: `\s` would
+ * also drop U+FEFF (zero-width no-break space) and other Unicode spaces, letting invisible characters match.
+ * @see RFC 8628 §6.1
+ */
+const SEPARATORS = /[-\x20\t]/g;
 
 /**
- * Normalises what a user typed into the stored form: ASCII letters uppercased, dashes and whitespace dropped.
+ * Normalises what a user typed into the stored form: ASCII letters uppercased, dashes, spaces and tabs dropped.
  * Anything else (non-ASCII look-alikes, fullwidth forms, zero-width characters, NUL) is kept as it is, so it
  * can never match a code. Returns `null` when the result is not a well-formed code of this format, so no
  * storage lookup is made for it.

@@ -6,6 +6,14 @@
  * @see RFC 6749 §5.2 (token endpoint errors)
  * @see RFC 8628 §3.5 (device access token errors)
  */
+/**
+ * `error_description` may only hold %x20-21 / %x23-5B / %x5D-7E (RFC 6749 §5.2): anything else (quotes,
+ * backslashes, control or non-ASCII characters echoed from a request) becomes `?`, and it is kept short.
+ */
+function safeDescription(text: string): string {
+  return text.replace(/[^\x20\x21\x23-\x5b\x5d-\x7e]/g, '?').slice(0, 300);
+}
+
 export abstract class OAuthError extends Error {
   /** The `error` code placed in the response body. */
   abstract readonly error: string;
@@ -14,9 +22,13 @@ export abstract class OAuthError extends Error {
   /** Extra response headers (e.g. `WWW-Authenticate`, `Retry-After`, `Allow`). */
   readonly headers: Record<string, string> = {};
 
-  constructor(readonly description?: string) {
+  /** Human-readable detail, limited to the characters RFC 6749 §5.2 allows in `error_description`. */
+  readonly description?: string;
+
+  constructor(description?: string) {
     super(description);
     this.name = new.target.name;
+    this.description = description === undefined ? undefined : safeDescription(description);
   }
 
   /** The JSON body of the error response. */

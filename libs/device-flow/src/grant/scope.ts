@@ -1,7 +1,7 @@
 import { InvalidScopeError } from '../errors/oauth.errors.js';
 
 /** scope-token = 1*( %x21 / %x23-5B / %x5D-7E ) — RFC 6749 §3.3 */
-const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
+export const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
 
 /**
  * Parses a `scope` parameter into distinct scope tokens, in order. Separators are single spaces

@@ -34,14 +34,19 @@ export class FormParams {
 
 /**
  * The one form parser of every OAuth endpoint. Enforces RFC 6749 §3.2 / §4 request hygiene:
- * only form-encoded bodies (UTF-8), no repeated parameters (§3.1), no nested `a[b]=c` values, bounded sizes —
- * all before any storage lookup.
+ * only form-encoded bodies (UTF-8), no repeated parameters (§3.1), no nested `a[b]=c` keys (rejected whether or
+ * not a host body parser already turned them into objects, so the answer never depends on the host's
+ * `rawBody` setting), bounded sizes — all before any storage lookup.
  *
  * Works whether or not the host app's body parser already ran: it prefers the raw body (`rawBody: true`),
  * otherwise validates the parsed object, otherwise reads the stream itself.
  */
 export async function parseForm(req: Request): Promise<FormParams> {
   assertFormContentType(req.headers['content-type']);
+  // Checked first so that every input source (raw, parsed or stream) rejects an oversize body alike.
+  if (Number(req.headers['content-length']) > MAX_FORM_BODY_BYTES) {
+    throw new RequestTooLargeError('request body too large');
+  }
   const raw = (req as Request & { rawBody?: unknown }).rawBody;
   if (Buffer.isBuffer(raw)) return fromRaw(raw);
   const body: unknown = req.body;
@@ -88,6 +93,7 @@ function fromParsed(body: Record<string, unknown>): FormParams {
 }
 
 function checkValue(key: string, value: string): string {
+  if (/[[\]]/.test(key)) throw new InvalidRequestError(`parameter malformed: ${safeName(key)}`);
   if (key.length > 128 || value.length > MAX_PARAMETER_LENGTH) {
     throw new InvalidRequestError(`parameter too long: ${safeName(key)}`);
   }
@@ -99,9 +105,9 @@ function checkCount(values: Map<string, string>): FormParams {
   return new FormParams(values);
 }
 
-/** A parameter name made safe to echo: printable ASCII only, truncated. */
+/** A parameter name made safe to echo: the RFC 6749 §5.2 `error_description` characters only, truncated. */
 function safeName(key: string): string {
-  return key.replace(/[^\x21-\x7e]/g, '?').slice(0, 40);
+  return key.replace(/[^\x21\x23-\x5b\x5d-\x7e]/g, '?').slice(0, 40);
 }
 
 function readBody(req: Request): Promise<Buffer> {

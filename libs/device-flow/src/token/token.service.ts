@@ -111,15 +111,14 @@ export class TokenService {
       throw new InvalidGrantError('refresh token is invalid');
     }
     if (record.expiresAt <= now) throw new InvalidGrantError('refresh token expired');
-    if (record.revokedAt !== null || !(await this.tokens.revoke(record.id, now))) {
-      await this.revokeReusedGrant(record, now);
-      throw new InvalidGrantError('refresh token was already used; the grant has been revoked');
-    }
+    if (record.revokedAt !== null) return this.reused(record, now);
+    // The request is checked completely before the token is spent, so a bad `scope` does not burn it.
     const granted = parseScope(record.scope || undefined);
     const requested = scope === undefined ? granted : parseScope(scope);
     if (requested.some((s) => !granted.includes(s))) {
       throw new InvalidScopeError('requested scope exceeds the original grant');
     }
+    if (!(await this.tokens.revoke(record.id, now))) return this.reused(record, now);
     const grant = {
       clientId: client.clientId,
       subject: record.subject,
@@ -140,6 +139,12 @@ export class TokenService {
       refreshTokenIssued: response.refresh_token !== undefined,
     });
     return response;
+  }
+
+  /** Revokes the grant of a reused refresh token and answers `invalid_grant`. */
+  private async reused(record: TokenRecord, now: number): Promise<never> {
+    await this.revokeReusedGrant(record, now);
+    throw new InvalidGrantError('refresh token was already used; the grant has been revoked');
   }
 
   /**

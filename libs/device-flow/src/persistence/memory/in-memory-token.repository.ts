@@ -10,7 +10,17 @@ export class InMemoryTokenRepository implements TokenRepository {
     warnDevelopmentOnly('TokenRepository');
   }
 
+  /** All or nothing, like one multi-row INSERT: a hash or id already stored (or repeated) saves none. */
   async save(records: TokenRecord[]): Promise<void> {
+    const hashes = new Set(records.map((r) => r.tokenHash));
+    const ids = new Set(records.map((r) => r.id));
+    if (
+      hashes.size !== records.length ||
+      ids.size !== records.length ||
+      records.some((r) => this.byHash.has(r.tokenHash) || this.byId.has(r.id))
+    ) {
+      throw new Error('duplicate token');
+    }
     for (const r of records) {
       const copy = { ...r };
       this.byHash.set(r.tokenHash, copy);

@@ -28,17 +28,36 @@ const FIELDS = [
 ] as const satisfies readonly (keyof DeviceCodeRecord)[];
 
 /**
- * KEYS: record, device-code index, user-code index. ARGV: ttl ms, id, then field/value pairs.
- * Both indexes and the record are written together or not at all.
+ * KEYS: record, device-code index, user-code index, expiry index. ARGV: ttl ms, id, expiresAt, then field/value
+ * pairs. Both indexes and the record are written together or not at all.
  */
 const CREATE = `
 if redis.call('EXISTS', KEYS[3]) == 1 then return 'user_code' end
 if redis.call('EXISTS', KEYS[2]) == 1 or redis.call('EXISTS', KEYS[1]) == 1 then return 'duplicate' end
-redis.call('HSET', KEYS[1], unpack(ARGV, 3))
+redis.call('HSET', KEYS[1], unpack(ARGV, 4))
+redis.call('ZADD', KEYS[4], ARGV[3], ARGV[2])
 redis.call('PEXPIRE', KEYS[1], ARGV[1])
 redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[1])
 redis.call('SET', KEYS[3], ARGV[2], 'PX', ARGV[1])
 return 'ok'`;
+
+/**
+ * KEYS: expiry index. ARGV: before (ms), record / device-code / user-code key prefixes. Deletes the records
+ * that expired before \`before\` with their index keys; returns how many records there were.
+ */
+const DELETE_EXPIRED = `
+local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[1])
+local n = 0
+for _, id in ipairs(ids) do
+  local key = ARGV[2] .. id
+  local fields = redis.call('HMGET', key, 'deviceCodeHash', 'userCodeHash')
+  if fields[1] then
+    redis.call('DEL', key, ARGV[3] .. cjson.decode(fields[1]), ARGV[4] .. cjson.decode(fields[2]))
+    n = n + 1
+  end
+  redis.call('ZREM', KEYS[1], id)
+end
+return n`;
 
 /** KEYS: an index key. ARGV: record key prefix. The record the index points to, as HGETALL pairs. */
 const FIND = `
@@ -91,7 +110,8 @@ export interface RedisDeviceCodeRepositoryOptions {
 }
 
 type RedisWithScripts = Redis & {
-  dfCreate(k1: string, k2: string, k3: string, ...argv: string[]): Promise<string>;
+  dfCreate(k1: string, k2: string, k3: string, k4: string, ...argv: string[]): Promise<string>;
+  dfDeleteExpired(key: string, before: string, ...prefixes: string[]): Promise<number>;
   dfFind(key: string, recordPrefix: string): Promise<string[]>;
   dfRecordPoll(key: string, now: string, tol: string, slow: string): Promise<number>;
   dfTransition(key: string, ...argv: string[]): Promise<string[] | null>;
@@ -116,7 +136,8 @@ export class RedisDeviceCodeRepository implements DeviceCodeRepository {
     this.prefix = options.keyPrefix ?? 'device-flow:';
     this.retentionMs = options.retentionMs ?? 86_400_000;
     const scripts: Record<string, [string, number]> = {
-      dfCreate: [CREATE, 3],
+      dfCreate: [CREATE, 4],
+      dfDeleteExpired: [DELETE_EXPIRED, 1],
       dfFind: [FIND, 1],
       dfRecordPoll: [RECORD_POLL, 1],
       dfTransition: [TRANSITION, 1],
@@ -134,8 +155,10 @@ export class RedisDeviceCodeRepository implements DeviceCodeRepository {
       this.recordKey(record.id),
       this.deviceKey(record.deviceCodeHash),
       this.userKey(record.userCodeHash),
+      this.expiryKey(),
       String(ttl),
       record.id,
+      String(record.expiresAt),
       ...pairs,
     );
     if (result === 'user_code') throw new UserCodeCollisionError();
@@ -189,9 +212,23 @@ export class RedisDeviceCodeRepository implements DeviceCodeRepository {
     return true;
   }
 
-  /** Redis expires codes by itself (TTL = lifetime + retention): nothing to delete. */
-  async deleteExpired(): Promise<number> {
-    return 0;
+  /**
+   * Deletes codes that expired before `before` (the purge job passes now − retention). Redis also expires them
+   * by itself (TTL = lifetime + retention), so this only matters when the clocks or the retention differ.
+   */
+  async deleteExpired(before: number): Promise<number> {
+    const p = this.redis.options.keyPrefix ?? '';
+    return this.redis.dfDeleteExpired(
+      this.expiryKey(),
+      String(before),
+      p + this.recordKey(''),
+      p + this.deviceKey(''),
+      p + this.userKey(''),
+    );
+  }
+
+  private expiryKey(): string {
+    return `${this.prefix}expiry`;
   }
 
   private recordKey(id: string): string {

@@ -1,0 +1,176 @@
+import { Readable } from 'node:stream';
+import type { Request } from 'express';
+import { describe, expect, it } from 'vitest';
+import { InvalidRequestError, RequestTooLargeError } from '../errors/oauth.errors.js';
+import { MAX_FORM_BODY_BYTES, MAX_PARAMETER_LENGTH, parseForm } from './form-body.parser.js';
+
+const FORM = 'application/x-www-form-urlencoded';
+type Source = 'raw' | 'parsed' | 'stream';
+
+/** A request as each input source presents it: rawBody Buffer, a body parser's object, or an unread stream. */
+function request(
+  source: Source,
+  body: string,
+  headers: Record<string, string | undefined> = { 'content-type': FORM },
+): Request {
+  if (source === 'stream') {
+    const stream = Readable.from([Buffer.from(body)]);
+    return Object.assign(stream, { headers }) as unknown as Request;
+  }
+  if (source === 'raw') {
+    return { headers, rawBody: Buffer.from(body), body: {} } as unknown as Request;
+  }
+  // What Nest's default urlencoded parser (qs, extended) would have produced.
+  return { headers, body: qsLike(body) } as unknown as Request;
+}
+
+/** A minimal stand-in for `qs.parse` (extended): repeated keys → arrays, `a[b]` → nested objects. */
+function qsLike(body: string): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of new URLSearchParams(body)) {
+    const nested = /^([^[]+)\[([^\]]*)\]$/.exec(k);
+    if (nested) out[nested[1]] = { [nested[2]]: v };
+    else if (k in out) out[k] = ([] as unknown[]).concat(out[k], v);
+    else out[k] = v;
+  }
+  return out;
+}
+
+const SOURCES: Source[] = ['raw', 'parsed', 'stream'];
+
+describe.each(SOURCES)('parseForm (%s body)', (source) => {
+  it('reads flat parameters', async () => {
+    const form = await parseForm(request(source, 'client_id=tv&scope=read+write&x=%C3%A9'));
+    expect(form.get('client_id')).toBe('tv');
+    expect(form.get('scope')).toBe('read write');
+    expect(form.get('x')).toBe('é');
+    expect(form.get('missing')).toBeUndefined();
+  });
+
+  it('treats an empty value as absent (RFC 6749 §3.1)', async () => {
+    const form = await parseForm(request(source, 'client_id=tv&scope='));
+    expect(form.get('scope')).toBeUndefined();
+    expect(() => form.require('scope')).toThrow(/missing required parameter: scope/);
+    expect(form.require('client_id')).toBe('tv');
+  });
+
+  it('rejects a repeated parameter, even when one copy is empty', async () => {
+    await expect(parseForm(request(source, 'client_id=tv&client_id=tv'))).rejects.toThrow(
+      /parameter repeated: client_id/,
+    );
+    await expect(parseForm(request(source, 'scope=&scope=read'))).rejects.toBeInstanceOf(
+      InvalidRequestError,
+    );
+  });
+
+  it('rejects a[b]=c keys instead of building objects', async () => {
+    await expect(parseForm(request(source, 'client_id=tv&a[b]=c'))).rejects.toThrow(
+      /parameter malformed: a/,
+    );
+    await expect(parseForm(request(source, 'client_id[x]=tv'))).rejects.toBeInstanceOf(
+      InvalidRequestError,
+    );
+  });
+
+  it('rejects an over-long value and an over-long name', async () => {
+    const long = 'x'.repeat(MAX_PARAMETER_LENGTH + 1);
+    await expect(parseForm(request(source, `client_id=${long}`))).rejects.toThrow(
+      /parameter too long: client_id/,
+    );
+    await expect(parseForm(request(source, `${'k'.repeat(129)}=v`))).rejects.toThrow(
+      /parameter too long/,
+    );
+    const ok = await parseForm(request(source, `v=${'x'.repeat(MAX_PARAMETER_LENGTH)}`));
+    expect(ok.get('v')).toHaveLength(MAX_PARAMETER_LENGTH);
+  });
+
+  it('rejects too many parameters', async () => {
+    const body = Array.from({ length: 33 }, (_, i) => `p${i}=1`).join('&');
+    await expect(parseForm(request(source, body))).rejects.toThrow(/too many parameters/);
+  });
+
+  it('rejects an oversize body with 413, announced or not', async () => {
+    const body = `a=${'x'.repeat(MAX_FORM_BODY_BYTES)}`;
+    const announced = request(source, body, {
+      'content-type': FORM,
+      'content-length': String(body.length),
+    });
+    const err = await parseForm(announced).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RequestTooLargeError);
+    expect((err as RequestTooLargeError).status).toBe(413);
+    if (source !== 'parsed') {
+      // Without Content-Length (chunked) the bytes themselves are counted.
+      await expect(parseForm(request(source, body))).rejects.toBeInstanceOf(RequestTooLargeError);
+    }
+  });
+
+  it('accepts the form content type with a UTF-8 charset parameter, in any case', async () => {
+    for (const type of [
+      `${FORM}; charset=UTF-8`,
+      `${FORM};charset="utf-8"`,
+      'Application/X-WWW-Form-Urlencoded',
+    ]) {
+      const form = await parseForm(request(source, 'client_id=tv', { 'content-type': type }));
+      expect(form.get('client_id')).toBe('tv');
+    }
+  });
+
+  it('rejects other content types and charsets', async () => {
+    for (const type of [
+      undefined,
+      '',
+      'application/json',
+      'multipart/form-data; boundary=x',
+      'text/plain',
+      `${FORM}x`,
+      `${FORM}; charset=iso-8859-1`,
+    ]) {
+      await expect(
+        parseForm(request(source, 'client_id=tv', { 'content-type': type })),
+      ).rejects.toBeInstanceOf(InvalidRequestError);
+    }
+  });
+
+  it('echoes parameter names only in RFC 6749 §5.2 characters', async () => {
+    const err = (await parseForm(request(source, 'a%22%5C%00[b]=c')).catch(
+      (e: unknown) => e,
+    )) as InvalidRequestError;
+    expect(err).toBeInstanceOf(InvalidRequestError);
+    expect(err.description).toMatch(/^[\x20\x21\x23-\x5b\x5d-\x7e]*$/);
+  });
+});
+
+describe('parseForm input sources', () => {
+  it('prefers rawBody over a parsed object', async () => {
+    const req = {
+      headers: { 'content-type': FORM },
+      rawBody: Buffer.from('client_id=raw'),
+      body: { client_id: 'parsed' },
+    } as unknown as Request;
+    expect((await parseForm(req)).get('client_id')).toBe('raw');
+  });
+
+  it('reads a Buffer or string body left by another parser', async () => {
+    const buf = {
+      headers: { 'content-type': FORM },
+      body: Buffer.from('a=1'),
+    } as unknown as Request;
+    const str = { headers: { 'content-type': FORM }, body: 'a=2' } as unknown as Request;
+    expect((await parseForm(buf)).get('a')).toBe('1');
+    expect((await parseForm(str)).get('a')).toBe('2');
+  });
+
+  it('rejects non-string values a host parser produced', async () => {
+    const req = { headers: { 'content-type': FORM }, body: { a: 1 } } as unknown as Request;
+    await expect(parseForm(req)).rejects.toThrow(/parameter malformed: a/);
+  });
+
+  it('reads an empty, already-consumed stream as an empty form', async () => {
+    const stream = Readable.from([]);
+    stream.resume();
+    await new Promise((r) => stream.on('end', r));
+    const req = Object.assign(stream, { headers: { 'content-type': FORM } });
+    const form = await parseForm(req as unknown as Request);
+    expect(form.get('client_id')).toBeUndefined();
+  });
+});

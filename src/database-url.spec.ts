@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_DATABASE_URL, dataSourceOptionsFromUrl } from './database-url.js';
+
+describe('dataSourceOptionsFromUrl', () => {
+  it('defaults to the demo SQLite file', () => {
+    expect(DEFAULT_DATABASE_URL).toBe('sqlite:data/device-flow.sqlite');
+    expect(dataSourceOptionsFromUrl()).toEqual({
+      type: 'better-sqlite3',
+      database: 'data/device-flow.sqlite',
+    });
+  });
+
+  it('reads SQLite URLs and bare paths', () => {
+    const sqlite = (database: string) => ({ type: 'better-sqlite3', database });
+    expect(dataSourceOptionsFromUrl('sqlite:db.sqlite')).toEqual(sqlite('db.sqlite'));
+    expect(dataSourceOptionsFromUrl('sqlite:///var/lib/df.sqlite')).toEqual(
+      sqlite('/var/lib/df.sqlite'),
+    );
+    expect(dataSourceOptionsFromUrl('sqlite://rel/df.sqlite')).toEqual(sqlite('rel/df.sqlite'));
+    expect(dataSourceOptionsFromUrl('file:df.sqlite')).toEqual(sqlite('df.sqlite'));
+    expect(dataSourceOptionsFromUrl('./df.sqlite')).toEqual(sqlite('./df.sqlite'));
+    expect(dataSourceOptionsFromUrl('sqlite:')).toEqual(sqlite(':memory:'));
+    expect(dataSourceOptionsFromUrl('SQLite::memory:')).toEqual(sqlite(':memory:'));
+  });
+
+  it('passes PostgreSQL and MySQL/MariaDB URLs through', () => {
+    expect(dataSourceOptionsFromUrl('postgres://u:p@h:5432/db')).toEqual({
+      type: 'postgres',
+      url: 'postgres://u:p@h:5432/db',
+    });
+    expect(dataSourceOptionsFromUrl('postgresql://h/db')).toEqual({
+      type: 'postgres',
+      url: 'postgresql://h/db',
+    });
+    expect(dataSourceOptionsFromUrl('mysql://root@h/db')).toEqual({
+      type: 'mysql',
+      url: 'mysql://root@h/db',
+    });
+    expect(dataSourceOptionsFromUrl('mariadb://root@h/db')).toEqual({
+      type: 'mariadb',
+      url: 'mysql://root@h/db',
+    });
+  });
+
+  it('names an unsupported scheme', () => {
+    expect(() => dataSourceOptionsFromUrl('mongodb://h/db')).toThrow(
+      /DATABASE_URL: unsupported scheme "mongodb"/,
+    );
+  });
+});

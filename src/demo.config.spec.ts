@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { readDemoConfig } from './demo.config.js';
+
+describe('readDemoConfig', () => {
+  it('has the documented defaults', () => {
+    expect(readDemoConfig({})).toMatchObject({
+      port: 3000,
+      issuer: 'http://localhost:3000',
+      databaseUrl: undefined,
+      expiresIn: undefined,
+      interval: undefined,
+      hashSecret: 'demo-only-hash-secret-change-me',
+    });
+  });
+
+  it('reads every documented variable', () => {
+    expect(
+      readDemoConfig({
+        PORT: '8080',
+        ISSUER: 'https://auth.example.com',
+        DATABASE_URL: 'postgres://u@h/db',
+        DEVICE_FLOW_EXPIRES_IN: '600',
+        DEVICE_FLOW_INTERVAL: '3',
+        DEVICE_FLOW_HASH_SECRET: 'a-long-enough-secret',
+      }),
+    ).toMatchObject({
+      port: 8080,
+      issuer: 'https://auth.example.com',
+      databaseUrl: 'postgres://u@h/db',
+      expiresIn: 600,
+      interval: 3,
+      hashSecret: 'a-long-enough-secret',
+    });
+  });
+
+  it('derives the issuer from PORT and treats empty values as unset', () => {
+    expect(readDemoConfig({ PORT: '4000' }).issuer).toBe('http://localhost:4000');
+    expect(
+      readDemoConfig({ PORT: '', ISSUER: '', DATABASE_URL: '', DEVICE_FLOW_INTERVAL: '' }),
+    ).toMatchObject({
+      port: 3000,
+      issuer: 'http://localhost:3000',
+      databaseUrl: undefined,
+      interval: undefined,
+    });
+  });
+
+  it('refuses numbers that are not whole or ports out of range, naming the variable', () => {
+    expect(() => readDemoConfig({ PORT: 'abc' })).toThrow(/PORT must be a whole number, got abc/);
+    expect(() => readDemoConfig({ PORT: '70000' })).toThrow(/PORT must be from 0 to 65535/);
+    expect(() => readDemoConfig({ PORT: '-1' })).toThrow(/PORT/);
+    expect(() => readDemoConfig({ DEVICE_FLOW_INTERVAL: '2.5' })).toThrow(/DEVICE_FLOW_INTERVAL/);
+    expect(() => readDemoConfig({ DEVICE_FLOW_EXPIRES_IN: '10m' })).toThrow(
+      /DEVICE_FLOW_EXPIRES_IN/,
+    );
+  });
+});

@@ -1,0 +1,175 @@
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { ClientRepository, DeviceCodeRepository } from '../../libs/device-flow/src/index.js';
+import {
+  createTestApp,
+  DEVICE_GRANT,
+  form,
+  oauthError,
+  type TestApp,
+} from '../support/test-app.js';
+
+/**
+ * Every bad-input rule on both POST endpoints, under each way a host app may have set up body parsing:
+ * Nest's default parsers, `rawBody: true`, and no body parser at all. Bad input is rejected before any
+ * storage lookup, and every error is `{"error","error_description"}`, never Nest's default shape.
+ */
+const SETUPS = [
+  { name: 'default body parser', nest: {} },
+  { name: 'rawBody: true', nest: { rawBody: true } },
+  { name: 'bodyParser: false', nest: { bodyParser: false } },
+];
+const ENDPOINTS: { path: string; valid: Record<string, string> }[] = [
+  { path: '/oauth/device_authorization', valid: { client_id: 'tv' } },
+  {
+    path: '/oauth/token',
+    valid: { client_id: 'tv', grant_type: DEVICE_GRANT, device_code: 'x'.repeat(43) },
+  },
+];
+
+describe.each(SETUPS)('bad input ($name)', ({ nest }) => {
+  let t: TestApp;
+  let lookups: ReturnType<typeof vi.fn<(method: string) => void>>;
+  beforeAll(async () => {
+    t = await createTestApp({}, {}, nest);
+    // Count storage lookups: none may happen for a rejected request.
+    lookups = vi.fn<(method: string) => void>();
+    const clients = t.app.get<ClientRepository>(ClientRepository);
+    const codes = t.app.get<DeviceCodeRepository>(DeviceCodeRepository);
+    for (const [repo, method] of [
+      [clients, 'findById'],
+      [codes, 'findByDeviceCodeHash'],
+    ] as const) {
+      const original = (repo as unknown as Record<string, (...a: unknown[]) => unknown>)[
+        method
+      ].bind(repo);
+      (repo as unknown as Record<string, unknown>)[method] = (...args: unknown[]) => {
+        lookups(method);
+        return original(...args);
+      };
+    }
+  });
+  afterAll(() => t?.close());
+
+  describe.each(ENDPOINTS)('$path', ({ path, valid }) => {
+    const rejected = async (
+      req: PromiseLike<{ status: number; body: unknown; headers: Record<string, string> }>,
+      status = 400,
+    ) => {
+      lookups.mockClear();
+      const res = await req;
+      expect(oauthError(res.body)).toBe('invalid_request');
+      expect(res.status).toBe(status);
+      expect(res.headers['cache-control']).toBe('no-store');
+      expect(lookups).not.toHaveBeenCalled();
+      return res;
+    };
+    const post = () => t.http.post(path);
+
+    it('accepts the valid form, also with a charset parameter', async () => {
+      lookups.mockClear();
+      const res = await post()
+        .set('Content-Type', 'application/x-www-form-urlencoded; charset=UTF-8')
+        .send(form(valid));
+      expect(res.status === 200 || res.body.error === 'invalid_grant').toBe(true);
+      expect(lookups).toHaveBeenCalled(); // the spy works, so its silence below means something
+    });
+
+    it('rejects JSON (valid or malformed), multipart, text and a missing content type', async () => {
+      await rejected(post().set('Content-Type', 'application/json').send(JSON.stringify(valid)));
+      await rejected(post().set('Content-Type', 'application/json').send('{"client_id":'));
+      await rejected(post().field('client_id', 'tv'));
+      await rejected(post().set('Content-Type', 'text/plain').send(form(valid)));
+      await rejected(
+        post()
+          .send(Buffer.from(form(valid)))
+          .unset('Content-Type'),
+      );
+      await rejected(
+        post()
+          .set('Content-Type', 'application/x-www-form-urlencoded; charset=ISO-8859-1')
+          .send(form(valid)),
+      );
+    });
+
+    it('rejects a repeated parameter', async () => {
+      await rejected(
+        post()
+          .type('form')
+          .send(`${form(valid)}&client_id=tv`),
+      );
+      await rejected(
+        post()
+          .type('form')
+          .send(`${form(valid)}&scope=read&scope=write`),
+      );
+    });
+
+    it('rejects nested a[b]=c keys', async () => {
+      await rejected(
+        post()
+          .type('form')
+          .send(`${form(valid)}&a[b]=c`),
+      );
+      await rejected(
+        post()
+          .type('form')
+          .send(`${form(valid)}&scope[]=read`),
+      );
+    });
+
+    it('rejects an over-long value', async () => {
+      await rejected(
+        post()
+          .type('form')
+          .send(form({ ...valid, scope: 'r'.repeat(2049) })),
+      );
+    });
+
+    it('rejects a 20 kB body and a 200 kB body with 413', async () => {
+      await rejected(
+        post()
+          .type('form')
+          .send(form({ ...valid, pad: 'p'.repeat(20_000) })),
+        413,
+      );
+      await rejected(
+        post()
+          .type('form')
+          .send(form({ ...valid, pad: 'p'.repeat(200_000) })),
+        413,
+      );
+    });
+
+    it('rejects a 200 kB JSON body in OAuth shape', async () => {
+      const res = await post()
+        .set('Content-Type', 'application/json')
+        .send(JSON.stringify({ pad: 'p'.repeat(200_000) }));
+      expect(oauthError(res.body)).toBe('invalid_request');
+      expect([400, 413]).toContain(res.status);
+    });
+
+    it('answers other methods with 405 and Allow: POST', async () => {
+      for (const method of ['get', 'put', 'delete', 'patch'] as const) {
+        const res = await t.http[method](path);
+        expect(oauthError(res.body), method).toBe('invalid_request');
+        expect(res.status).toBe(405);
+        expect(res.headers.allow).toBe('POST');
+      }
+    });
+
+    it('keeps OAuth errors at a trailing-slash or differently cased path', async () => {
+      const res = await t.http
+        .post(`${path.toUpperCase()}/`)
+        .set('Content-Type', 'application/json')
+        .send('{"x":');
+      expect(oauthError(res.body)).toBe('invalid_request');
+    });
+  });
+
+  it('answers the metadata endpoint with 405 and Allow: GET for other methods', async () => {
+    const res = await t.http.post('/.well-known/oauth-authorization-server');
+    expect(oauthError(res.body)).toBe('invalid_request');
+    expect(res.status).toBe(405);
+    expect(res.headers.allow).toBe('GET');
+  });
+});

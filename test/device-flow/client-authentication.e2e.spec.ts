@@ -1,0 +1,153 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  basic,
+  CONFIDENTIAL_SECRET,
+  createTestApp,
+  DEVICE_GRANT,
+  form,
+  oauthError,
+  type TestApp,
+} from '../support/test-app.js';
+
+/** Client authentication on both endpoints (RFC 6749 §2.3, §5.2; RFC 8628 §3.1). */
+describe.each(['/oauth/device_authorization', '/oauth/token'])(
+  'client authentication at %s',
+  (path) => {
+    let t: TestApp;
+    beforeAll(async () => {
+      t = await createTestApp();
+    });
+    afterAll(() => t?.close());
+
+    /** Device authorization needs nothing more; the token endpoint gets a (unknown) device code. */
+    const extra: Record<string, string> =
+      path === '/oauth/token' ? { grant_type: DEVICE_GRANT, device_code: 'x'.repeat(43) } : {};
+    const send = (params: Record<string, string>, authorization?: string) => {
+      const req = t.http.post(path).type('form');
+      if (authorization !== undefined) req.set('Authorization', authorization);
+      return req.send(form({ ...extra, ...params }));
+    };
+    /** A request that passed client authentication: 200 here, invalid_grant (unknown code) at the token endpoint. */
+    const expectAuthenticated = (res: { status: number; body: { error?: string } }) => {
+      if (path === '/oauth/token') expect(res.body.error).toBe('invalid_grant');
+      else expect(res.status).toBe(200);
+    };
+    const expectInvalidClient = (
+      res: { status: number; body: unknown; headers: Record<string, string> },
+      challenged: boolean,
+    ) => {
+      expect(oauthError(res.body)).toBe('invalid_client');
+      expect(res.status).toBe(401);
+      if (challenged) expect(res.headers['www-authenticate']).toMatch(/^Basic /);
+      else expect(res.headers['www-authenticate']).toBeUndefined();
+    };
+
+    it('public client: client_id only', async () => {
+      expectAuthenticated(await send({ client_id: 'tv' }));
+    });
+
+    it('confidential client via client_secret_basic', async () => {
+      expectAuthenticated(await send({}, basic('secret-tv', CONFIDENTIAL_SECRET)));
+      // client_id may be repeated in the body when it matches the header
+      expectAuthenticated(
+        await send({ client_id: 'secret-tv' }, basic('secret-tv', CONFIDENTIAL_SECRET)),
+      );
+    });
+
+    it('confidential client via client_secret_post', async () => {
+      expectAuthenticated(
+        await send({ client_id: 'secret-tv', client_secret: CONFIDENTIAL_SECRET }),
+      );
+    });
+
+    it('invalid_client with WWW-Authenticate when the Authorization header was used', async () => {
+      expectInvalidClient(await send({}, basic('secret-tv', 'wrong-secret')), true);
+      expectInvalidClient(await send({}, basic('nobody', 'whatever')), true);
+      expectInvalidClient(await send({}, 'Basic !!!'), true);
+      expectInvalidClient(await send({ client_id: 'tv' }, 'Bearer abc'), true);
+    });
+
+    it('invalid_client without WWW-Authenticate otherwise', async () => {
+      expectInvalidClient(
+        await send({ client_id: 'secret-tv', client_secret: 'wrong-secret' }),
+        false,
+      );
+      expectInvalidClient(await send({ client_id: 'secret-tv' }), false); // secret missing
+      expectInvalidClient(await send({ client_id: 'nobody' }), false);
+      expectInvalidClient(await send({ client_id: 'nobody', client_secret: 'whatever' }), false);
+    });
+
+    it('the same description for an unknown client and a wrong secret', async () => {
+      const unknown = await send({ client_id: 'nobody', client_secret: 'whatever' });
+      const wrong = await send({ client_id: 'secret-tv', client_secret: 'wrong-secret' });
+      expect(unknown.body).toEqual(wrong.body);
+    });
+
+    it('a public client sending a secret is refused', async () => {
+      expectInvalidClient(await send({ client_id: 'tv', client_secret: 'anything-at-all' }), false);
+      expectInvalidClient(await send({}, basic('tv', 'anything-at-all')), true);
+    });
+
+    it('a disabled client is refused', async () => {
+      expectInvalidClient(await send({ client_id: 'disabled' }), false);
+    });
+
+    it('two methods at once is invalid_request', async () => {
+      const res = await send(
+        { client_id: 'secret-tv', client_secret: CONFIDENTIAL_SECRET },
+        basic('secret-tv', CONFIDENTIAL_SECRET),
+      );
+      expect(oauthError(res.body)).toBe('invalid_request');
+      expect(res.status).toBe(400);
+    });
+
+    it('a body client_id other than the header one is invalid_request', async () => {
+      const res = await send({ client_id: 'tv' }, basic('secret-tv', CONFIDENTIAL_SECRET));
+      expect(oauthError(res.body)).toBe('invalid_request');
+    });
+
+    it('no client at all is invalid_request', async () => {
+      const res = await send({});
+      expect(oauthError(res.body)).toBe('invalid_request');
+      expect(res.body.error_description).toMatch(/client_id/);
+    });
+  },
+);
+
+describe('a confidential client end to end', () => {
+  it('authorizes with client_secret_basic and redeems with client_secret_post', async () => {
+    const t = await createTestApp();
+    try {
+      const auth = await t.http
+        .post('/oauth/device_authorization')
+        .set('Authorization', basic('secret-tv', CONFIDENTIAL_SECRET))
+        .type('form')
+        .send(form({ scope: 'read' }))
+        .expect(200);
+      await t.grants.approve(auth.body.user_code, 'alice');
+      const ok = await t.http
+        .post('/oauth/token')
+        .type('form')
+        .send(
+          form({
+            grant_type: DEVICE_GRANT,
+            device_code: auth.body.device_code,
+            client_id: 'secret-tv',
+            client_secret: CONFIDENTIAL_SECRET,
+          }),
+        )
+        .expect(200);
+      expect(ok.body).toMatchObject({ token_type: 'Bearer', scope: 'read' });
+      // a public client cannot redeem the confidential client's code
+      const other = await t.http
+        .post('/oauth/token')
+        .type('form')
+        .send(
+          form({ grant_type: DEVICE_GRANT, device_code: auth.body.device_code, client_id: 'tv' }),
+        );
+      expect(oauthError(other.body)).toBe('invalid_grant');
+    } finally {
+      await t.close();
+    }
+  });
+});
