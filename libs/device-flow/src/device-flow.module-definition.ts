@@ -20,13 +20,9 @@ export interface DeviceFlowModuleExtras {
   providers?: Provider[];
 }
 
-/** Built by Nest's ConfigurableModuleBuilder; {@link DeviceFlowModule} extends the class. */
-export const {
-  ConfigurableModuleClass: DeviceFlowConfigurableModule,
-  MODULE_OPTIONS_TOKEN: DEVICE_FLOW_MODULE_OPTIONS,
-  OPTIONS_TYPE: DEVICE_FLOW_OPTIONS_TYPE,
-  ASYNC_OPTIONS_TYPE: DEVICE_FLOW_ASYNC_OPTIONS_TYPE,
-} = new ConfigurableModuleBuilder<DeviceFlowModuleOptions>({ moduleName: 'DeviceFlow' })
+const definition = new ConfigurableModuleBuilder<DeviceFlowModuleOptions>({
+  moduleName: 'DeviceFlow',
+})
   .setClassMethodName('forRoot')
   .setFactoryMethodName('createDeviceFlowOptions')
   .setExtras<DeviceFlowModuleExtras>(
@@ -37,3 +33,18 @@ export const {
     }),
   )
   .build();
+
+/** Built by Nest's ConfigurableModuleBuilder; {@link DeviceFlowModule} extends the class. */
+export const DeviceFlowConfigurableModule = definition.ConfigurableModuleClass;
+
+/**
+ * Injection token of the options exactly as given to `forRoot` / `forRootAsync`, before defaults and
+ * validation. Inject `DEVICE_FLOW_OPTIONS` for the resolved ones.
+ */
+export const DEVICE_FLOW_MODULE_OPTIONS = definition.MODULE_OPTIONS_TOKEN;
+
+/** Type of `forRoot`'s argument, module options and extras together (use as `typeof`). */
+export const DEVICE_FLOW_OPTIONS_TYPE = definition.OPTIONS_TYPE;
+
+/** Type of `forRootAsync`'s argument (use as `typeof`). */
+export const DEVICE_FLOW_ASYNC_OPTIONS_TYPE = definition.ASYNC_OPTIONS_TYPE;

@@ -37,6 +37,7 @@ export interface JwtAccessTokenOptions {
 
 /** A client configured in code; seeded into the {@link ClientRepository} at start-up. */
 export interface StaticClientOptions {
+  /** The `client_id` (RFC 6749 §2.2): 1-255 printable ASCII characters, unique. */
   clientId: string;
   /** Plain secret (hashed at start-up) for a confidential client. Omit both secret fields for a public one. */
   clientSecret?: string;
@@ -48,6 +49,7 @@ export interface StaticClientOptions {
   grantTypes?: string[];
   /** Scopes the client may request. Defaults to none. */
   scopes?: string[];
+  /** A disabled client is refused at every endpoint (`invalid_client`). Default false. */
   disabled?: boolean;
 }
 

@@ -23,7 +23,9 @@ const MAX_USER_CODE_ATTEMPTS = 8;
 
 /** Where the device's request came from, shown to the user on the consent page (RFC 8628 §5.4). */
 export interface RequestOrigin {
+  /** The client's IP address, when known. */
   ip: string | null;
+  /** The `User-Agent` header, when sent. */
   userAgent: string | null;
 }
 

@@ -9,6 +9,7 @@ import type { UserCodeFormat } from './user-code.format.js';
  * @see RFC 8628 §6.1
  */
 export interface UserCodeGenerator {
+  /** A new code in normalised form: the configured number of characters from the configured alphabet. */
   generate(): string;
 }
 

@@ -1,12 +1,4 @@
 /**
- * OAuth 2.0 error responses as a class hierarchy. Each class carries the RFC error code, the HTTP status and an
- * optional human-readable description; {@link OAuthExceptionFilter} renders them as
- * `{"error","error_description"}` JSON.
- *
- * @see RFC 6749 §5.2 (token endpoint errors)
- * @see RFC 8628 §3.5 (device access token errors)
- */
-/**
  * `error_description` may only hold %x20-21 / %x23-5B / %x5D-7E (RFC 6749 §5.2): anything else (quotes,
  * backslashes, control or non-ASCII characters echoed from a request) becomes `?`, and it is kept short.
  */
@@ -14,6 +6,14 @@ function safeDescription(text: string): string {
   return text.replace(/[^\x20\x21\x23-\x5b\x5d-\x7e]/g, '?').slice(0, 300);
 }
 
+/**
+ * OAuth 2.0 error responses as a class hierarchy. Each class carries the RFC error code, the HTTP status and an
+ * optional human-readable description; {@link OAuthExceptionFilter} renders them as
+ * `{"error","error_description"}` JSON.
+ *
+ * @see RFC 6749 §5.2 (token endpoint errors)
+ * @see RFC 8628 §3.5 (device access token errors)
+ */
 export abstract class OAuthError extends Error {
   /** The `error` code placed in the response body. */
   abstract readonly error: string;

@@ -12,6 +12,7 @@ export type UserCodeProblem =
  * verification page renders it, never as JSON.
  */
 export class UserCodeDecisionError extends Error {
+  /** @param problem why the code cannot be decided; the page shows a message for it. */
   constructor(readonly problem: UserCodeProblem) {
     super(`user code cannot be decided: ${problem}`);
     this.name = 'UserCodeDecisionError';
