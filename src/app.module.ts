@@ -27,6 +27,7 @@ export class AppModule {
           interval: config.interval,
           hashSecret: config.hashSecret,
           database: dataSourceOptionsFromUrl(config.databaseUrl),
+          ...(config.redisUrl ? { storage: 'redis', redis: { url: config.redisUrl } } : {}),
           clients: DEMO_CLIENTS,
           verification: { loginUrl: '/login' },
           providers: [

@@ -13,6 +13,8 @@ export interface DemoConfig {
   hashSecret: string;
   /** HTTP platform: `express` (default) or `fastify`. */
   adapter: 'express' | 'fastify';
+  /** `REDIS_URL`: when set, device codes live in Redis (tokens and clients stay in `DATABASE_URL`). */
+  redisUrl: string | undefined;
   /** Express `trust proxy` setting (`TRUST_PROXY`), or undefined: X-Forwarded-For is then ignored. */
   trustProxy: boolean | number | string | undefined;
   /** `opaque` (default) or `jwt` access tokens. */
@@ -76,6 +78,7 @@ export function readDemoConfig(env: NodeJS.ProcessEnv = process.env): DemoConfig
     interval: integer('DEVICE_FLOW_INTERVAL', env.DEVICE_FLOW_INTERVAL),
     hashSecret: env.DEVICE_FLOW_HASH_SECRET || 'demo-only-hash-secret-change-me',
     adapter: oneOf('HTTP_ADAPTER', env.HTTP_ADAPTER, ['express', 'fastify'] as const),
+    redisUrl: env.REDIS_URL || undefined,
     trustProxy: trustProxy(env.TRUST_PROXY),
     accessTokenFormat: oneOf(
       'DEVICE_FLOW_ACCESS_TOKEN_FORMAT',

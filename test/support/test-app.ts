@@ -3,6 +3,7 @@ import type { INestApplication } from '@nestjs/common';
 import type { NestApplicationOptions } from '@nestjs/common';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
+import type { DataSourceOptions } from 'typeorm';
 import request from 'supertest';
 import type TestAgent from 'supertest/lib/agent.js';
 import {
@@ -13,6 +14,7 @@ import {
   DeviceGrantService,
   ManualClock,
 } from '../../libs/device-flow/src/index.js';
+import { createIsolatedDatabase, SQL_SERVERS } from './databases.js';
 
 /** Secret of the confidential test client. */
 export const CONFIDENTIAL_SECRET = 'confidential-secret-123';
@@ -57,12 +59,13 @@ export async function createTestApp(
 ): Promise<TestApp> {
   const { adapter = 'express', ...appOptions } = nestOptions;
   const clock = options.clock instanceof ManualClock ? options.clock : new ManualClock();
+  const db = await testDatabase();
   const moduleRef = await Test.createTestingModule({
     imports: [
       DeviceFlowModule.forRoot({
         issuer: 'http://localhost:3000',
         clients: TEST_CLIENTS,
-        database: { type: 'better-sqlite3', database: ':memory:' },
+        database: db.options,
         hashSecret: 'test-hash-secret-0123456789',
         clock,
         ...options,
@@ -88,8 +91,25 @@ export async function createTestApp(
     http: request(app.getHttpServer()),
     clock,
     grants: app.get(DeviceGrantService),
-    close: () => app.close(),
+    close: async () => {
+      await app.close();
+      await db.drop();
+    },
   };
+}
+
+/**
+ * The database of a test app: in-memory SQLite, or with `TEST_DATABASE=postgres|mariadb` (set by the vitest
+ * projects `e2e-postgres` / `e2e-mariadb`) a fresh database on that server, dropped on close.
+ */
+async function testDatabase(): Promise<{ options: DataSourceOptions; drop(): Promise<void> }> {
+  const kind = process.env.TEST_DATABASE;
+  const server = SQL_SERVERS.find((s) => s.kind === kind);
+  if (!kind || kind === 'sqlite') {
+    return { options: { type: 'better-sqlite3', database: ':memory:' }, drop: async () => {} };
+  }
+  if (!server) throw new Error(`TEST_DATABASE=${kind}: use sqlite, postgres or mariadb`);
+  return createIsolatedDatabase(server);
 }
 
 /** Form-encodes a flat object. */

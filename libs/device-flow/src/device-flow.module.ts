@@ -13,6 +13,7 @@ import { RandomUserCodeGenerator, UserCodeGenerator } from './codes/user-code.ge
 import {
   DEVICE_FLOW_DATA_SOURCE,
   DEVICE_FLOW_OPTIONS,
+  DEVICE_FLOW_REDIS,
   DEVICE_FLOW_ROUTES,
   DEVICE_FLOW_VERIFICATION_PATH,
 } from './device-flow.constants.js';
@@ -33,7 +34,13 @@ import { DeviceCodeRepository } from './persistence/device-code.repository.js';
 import { InMemoryClientRepository } from './persistence/memory/in-memory-client.repository.js';
 import { InMemoryDeviceCodeRepository } from './persistence/memory/in-memory-device-code.repository.js';
 import { InMemoryTokenRepository } from './persistence/memory/in-memory-token.repository.js';
+import { DeviceFlowPurger } from './persistence/purge.service.js';
+import { DeviceFlowRedis } from './persistence/redis/redis-connection.js';
+import { RedisAttemptLimiter } from './persistence/redis/redis-attempt.limiter.js';
+import { RedisDeviceCodeRepository } from './persistence/redis/redis-device-code.repository.js';
 import { TokenRepository } from './persistence/token.repository.js';
+import { TypeOrmUnitOfWork } from './persistence/typeorm/typeorm-unit-of-work.js';
+import { CompensatingUnitOfWork, UnitOfWork } from './persistence/unit-of-work.js';
 import { DeviceFlowStorage } from './persistence/typeorm/owned-data-source.js';
 import { TypeOrmClientRepository } from './persistence/typeorm/typeorm-client.repository.js';
 import { TypeOrmDeviceCodeRepository } from './persistence/typeorm/typeorm-device-code.repository.js';
@@ -117,10 +124,26 @@ const DEFAULT_PROVIDERS: Provider[] = [
         ? DeviceFlowStorage.shared(o.dataSource)
         : DeviceFlowStorage.owned(o.database),
   ),
-  repository<DeviceCodeRepository>(
-    DeviceCodeRepository,
-    () => new InMemoryDeviceCodeRepository(),
-    (s) => new TypeOrmDeviceCodeRepository(s.dataSource),
+  fromOptions(DEVICE_FLOW_REDIS, (o) =>
+    o.storage === 'redis' ? DeviceFlowRedis.connect(o.redis) : null,
+  ),
+  {
+    provide: DeviceCodeRepository,
+    useFactory: (o: Options, s: DeviceFlowStorage | null, r: DeviceFlowRedis | null) =>
+      r
+        ? new RedisDeviceCodeRepository(r.client, {
+            keyPrefix: o.redis.keyPrefix,
+            retentionMs: o.purge.retention * 1000,
+          })
+        : o.storage === 'memory' || !s
+          ? new InMemoryDeviceCodeRepository()
+          : new TypeOrmDeviceCodeRepository(s.dataSource),
+    inject: [DEVICE_FLOW_OPTIONS, DEVICE_FLOW_DATA_SOURCE, DEVICE_FLOW_REDIS],
+  },
+  repository<UnitOfWork>(
+    UnitOfWork,
+    () => new CompensatingUnitOfWork(),
+    (s) => new TypeOrmUnitOfWork(s.dataSource),
   ),
   repository<TokenRepository>(
     TokenRepository,
@@ -138,11 +161,16 @@ const DEFAULT_PROVIDERS: Provider[] = [
       new CachingClientRepository(store, clock, o.clientCacheTtlMs),
     inject: [ClientRepository, Clock, DEVICE_FLOW_OPTIONS],
   },
-  repository<AttemptLimiter>(
-    AttemptLimiter,
-    () => new InMemoryAttemptLimiter(),
-    (s) => new TypeOrmAttemptLimiter(s.dataSource),
-  ),
+  {
+    provide: AttemptLimiter,
+    useFactory: (o: Options, s: DeviceFlowStorage | null, r: DeviceFlowRedis | null) =>
+      r
+        ? new RedisAttemptLimiter(r.client, o.redis.keyPrefix)
+        : o.storage === 'memory' || !s
+          ? new InMemoryAttemptLimiter()
+          : new TypeOrmAttemptLimiter(s.dataSource),
+    inject: [DEVICE_FLOW_OPTIONS, DEVICE_FLOW_DATA_SOURCE, DEVICE_FLOW_REDIS],
+  },
   { provide: VerificationUserResolver, useClass: RequestUserResolver },
   { provide: VerificationView, useFactory: () => new DefaultVerificationView() },
   VerificationService,
@@ -163,6 +191,7 @@ const DEFAULT_PROVIDERS: Provider[] = [
   { provide: DeviceFlowEvents, useClass: InProcessDeviceFlowEvents },
   ClientAuthenticator,
   ClientSeeder,
+  DeviceFlowPurger,
   TokenService,
   TokenLookup,
   DeviceGrantKillSwitch,
@@ -185,6 +214,7 @@ const EXPORTS = [
   DeviceGrantService,
   DeviceAuthorizationService,
   TokenService,
+  DeviceFlowPurger,
   TokenLookup,
   TokenIssuer,
   DeviceManagementService,
@@ -195,6 +225,7 @@ const EXPORTS = [
   VerificationQrCode,
   DeviceCodeRepository,
   TokenRepository,
+  UnitOfWork,
   ClientRepository,
   CachingClientRepository,
   DeviceGrantRepository,

@@ -125,7 +125,8 @@ describe('resolveDeviceFlowOptions', () => {
   it('validates token lifetimes, storage and the database choice', () => {
     fails({ accessTokenTtl: 0 }, /accessTokenTtl must be a positive whole number of seconds/);
     fails({ refreshTokenTtl: 1.5 }, /refreshTokenTtl must be a positive whole number/);
-    fails({ storage: 'redis' as never }, /storage must be 'typeorm' or 'memory'/);
+    fails({ storage: 'disk' as never }, /storage must be 'typeorm', 'redis' or 'memory'/);
+    expect(resolve({ storage: 'redis' }).storage).toBe('redis');
     fails(
       { dataSource: {} as never, database: { type: 'better-sqlite3', database: ':memory:' } },
       /either dataSource or database, not both/,

@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { DataSource, DataSourceOptions } from 'typeorm';
 import type { Clock } from './clock/clock.js';
+import type { DeviceFlowRedisOptions } from './persistence/redis/redis-connection.js';
 import {
   BASE20,
   DIGITS,
@@ -98,8 +99,15 @@ export interface DeviceFlowModuleOptions {
   clients?: StaticClientOptions[];
   /** Seconds a client read from the repository is reused before being read again (default 30; 0 = off). */
   clientCacheTtl?: number;
-  /** Storage of the default repositories: `typeorm` (default) or `memory` (development only). */
-  storage?: 'typeorm' | 'memory';
+  /**
+   * Storage of the default repositories: `typeorm` (default: everything in the database), `redis` (device codes
+   * in Redis with native expiry; tokens and clients in the database) or `memory` (development only).
+   */
+  storage?: DeviceFlowStorageKind;
+  /** Redis connection for `storage: 'redis'`: your client, or a URL / ioredis options, and a key prefix. */
+  redis?: DeviceFlowRedisOptions;
+  /** Purging of expired codes and tokens. */
+  purge?: PurgeOptions;
   /** An existing, host-owned TypeORM DataSource that includes `DEVICE_FLOW_ENTITIES`. */
   dataSource?: DataSource;
   /** Or: options for a DataSource the module creates, migrates and closes itself. Default: SQLite file. */
@@ -115,6 +123,20 @@ export interface DeviceFlowModuleOptions {
    * endpoint answers 429 `temporarily_unavailable` with `Retry-After`. @see RFC 8628 §5.4
    */
   issuanceLimit?: RateLimit;
+}
+
+/** Where the default repositories keep their data. */
+export type DeviceFlowStorageKind = 'typeorm' | 'redis' | 'memory';
+
+/** Scheduled purge of expired device codes and tokens. */
+export interface PurgeOptions {
+  /** Seconds between purges on each instance (default 3600); `false` to purge only by hand. */
+  interval?: number | false;
+  /**
+   * Seconds a code or token is kept after it expires (default 86400), so a replayed device code or refresh
+   * token is still recognised as used.
+   */
+  retention?: number;
 }
 
 /** Options after defaults and validation. */
@@ -135,7 +157,9 @@ export interface ResolvedDeviceFlowOptions {
   bearerRealm: string;
   clients: StaticClientOptions[];
   clientCacheTtlMs: number;
-  storage: 'typeorm' | 'memory';
+  storage: DeviceFlowStorageKind;
+  redis: DeviceFlowRedisOptions;
+  purge: { interval: number | false; retention: number };
   dataSource?: DataSource;
   database?: DataSourceOptions;
   hashSecret?: string;
@@ -199,7 +223,14 @@ export function resolveDeviceFlowOptions(o: DeviceFlowModuleOptions): ResolvedDe
   if (!Number.isFinite(clientCacheTtl) || clientCacheTtl < 0 || clientCacheTtl > 3600)
     fail(`clientCacheTtl must be from 0 (off) to 3600 seconds, got ${o.clientCacheTtl}`);
   const storage = o.storage ?? 'typeorm';
-  if (storage !== 'typeorm' && storage !== 'memory') fail(`storage must be 'typeorm' or 'memory'`);
+  if (storage !== 'typeorm' && storage !== 'redis' && storage !== 'memory')
+    fail(`storage must be 'typeorm', 'redis' or 'memory'`);
+  const purgeInterval = o.purge?.interval ?? 3600;
+  const retention = o.purge?.retention ?? 86400;
+  if (purgeInterval !== false && !(Number.isFinite(purgeInterval) && purgeInterval > 0))
+    fail('purge.interval must be a positive number of seconds, or false');
+  if (!Number.isInteger(retention) || retention < 0)
+    fail('purge.retention must be a whole number of seconds, 0 or more');
   if (o.dataSource && o.database) fail('give either dataSource or database, not both');
   const verificationUri = resolveVerificationUri(o.verificationUri ?? '/device', issuer, fail);
   const clients = o.clients ?? [];
@@ -249,6 +280,8 @@ export function resolveDeviceFlowOptions(o: DeviceFlowModuleOptions): ResolvedDe
     clients,
     clientCacheTtlMs: clientCacheTtl * 1000,
     storage,
+    redis: o.redis ?? {},
+    purge: { interval: purgeInterval, retention },
     dataSource: o.dataSource,
     database: o.database,
     hashSecret: o.hashSecret,

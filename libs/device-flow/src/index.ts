@@ -13,11 +13,17 @@ export {
   type ResolvedDeviceFlowOptions,
   type StaticClientOptions,
   type UserCodeOptions,
+  type DeviceFlowStorageKind,
+  type PurgeOptions,
   DeviceFlowConfigurationError,
   resolveDeviceFlowOptions,
 } from './device-flow.options.js';
 export { type DeviceFlowRoutes, DEFAULT_ROUTES } from './device-flow.routes.js';
-export { DEVICE_FLOW_OPTIONS, DEVICE_FLOW_DATA_SOURCE } from './device-flow.constants.js';
+export {
+  DEVICE_FLOW_OPTIONS,
+  DEVICE_FLOW_DATA_SOURCE,
+  DEVICE_FLOW_REDIS,
+} from './device-flow.constants.js';
 
 export { Clock, SystemClock, ManualClock } from './clock/clock.js';
 export { UserCodeGenerator, RandomUserCodeGenerator } from './codes/user-code.generator.js';
@@ -76,6 +82,22 @@ export { InMemoryClientRepository } from './persistence/memory/in-memory-client.
 export { TypeOrmDeviceCodeRepository } from './persistence/typeorm/typeorm-device-code.repository.js';
 export { TypeOrmTokenRepository } from './persistence/typeorm/typeorm-token.repository.js';
 export { TypeOrmClientRepository } from './persistence/typeorm/typeorm-client.repository.js';
+export { TypeOrmUnitOfWork } from './persistence/typeorm/typeorm-unit-of-work.js';
+export {
+  UnitOfWork,
+  CompensatingUnitOfWork,
+  TransactionContext,
+} from './persistence/unit-of-work.js';
+export {
+  RedisDeviceCodeRepository,
+  type RedisDeviceCodeRepositoryOptions,
+} from './persistence/redis/redis-device-code.repository.js';
+export {
+  DeviceFlowRedis,
+  type DeviceFlowRedisOptions,
+} from './persistence/redis/redis-connection.js';
+export { RedisAttemptLimiter } from './persistence/redis/redis-attempt.limiter.js';
+export { DeviceFlowPurger, type PurgeResult } from './persistence/purge.service.js';
 export { DEVICE_FLOW_ENTITIES, DEVICE_FLOW_MIGRATIONS } from './persistence/typeorm/entities.js';
 export { DeviceCodeEntity } from './persistence/typeorm/device-code.entity.js';
 export { TokenEntity } from './persistence/typeorm/token.entity.js';

@@ -29,6 +29,12 @@ const TRANSIENT_CODES = new Set([
   'PROTOCOL_CONNECTION_LOST',
   '57P01', // PostgreSQL admin_shutdown
   '57P03', // PostgreSQL cannot_connect_now
+  '57P02', // PostgreSQL crash_shutdown
+  '08006', // PostgreSQL connection_failure
+  '08001', // PostgreSQL unable to connect
+  'ER_CON_COUNT_ERROR',
+  'ECONNABORTED',
+  'EHOSTUNREACH',
   'SQLITE_BUSY',
 ]);
 
@@ -91,11 +97,15 @@ export function isTransient(e: unknown): boolean {
     const code = (cur as { code?: unknown }).code;
     if (typeof code === 'string' && TRANSIENT_CODES.has(code)) return true;
     const name = (cur as { name?: unknown }).name;
-    if (name === 'ConnectionIsNotSetError' || name === 'CannotExecuteNotConnectedError')
+    if (
+      name === 'ConnectionIsNotSetError' ||
+      name === 'CannotExecuteNotConnectedError' ||
+      name === 'MaxRetriesPerRequestError' // ioredis: Redis is away
+    )
       return true;
     const message = cur instanceof Error ? cur.message : '';
     if (
-      /Connection terminated|connection is closed|Connection lost|database system is shutting down/i.test(
+      /Connection terminated|connection is closed|Connection lost|database system is shutting down|terminating connection|Stream isn't writeable|timeout exceeded when trying to connect/i.test(
         message,
       )
     )

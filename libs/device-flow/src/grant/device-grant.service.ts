@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { Clock } from '../clock/clock.js';
 import type { ClientRecord } from '../clients/client.repository.js';
 import { CodeHasher } from '../codes/code-hasher.js';
@@ -21,6 +21,7 @@ import {
 } from '../persistence/device-code.repository.js';
 import { DeviceGrantRepository } from '../persistence/device-grant.repository.js';
 import { TokenRepository } from '../persistence/token.repository.js';
+import { UnitOfWork } from '../persistence/unit-of-work.js';
 import type { TokenResponse } from '../token/token-response.js';
 import { TokenService } from '../token/token.service.js';
 import { formatScope, parseScope } from './scope.js';
@@ -58,7 +59,6 @@ export const SLOW_DOWN_INCREMENT = 5;
  */
 @Injectable()
 export class DeviceGrantService {
-  private readonly logger = new Logger('DeviceFlow');
   /** Kill switch lookups of the poll fast path, per client. */
   private readonly killSwitchSeen = new Map<string, { engaged: boolean; until: number }>();
 
@@ -72,6 +72,7 @@ export class DeviceGrantService {
     @Inject(DeviceGrantRepository) private readonly deviceGrants: DeviceGrantRepository,
     @Inject(DeviceFlowEvents) private readonly events: DeviceFlowEvents,
     @Inject(TokenRepository) private readonly tokenRepository: TokenRepository,
+    @Inject(UnitOfWork) private readonly unitOfWork: UnitOfWork,
   ) {}
 
   /**
@@ -240,21 +241,27 @@ export class DeviceGrantService {
     }
   }
 
-  /** Claims an approved code by one compare-and-set, then mints tokens. Exactly one caller wins. */
+  /**
+   * Claims an approved code by one compare-and-set and mints tokens, as one unit of work: exactly one caller
+   * wins the claim, and if minting fails the claim is rolled back, so the device's next poll can still succeed.
+   */
   private async redeem(
     record: DeviceCodeRecord,
     client: ClientRecord,
     now: number,
   ): Promise<TokenResponse> {
-    const claimed = await this.codes.transition(record.id, 'approved', 'consumed', now);
-    if (!claimed) throw new InvalidGrantError('device code was already used');
     const grant = {
       clientId: client.clientId,
       subject: record.subject ?? '',
       scope: record.grantedScope ?? '',
       grantId: record.id,
     };
-    try {
+    // One unit of work: the claim, the grant record and the minted tokens are stored together or not at all.
+    // If minting fails the claim is rolled back (or undone, for stores without transactions), so the code is
+    // not burned and the device's next poll can still succeed.
+    const outcome = await this.unitOfWork.run(async () => {
+      const claimed = await this.codes.transition(record.id, 'approved', 'consumed', now);
+      if (!claimed) throw new InvalidGrantError('device code was already used');
       await this.deviceGrants.create({
         id: record.id,
         clientId: client.clientId,
@@ -269,34 +276,34 @@ export class DeviceGrantService {
         requestUserAgent: record.requestUserAgent,
         revokedAt: null,
       });
-      const response = await this.tokens.issue(grant, client);
-      // The kill switch engaged while these were minted: the code may not be redeemed after all.
-      if (await this.killSwitch.engagedFor(client.clientId)) {
-        await this.deviceGrants.revoke(record.id, now);
-        await this.tokenRepository.revokeGrant(record.id, now);
-        throw new UnauthorizedClientError(
-          'the device authorization grant is disabled for this client',
-        );
+      try {
+        return { response: await this.tokens.issue(grant, client) };
+      } catch (e) {
+        // The grant was removed, or the client disabled, while its first tokens were minted: commit, so the
+        // code stays used, and answer the error.
+        if (e instanceof InvalidGrantError || e instanceof UnauthorizedClientError)
+          return { refused: e };
+        throw e;
       }
-      this.events.emit({
-        type: 'token.issued',
-        at: now,
-        ...grant,
-        grantType: 'device_code',
-        format: this.tokens.accessTokenFormat,
-        refreshTokenIssued: response.refresh_token !== undefined,
-      });
-      return response;
-    } catch (e) {
-      // The grant was removed, or the client disabled, while its first tokens were minted: the code stays used.
-      if (e instanceof InvalidGrantError || e instanceof UnauthorizedClientError) throw e;
-      // Minting failed after the claim: give the code back so the device's next poll can still succeed.
-      await this.codes.transition(record.id, 'consumed', 'approved', now).catch((undo: unknown) => {
-        this.logger.error(
-          `could not release device code ${record.id} after a failed issue: ${String(undo)}`,
-        );
-      });
-      throw e;
+    });
+    if ('refused' in outcome) throw outcome.refused;
+    // Checked after the commit, so that a kill switch engaged from now on finds these tokens to revoke; engaged
+    // while they were minted, the code may not be redeemed after all and stays used.
+    if (await this.killSwitch.engagedFor(client.clientId)) {
+      await this.deviceGrants.revoke(record.id, now);
+      await this.tokenRepository.revokeGrant(record.id, now);
+      throw new UnauthorizedClientError(
+        'the device authorization grant is disabled for this client',
+      );
     }
+    this.events.emit({
+      type: 'token.issued',
+      at: now,
+      ...grant,
+      grantType: 'device_code',
+      format: this.tokens.accessTokenFormat,
+      refreshTokenIssued: outcome.response.refresh_token !== undefined,
+    });
+    return outcome.response;
   }
 }

@@ -6,6 +6,7 @@ import {
   type PendingPollOutcome,
   UserCodeCollisionError,
 } from '../device-code.repository.js';
+import { TransactionContext } from '../unit-of-work.js';
 import { warnDevelopmentOnly } from './dev-only.js';
 
 /**
@@ -78,7 +79,17 @@ export class InMemoryDeviceCodeRepository implements DeviceCodeRepository {
     const r = this.byId.get(id);
     if (!r || r.status !== from) return false;
     if (from === 'pending' && r.expiresAt <= now) return false;
+    const before = {
+      status: r.status,
+      subject: r.subject,
+      grantedScope: r.grantedScope,
+      decidedAt: r.decidedAt,
+    };
     Object.assign(r, changes, { status: to });
+    // No transactions here: if the surrounding unit of work fails, put the record back (compare-and-set).
+    TransactionContext.current()?.onRollback(async () => {
+      if (r.status === to) Object.assign(r, before);
+    });
     return true;
   }
 

@@ -1,4 +1,4 @@
-import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import { millis } from './columns.js';
 
 /**
@@ -11,9 +11,10 @@ export class AttemptEntity {
   @PrimaryColumn({ name: 'key_hash', type: 'varchar', length: 64 })
   keyHash!: string;
 
+  @Index('IDX_device_flow_attempts_window_start')
   @Column({ name: 'window_start', type: 'bigint', transformer: millis })
   windowStart!: number;
 
-  @Column({ name: 'attempts', type: 'int' })
+  @Column({ name: 'attempts', type: 'integer' })
   count!: number;
 }

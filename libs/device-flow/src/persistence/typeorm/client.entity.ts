@@ -20,6 +20,6 @@ export class ClientEntity implements ClientRecord {
   @Column({ name: 'display_name', type: 'varchar', length: 255 })
   displayName!: string;
 
-  @Column({ type: 'boolean', default: false })
+  @Column({ type: 'boolean' })
   disabled!: boolean;
 }

@@ -31,7 +31,7 @@ export class DeviceCodeEntity implements DeviceCodeRecord {
   @Column({ name: 'granted_scope', type: 'varchar', length: 2048, nullable: true })
   grantedScope!: string | null;
 
-  @Column({ name: 'interval_seconds', type: 'int' })
+  @Column({ name: 'interval_seconds', type: 'integer' })
   interval!: number;
 
   @Column({ name: 'last_polled_at', type: 'bigint', nullable: true, transformer: millis })

@@ -31,7 +31,8 @@ export class DeviceFlowStorage implements OnModuleDestroy {
       entities: DEVICE_FLOW_ENTITIES,
       migrations: DEVICE_FLOW_MIGRATIONS,
       migrationsTableName: 'device_flow_migrations',
-      migrationsRun: !options.synchronize,
+      // Migrates on start-up unless told otherwise (`migrationsRun: false` when `npm run migration:run` does it).
+      migrationsRun: options.migrationsRun ?? !options.synchronize,
     } as DataSourceOptions);
     await dataSource.initialize();
     return new DeviceFlowStorage(dataSource, true);

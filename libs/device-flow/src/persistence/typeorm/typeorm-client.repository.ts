@@ -1,13 +1,15 @@
 import type { DataSource, Repository } from 'typeorm';
+import { repositoryFor } from './typeorm-unit-of-work.js';
 import type { ClientRecord, ClientRepository } from '../../clients/client.repository.js';
 import { ClientEntity } from './client.entity.js';
 
 /** {@link ClientRepository} on TypeORM. */
 export class TypeOrmClientRepository implements ClientRepository {
-  private readonly repo: Repository<ClientEntity>;
+  constructor(private readonly dataSource: DataSource) {}
 
-  constructor(dataSource: DataSource) {
-    this.repo = dataSource.getRepository(ClientEntity);
+  /** The repository in the running unit of work (transaction), if any. */
+  private get repo(): Repository<ClientEntity> {
+    return repositoryFor(this.dataSource, ClientEntity);
   }
 
   findById(clientId: string): Promise<ClientRecord | null> {
@@ -15,6 +17,7 @@ export class TypeOrmClientRepository implements ClientRepository {
   }
 
   async save(client: ClientRecord): Promise<void> {
-    await this.repo.save(this.repo.create(client));
+    // One atomic upsert (ON CONFLICT / ON DUPLICATE KEY): instances starting together may seed the same client.
+    await this.repo.upsert({ ...client }, ['clientId']);
   }
 }

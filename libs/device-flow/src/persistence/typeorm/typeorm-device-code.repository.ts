@@ -1,4 +1,6 @@
-import type { DataSource, Repository, ValueTransformer } from 'typeorm';
+import type { DataSource, EntityManager, Repository, ValueTransformer } from 'typeorm';
+import { TransactionContext } from '../unit-of-work.js';
+import { repositoryFor } from './typeorm-unit-of-work.js';
 import {
   type DeviceCodeChanges,
   type DeviceCodeRecord,
@@ -42,7 +44,6 @@ interface ColumnMap {
  * number of instances cannot both succeed.
  */
 export class TypeOrmDeviceCodeRepository implements DeviceCodeRepository {
-  private readonly repo: Repository<DeviceCodeEntity>;
   /** The poll hot path's two statements, built once (values: now, hash, client, now, tolerance[, slow]). */
   private readonly respectedPoll: PreparedUpdate;
   private readonly tooFastPoll: PreparedUpdate;
@@ -57,7 +58,6 @@ export class TypeOrmDeviceCodeRepository implements DeviceCodeRepository {
   private readonly compiled = new Map<PreparedUpdate, BetterSqliteStatement>();
 
   constructor(private readonly dataSource: DataSource) {
-    this.repo = dataSource.getRepository(DeviceCodeEntity);
     if (dataSource.options.type === 'better-sqlite3') {
       this.sqlite = (
         dataSource.driver as unknown as { databaseConnection: BetterSqliteDatabase }
@@ -87,6 +87,11 @@ export class TypeOrmDeviceCodeRepository implements DeviceCodeRepository {
     );
     this.selectByDeviceCode = this.prepare(`SELECT ${names} FROM @t WHERE {device_code_hash} = :0`);
     this.selectByUserCode = this.prepare(`SELECT ${names} FROM @t WHERE {user_code_hash} = :0`);
+  }
+
+  /** The repository in the running unit of work (transaction), if any. */
+  private get repo(): Repository<DeviceCodeEntity> {
+    return repositoryFor(this.dataSource, DeviceCodeEntity);
   }
 
   async create(record: DeviceCodeRecord): Promise<void> {
@@ -225,6 +230,10 @@ export class TypeOrmDeviceCodeRepository implements DeviceCodeRepository {
     values: unknown[],
   ): Promise<{ affected?: number; records?: Record<string, unknown>[] }> {
     const params = statement.order.map((i) => values[i]);
+    // Inside a unit of work, run on its transaction's connection so the statement joins the transaction.
+    const manager = TransactionContext.current()?.resources.get(this.dataSource) as
+      EntityManager | undefined;
+    if (manager?.queryRunner) return manager.queryRunner.query(statement.sql, params, true);
     const sqlite = this.sqlite;
     if (sqlite) {
       // better-sqlite3 runs in-process and synchronously: call it directly, with a statement compiled once,

@@ -1,22 +1,26 @@
 import { type DataSource, IsNull, MoreThan, type Repository } from 'typeorm';
+import { repositoryFor } from './typeorm-unit-of-work.js';
 import type { DeviceGrantRecord, DeviceGrantRepository } from '../device-grant.repository.js';
 import { DeviceGrantEntity } from './device-grant.entity.js';
-import { isUniqueViolation } from './unique-violation.js';
 
 /** {@link DeviceGrantRepository} on TypeORM. Revocation is a conditional update (compare-and-set). */
 export class TypeOrmDeviceGrantRepository implements DeviceGrantRepository {
-  private readonly repo: Repository<DeviceGrantEntity>;
+  constructor(private readonly dataSource: DataSource) {}
 
-  constructor(dataSource: DataSource) {
-    this.repo = dataSource.getRepository(DeviceGrantEntity);
+  /** The repository in the running unit of work (transaction), if any. */
+  private get repo(): Repository<DeviceGrantEntity> {
+    return repositoryFor(this.dataSource, DeviceGrantEntity);
   }
 
   async create(record: DeviceGrantRecord): Promise<void> {
-    try {
-      await this.repo.insert(record);
-    } catch (e) {
-      if (!isUniqueViolation(e)) throw e;
-    }
+    // INSERT … ON CONFLICT DO NOTHING / INSERT IGNORE: an existing grant is kept without raising an error,
+    // which inside a PostgreSQL transaction would abort the whole transaction.
+    await this.repo
+      .createQueryBuilder()
+      .insert()
+      .values({ ...record })
+      .orIgnore()
+      .execute();
   }
 
   findById(id: string): Promise<DeviceGrantRecord | null> {

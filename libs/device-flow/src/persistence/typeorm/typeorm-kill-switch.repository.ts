@@ -1,13 +1,15 @@
 import { type DataSource, In, type Repository } from 'typeorm';
+import { repositoryFor } from './typeorm-unit-of-work.js';
 import type { KillSwitchRecord, KillSwitchRepository } from '../kill-switch.repository.js';
 import { KillSwitchEntity } from './kill-switch.entity.js';
 
 /** {@link KillSwitchRepository} on TypeORM. */
 export class TypeOrmKillSwitchRepository implements KillSwitchRepository {
-  private readonly repo: Repository<KillSwitchEntity>;
+  constructor(private readonly dataSource: DataSource) {}
 
-  constructor(dataSource: DataSource) {
-    this.repo = dataSource.getRepository(KillSwitchEntity);
+  /** The repository in the running unit of work (transaction), if any. */
+  private get repo(): Repository<KillSwitchEntity> {
+    return repositoryFor(this.dataSource, KillSwitchEntity);
   }
 
   async engage(record: KillSwitchRecord): Promise<void> {

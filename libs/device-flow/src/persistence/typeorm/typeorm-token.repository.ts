@@ -1,17 +1,21 @@
 import type { DataSource, Repository } from 'typeorm';
+import { repositoryFor } from './typeorm-unit-of-work.js';
 import type { TokenRecord, TokenRepository } from '../token.repository.js';
 import { TokenEntity } from './token.entity.js';
 
 /** {@link TokenRepository} on TypeORM. Revocation is a conditional update (compare-and-set). */
 export class TypeOrmTokenRepository implements TokenRepository {
-  private readonly repo: Repository<TokenEntity>;
+  constructor(private readonly dataSource: DataSource) {}
 
-  constructor(dataSource: DataSource) {
-    this.repo = dataSource.getRepository(TokenEntity);
+  /** The repository in the running unit of work (transaction), if any. */
+  private get repo(): Repository<TokenEntity> {
+    return repositoryFor(this.dataSource, TokenEntity);
   }
 
   async save(records: TokenRecord[]): Promise<void> {
-    await this.repo.insert(records);
+    // Copies: after a multi-row insert on SQLite TypeORM writes the rows' ids back into the given objects
+    // in the wrong order, which must never reach the caller's records.
+    await this.repo.insert(records.map((r) => ({ ...r })));
   }
 
   findByHash(hash: string): Promise<TokenRecord | null> {

@@ -28,7 +28,7 @@ export class DeviceFlowInit1764220000000 implements MigrationInterface {
           text('status', 16),
           text('subject', 255, true),
           text('granted_scope', 2048, true),
-          { name: 'interval_seconds', type: 'int' },
+          { name: 'interval_seconds', type: 'integer' },
           millis('last_polled_at', true),
           millis('expires_at'),
           millis('created_at'),
@@ -89,7 +89,7 @@ export class DeviceFlowInit1764220000000 implements MigrationInterface {
           text('grant_types', 1024),
           text('scopes', 2048),
           text('display_name', 255),
-          { name: 'disabled', type: 'boolean', default: false },
+          { name: 'disabled', type: 'boolean' },
         ],
       }),
     );

@@ -14,7 +14,7 @@ export class DeviceFlowAttempts1764400000000 implements MigrationInterface {
         columns: [
           { name: 'key_hash', type: 'varchar', length: '64', isPrimary: true },
           { name: 'window_start', type: 'bigint' },
-          { name: 'attempts', type: 'int' },
+          { name: 'attempts', type: 'integer' },
         ],
         indices: [
           new TableIndex({

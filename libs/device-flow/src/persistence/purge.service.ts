@@ -1,0 +1,68 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnModuleDestroy,
+} from '@nestjs/common';
+import { Clock } from '../clock/clock.js';
+import { DEVICE_FLOW_OPTIONS } from '../device-flow.constants.js';
+import type { ResolvedDeviceFlowOptions } from '../device-flow.options.js';
+import { DeviceCodeRepository } from './device-code.repository.js';
+import { TokenRepository } from './token.repository.js';
+
+/** What one purge deleted. */
+export interface PurgeResult {
+  deviceCodes: number;
+  tokens: number;
+}
+
+/**
+ * Deletes expired device codes and tokens, `purge.retention` seconds after they expire: a consumed device code
+ * or a rotated refresh token is kept that long so a replay is still recognised as a replay.
+ *
+ * Runs every `purge.interval` seconds (default hourly; `false` turns the schedule off) and can be called by hand
+ * ({@link purgeExpired}). Each purge is a plain conditional `DELETE`, so instances whose schedules overlap
+ * simply find less to delete.
+ */
+@Injectable()
+export class DeviceFlowPurger implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger('DeviceFlow');
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<PurgeResult> | undefined;
+
+  constructor(
+    @Inject(DEVICE_FLOW_OPTIONS) private readonly options: ResolvedDeviceFlowOptions,
+    @Inject(DeviceCodeRepository) private readonly codes: DeviceCodeRepository,
+    @Inject(TokenRepository) private readonly tokens: TokenRepository,
+    @Inject(Clock) private readonly clock: Clock,
+  ) {}
+
+  /** Deletes what expired more than the retention period ago; returns how many of each. */
+  purgeExpired(): Promise<PurgeResult> {
+    this.running ??= this.purge().finally(() => (this.running = undefined));
+    return this.running;
+  }
+
+  onApplicationBootstrap(): void {
+    const { interval } = this.options.purge;
+    if (interval === false) return;
+    this.timer = setInterval(() => {
+      this.purgeExpired().catch((e: unknown) =>
+        this.logger.warn(`scheduled purge failed (will retry): ${String(e)}`),
+      );
+    }, interval * 1000);
+    this.timer.unref();
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.timer);
+  }
+
+  private async purge(): Promise<PurgeResult> {
+    const before = this.clock.now() - this.options.purge.retention * 1000;
+    const deviceCodes = await this.codes.deleteExpired(before);
+    const tokens = await this.tokens.deleteExpired(before);
+    return { deviceCodes, tokens };
+  }
+}

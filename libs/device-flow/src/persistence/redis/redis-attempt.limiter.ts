@@ -1,0 +1,75 @@
+import { createHash } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import {
+  type AttemptBucket,
+  type AttemptLimiter,
+  windowRetryAfterMs,
+} from '../../verification/attempt-limiter.js';
+
+/**
+ * KEYS: the counter. ARGV: now, window ms. Counts one event: in the current window, or opening a new one when
+ * the window that started at the first event is over. The key expires natively when its window ends.
+ */
+const RECORD = `
+local now = tonumber(ARGV[1])
+local window = tonumber(ARGV[2])
+local start = redis.call('HGET', KEYS[1], 'start')
+if not start or tonumber(start) + window <= now then
+  redis.call('HSET', KEYS[1], 'start', ARGV[1], 'count', 1)
+  start = ARGV[1]
+else
+  redis.call('HINCRBY', KEYS[1], 'count', 1)
+end
+local remaining = tonumber(start) + window - now
+if remaining < 1 then remaining = 1 end
+redis.call('PEXPIRE', KEYS[1], math.floor(remaining))
+return 1`;
+
+type RedisWithScripts = Redis & {
+  dfRecordAttempt(key: string, now: string, window: string): Promise<number>;
+};
+
+/**
+ * {@link AttemptLimiter} on Redis: one hash per bucket (`start`, `count`) that expires by itself when its
+ * window ends. Each count is one Lua script, so concurrent failures on any number of instances are all counted.
+ * Keys are stored hashed (no IP addresses in clear). Chosen by `storage: 'redis'`.
+ *
+ * @see RFC 8628 §5.1
+ */
+export class RedisAttemptLimiter implements AttemptLimiter {
+  private readonly redis: RedisWithScripts;
+
+  constructor(
+    redis: Redis,
+    private readonly keyPrefix = 'device-flow:',
+  ) {
+    if (!('dfRecordAttempt' in redis))
+      redis.defineCommand('dfRecordAttempt', { lua: RECORD, numberOfKeys: 1 });
+    this.redis = redis as RedisWithScripts;
+  }
+
+  async retryAfterMs(buckets: readonly AttemptBucket[], now: number): Promise<number> {
+    if (buckets.length === 0) return 0;
+    const pipeline = this.redis.pipeline();
+    for (const b of buckets) pipeline.hmget(this.key(b.key), 'start', 'count');
+    const results = (await pipeline.exec()) ?? [];
+    let wait = 0;
+    results.forEach(([error, value], i) => {
+      if (error) throw error;
+      const [start, count] = value as [string | null, string | null];
+      if (start === null || count === null) return;
+      wait = Math.max(wait, windowRetryAfterMs(buckets[i]!, Number(start), Number(count), now));
+    });
+    return wait;
+  }
+
+  async record(buckets: readonly AttemptBucket[], now: number): Promise<void> {
+    for (const b of buckets) {
+      await this.redis.dfRecordAttempt(this.key(b.key), String(now), String(b.windowMs));
+    }
+  }
+
+  private key(key: string): string {
+    return `${this.keyPrefix}attempts:${createHash('sha256').update(key, 'utf8').digest('base64url')}`;
+  }
+}

@@ -1,0 +1,42 @@
+import type { OnModuleDestroy } from '@nestjs/common';
+import { Redis, type RedisOptions } from 'ioredis';
+
+/** Redis settings of the module (`storage: 'redis'`). */
+export interface DeviceFlowRedisOptions {
+  /** Your own ioredis client; the module never closes it. */
+  client?: Redis;
+  /** Or a URL (`redis://host:6379/0`) for a client the module opens and closes. Default `redis://127.0.0.1:6379`. */
+  url?: string;
+  /** Or ioredis options for a client the module opens and closes. */
+  options?: RedisOptions;
+  /** Prefix of every key (default `device-flow:`); give each deployment sharing a Redis its own. */
+  keyPrefix?: string;
+}
+
+/**
+ * The Redis client the Redis stores use: the host's own or one the module opens. Commands fail fast while
+ * Redis is away (one retry, then an error the filter answers with 503 `temporarily_unavailable`) rather than
+ * queueing until the client's own request times out.
+ */
+export class DeviceFlowRedis implements OnModuleDestroy {
+  private constructor(
+    readonly client: Redis,
+    private readonly owned: boolean,
+  ) {}
+
+  /** Wraps the configured client, or opens one. */
+  static connect(o: DeviceFlowRedisOptions = {}): DeviceFlowRedis {
+    if (o.client) return new DeviceFlowRedis(o.client, false);
+    const defaults: RedisOptions = { maxRetriesPerRequest: 1 };
+    const client = o.url
+      ? new Redis(o.url, { ...defaults, ...o.options })
+      : new Redis({ host: '127.0.0.1', port: 6379, ...defaults, ...o.options });
+    // Connection errors surface on the commands that fail; this keeps them from crashing the process.
+    client.on('error', () => {});
+    return new DeviceFlowRedis(client, true);
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    if (this.owned) this.client.disconnect();
+  }
+}

@@ -1,0 +1,257 @@
+import type { Redis } from 'ioredis';
+import {
+  type DeviceCodeChanges,
+  type DeviceCodeRecord,
+  type DeviceCodeRepository,
+  type DeviceCodeStatus,
+  UserCodeCollisionError,
+} from '../device-code.repository.js';
+import { TransactionContext } from '../unit-of-work.js';
+
+/** Fields of a record, each stored JSON-encoded in one Redis hash (`null` as `null`, numbers as digits). */
+const FIELDS = [
+  'id',
+  'deviceCodeHash',
+  'userCodeHash',
+  'clientId',
+  'scope',
+  'status',
+  'subject',
+  'grantedScope',
+  'interval',
+  'lastPolledAt',
+  'expiresAt',
+  'createdAt',
+  'decidedAt',
+  'requestIp',
+  'requestUserAgent',
+] as const satisfies readonly (keyof DeviceCodeRecord)[];
+
+/**
+ * KEYS: record, device-code index, user-code index, expiry index. ARGV: ttl ms, id, expiresAt, then field/value
+ * pairs. Both indexes and the record are written together or not at all.
+ */
+const CREATE = `
+if redis.call('EXISTS', KEYS[3]) == 1 then return 'user_code' end
+if redis.call('EXISTS', KEYS[2]) == 1 or redis.call('EXISTS', KEYS[1]) == 1 then return 'duplicate' end
+redis.call('HSET', KEYS[1], unpack(ARGV, 4))
+redis.call('ZADD', KEYS[4], ARGV[3], ARGV[2])
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
+redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[1])
+redis.call('SET', KEYS[3], ARGV[2], 'PX', ARGV[1])
+return 'ok'`;
+
+/**
+ * KEYS: expiry index. ARGV: before (ms), record / device-code / user-code key prefixes. Deletes the records
+ * that expired before \`before\` with their index keys; returns how many records there were.
+ */
+const DELETE_EXPIRED = `
+local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[1])
+local n = 0
+for _, id in ipairs(ids) do
+  local key = ARGV[2] .. id
+  local fields = redis.call('HMGET', key, 'deviceCodeHash', 'userCodeHash')
+  if fields[1] then
+    redis.call('DEL', key, ARGV[3] .. cjson.decode(fields[1]), ARGV[4] .. cjson.decode(fields[2]))
+    n = n + 1
+  end
+  redis.call('ZREM', KEYS[1], id)
+end
+return n`;
+
+/** KEYS: an index key. ARGV: record key prefix. The record the index points to, as HGETALL pairs. */
+const FIND = `
+local id = redis.call('GET', KEYS[1])
+if not id then return {} end
+return redis.call('HGETALL', ARGV[1] .. id)`;
+
+/**
+ * KEYS: record. ARGV: now, tolerance ms, slow-down seconds. 1 if the poll respected the interval, 0 if it was
+ * too fast (the interval grew), -1 if there is no such record. Timestamps stay strings when written back: Lua
+ * numbers would print large values as 1.8e+12.
+ */
+const RECORD_POLL = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
+local last = redis.call('HGET', KEYS[1], 'lastPolledAt')
+local interval = tonumber(redis.call('HGET', KEYS[1], 'interval'))
+redis.call('HSET', KEYS[1], 'lastPolledAt', ARGV[1])
+if last == 'null' or tonumber(last) + interval * 1000 - tonumber(ARGV[2]) <= tonumber(ARGV[1]) then
+  return 1
+end
+redis.call('HINCRBY', KEYS[1], 'interval', ARGV[3])
+return 0`;
+
+/**
+ * KEYS: record. ARGV: from (JSON), check expiry ('1'/'0'), now, then field/value pairs to set. Returns the
+ * previous values of those fields (for an undo), or nil when the record is not in \`from\` (or expired).
+ */
+const TRANSITION = `
+if redis.call('HGET', KEYS[1], 'status') ~= ARGV[1] then return nil end
+if ARGV[2] == '1' and tonumber(redis.call('HGET', KEYS[1], 'expiresAt')) <= tonumber(ARGV[3]) then
+  return nil
+end
+local previous = {}
+for i = 4, #ARGV, 2 do
+  previous[#previous + 1] = ARGV[i]
+  previous[#previous + 1] = redis.call('HGET', KEYS[1], ARGV[i])
+end
+redis.call('HSET', KEYS[1], unpack(ARGV, 4))
+return previous`;
+
+/** Options of {@link RedisDeviceCodeRepository}. */
+export interface RedisDeviceCodeRepositoryOptions {
+  /** Prefix of every key (default `device-flow:`). Give each deployment (and each test) its own. */
+  keyPrefix?: string;
+  /**
+   * How long a code is kept after it expires, in ms, so that a replayed (consumed) device code is still
+   * recognised as used. Default one day.
+   */
+  retentionMs?: number;
+}
+
+type RedisWithScripts = Redis & {
+  dfCreate(k1: string, k2: string, k3: string, k4: string, ...argv: string[]): Promise<string>;
+  dfDeleteExpired(key: string, before: string, ...prefixes: string[]): Promise<number>;
+  dfFind(key: string, recordPrefix: string): Promise<string[]>;
+  dfRecordPoll(key: string, now: string, tol: string, slow: string): Promise<number>;
+  dfTransition(key: string, ...argv: string[]): Promise<string[] | null>;
+};
+
+/**
+ * {@link DeviceCodeRepository} on Redis: each request is a hash that expires by itself (native TTL: the code's
+ * lifetime plus a retention period to detect replays), with two index keys (device code hash, user code hash).
+ * Every state change is one Lua script, so it is an atomic compare-and-set across any number of instances.
+ *
+ * Redis cannot join a database transaction: inside a {@link UnitOfWork} a transition registers its undo, run if
+ * the unit fails (a claimed code goes back to `approved` when minting fails).
+ *
+ * @see RFC 8628 §3.2, §3.5
+ */
+export class RedisDeviceCodeRepository implements DeviceCodeRepository {
+  private readonly redis: RedisWithScripts;
+  private readonly prefix: string;
+  private readonly retentionMs: number;
+
+  constructor(redis: Redis, options: RedisDeviceCodeRepositoryOptions = {}) {
+    this.prefix = options.keyPrefix ?? 'device-flow:';
+    this.retentionMs = options.retentionMs ?? 86_400_000;
+    const scripts: Record<string, [string, number]> = {
+      dfCreate: [CREATE, 4],
+      dfDeleteExpired: [DELETE_EXPIRED, 1],
+      dfFind: [FIND, 1],
+      dfRecordPoll: [RECORD_POLL, 1],
+      dfTransition: [TRANSITION, 1],
+    };
+    for (const [name, [lua, numberOfKeys]] of Object.entries(scripts)) {
+      if (!(name in redis)) redis.defineCommand(name, { lua, numberOfKeys });
+    }
+    this.redis = redis as RedisWithScripts;
+  }
+
+  async create(record: DeviceCodeRecord): Promise<void> {
+    const ttl = Math.max(1, record.expiresAt - record.createdAt + this.retentionMs);
+    const pairs = FIELDS.flatMap((f) => [f, JSON.stringify(record[f])]);
+    const result = await this.redis.dfCreate(
+      this.recordKey(record.id),
+      this.deviceKey(record.deviceCodeHash),
+      this.userKey(record.userCodeHash),
+      this.expiryKey(),
+      String(ttl),
+      record.id,
+      String(record.expiresAt),
+      ...pairs,
+    );
+    if (result === 'user_code') throw new UserCodeCollisionError();
+    if (result !== 'ok') throw new Error('duplicate device code');
+  }
+
+  async findByDeviceCodeHash(hash: string): Promise<DeviceCodeRecord | null> {
+    return this.decode(await this.redis.dfFind(this.deviceKey(hash), this.recordKeyInScript()));
+  }
+
+  async findByUserCodeHash(hash: string): Promise<DeviceCodeRecord | null> {
+    return this.decode(await this.redis.dfFind(this.userKey(hash), this.recordKeyInScript()));
+  }
+
+  async recordPoll(
+    id: string,
+    now: number,
+    toleranceMs: number,
+    slowDownSeconds: number,
+  ): Promise<boolean> {
+    const result = await this.redis.dfRecordPoll(
+      this.recordKey(id),
+      String(now),
+      String(toleranceMs),
+      String(Math.trunc(slowDownSeconds)),
+    );
+    return result === 1;
+  }
+
+  async transition(
+    id: string,
+    from: DeviceCodeStatus,
+    to: DeviceCodeStatus,
+    now: number,
+    changes: DeviceCodeChanges = {},
+  ): Promise<boolean> {
+    const key = this.recordKey(id);
+    const set = { ...changes, status: to };
+    const previous = await this.redis.dfTransition(
+      key,
+      JSON.stringify(from),
+      from === 'pending' ? '1' : '0',
+      String(now),
+      ...Object.entries(set).flatMap(([f, v]) => [f, JSON.stringify(v ?? null)]),
+    );
+    if (!previous) return false;
+    // Undo if the surrounding unit of work fails: back to `from` only if still in `to` (compare-and-set).
+    TransactionContext.current()?.onRollback(() =>
+      this.redis.dfTransition(key, JSON.stringify(to), '0', String(now), ...previous),
+    );
+    return true;
+  }
+
+  /**
+   * Deletes codes that expired before `before` (the purge job passes now − retention). Redis also expires them
+   * by itself (TTL = lifetime + retention), so this only matters when the clocks or the retention differ.
+   */
+  async deleteExpired(before: number): Promise<number> {
+    const p = this.redis.options.keyPrefix ?? '';
+    return this.redis.dfDeleteExpired(
+      this.expiryKey(),
+      String(before),
+      p + this.recordKey(''),
+      p + this.deviceKey(''),
+      p + this.userKey(''),
+    );
+  }
+
+  private expiryKey(): string {
+    return `${this.prefix}expiry`;
+  }
+
+  private recordKey(id: string): string {
+    return `${this.prefix}code:${id}`;
+  }
+
+  /** The record key prefix as a script builds it: ioredis prefixes KEYS with its own `keyPrefix`, not ARGV. */
+  private recordKeyInScript(): string {
+    return (this.redis.options.keyPrefix ?? '') + this.recordKey('');
+  }
+
+  private deviceKey(hash: string): string {
+    return `${this.prefix}device-code:${hash}`;
+  }
+
+  private userKey(hash: string): string {
+    return `${this.prefix}user-code:${hash}`;
+  }
+
+  private decode(pairs: string[]): DeviceCodeRecord | null {
+    if (!pairs || pairs.length === 0) return null;
+    const record: Record<string, unknown> = {};
+    for (let i = 0; i < pairs.length; i += 2) record[pairs[i]!] = JSON.parse(pairs[i + 1]!);
+    return record as unknown as DeviceCodeRecord;
+  }
+}
