@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   DEVICE_CODE_GRANT_TYPE,
+  type DeviceFlowEvent,
+  DeviceFlowEvents,
   type DeviceFlowModuleOptions,
 } from '../../libs/device-flow/src/index.js';
 import { createTestApp, form, type TestApp } from '../support/test-app.js';
@@ -537,6 +539,23 @@ describe('verification page (RFC 8628 §3.3)', () => {
       ).toBe('5');
       t.clock.advance(5_000);
       await b.post('/device', { user_code: codes.user_code }).expect(200);
+    });
+
+    it('raises user_code.guessing_limit_hit once when a budget is spent', async () => {
+      await app(tight);
+      const events: DeviceFlowEvent[] = [];
+      t.app.get<DeviceFlowEvents>(DeviceFlowEvents).subscribe((e) => void events.push(e));
+      const codes = await deviceAsks();
+      const b = await browser();
+      await fail(b, 2);
+      expect(events.filter((e) => e.type === 'user_code.guessing_limit_hit')).toEqual([]);
+      await fail(b, 1);
+      const hits = events.filter((e) => e.type === 'user_code.guessing_limit_hit');
+      expect(hits).toEqual([
+        expect.objectContaining({ source: 'session', attempts: 3, at: t.clock.now() }),
+      ]);
+      await b.post('/device', { user_code: codes.user_code }).expect(429);
+      expect(events.filter((e) => e.type === 'user_code.guessing_limit_hit')).toHaveLength(1);
     });
 
     it('per client IP: a fresh session does not reset it', async () => {

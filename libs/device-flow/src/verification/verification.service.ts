@@ -7,6 +7,7 @@ import type { ResolvedDeviceFlowOptions } from '../device-flow.options.js';
 import { DeviceGrantService } from '../grant/device-grant.service.js';
 import { parseScope } from '../grant/scope.js';
 import { UserCodeDecisionError } from '../grant/user-code-decision.error.js';
+import { DeviceFlowEvents } from '../events/device-flow-events.js';
 import type { DeviceCodeRecord } from '../persistence/device-code.repository.js';
 import { type AttemptBucket, AttemptLimiter } from './attempt-limiter.js';
 import type { RateLimit } from './verification.options.js';
@@ -43,6 +44,7 @@ export class VerificationService {
     @Inject(ClientRepository) private readonly clients: ClientRepository,
     @Inject(AttemptLimiter) private readonly limiter: AttemptLimiter,
     @Inject(Clock) private readonly clock: Clock,
+    @Inject(DeviceFlowEvents) private readonly events: DeviceFlowEvents,
   ) {}
 
   /** Seconds the guesser must wait before entering another code; 0 when within budget. */
@@ -84,9 +86,32 @@ export class VerificationService {
     try {
       return await action();
     } catch (e) {
-      if (e instanceof UserCodeDecisionError && e.problem !== 'scope_not_requested')
-        await this.limiter.record(this.buckets(who), this.clock.now());
+      if (e instanceof UserCodeDecisionError && e.problem !== 'scope_not_requested') {
+        await this.recordFailure(who);
+      }
       throw e;
+    }
+  }
+
+  /**
+   * Counts a failed entry; when it spends a budget, raises `user_code.guessing_limit_hit` once per budget
+   * (later entries are refused before any lookup, so they are never counted again in that window).
+   */
+  private async recordFailure(who: Guesser): Promise<void> {
+    const now = this.clock.now();
+    const buckets = this.buckets(who);
+    await this.limiter.record(buckets, now);
+    const sources = ['ip:' + (who.ip ?? 'unknown'), 'session', 'global'];
+    for (const [i, b] of buckets.entries()) {
+      if ((await this.limiter.retryAfterMs([b], now)) > 0) {
+        this.events.emit({
+          type: 'user_code.guessing_limit_hit',
+          at: now,
+          clientId: '',
+          source: sources[i],
+          attempts: b.limit,
+        });
+      }
     }
   }
 
