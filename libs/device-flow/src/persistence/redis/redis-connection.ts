@@ -1,5 +1,5 @@
 import type { OnModuleDestroy } from '@nestjs/common';
-import { Redis, type RedisOptions } from 'ioredis';
+import type { Redis, RedisOptions } from 'ioredis';
 
 /** Redis settings of the module (`storage: 'redis'`). */
 export interface DeviceFlowRedisOptions {
@@ -24,9 +24,13 @@ export class DeviceFlowRedis implements OnModuleDestroy {
     private readonly owned: boolean,
   ) {}
 
-  /** Wraps the configured client, or opens one. */
-  static connect(o: DeviceFlowRedisOptions = {}): DeviceFlowRedis {
+  /**
+   * Wraps the configured client, or opens one. `ioredis` is loaded only here, so hosts that do not use
+   * `storage: 'redis'` need not install it (it is an optional peer dependency).
+   */
+  static async connect(o: DeviceFlowRedisOptions = {}): Promise<DeviceFlowRedis> {
     if (o.client) return new DeviceFlowRedis(o.client, false);
+    const { Redis } = await import('ioredis');
     const defaults: RedisOptions = { maxRetriesPerRequest: 1 };
     const client = o.url
       ? new Redis(o.url, { ...defaults, ...o.options })
