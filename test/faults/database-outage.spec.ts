@@ -1,4 +1,5 @@
 import pg from 'pg';
+import request from 'supertest';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type DeviceFlowModuleOptions, ManualClock } from '../../libs/device-flow/src/index.js';
 import {
@@ -19,6 +20,7 @@ import {
   startInstance,
 } from '../support/instances.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
+import { headerUserProviders, openVerificationPage } from '../support/verification-agent.js';
 
 /**
  * The store goes away mid-flow (a TCP proxy in front of it is cut: open connections reset, new ones refused)
@@ -38,6 +40,20 @@ function expectRetryableFailure(r: HttpResult): void {
   expect(r.body.device_code).toBeUndefined();
   expect(r.headers.get('content-type')).toMatch(/application\/json/);
   if (r.status === 503) expect(Number(r.headers.get('retry-after'))).toBeGreaterThan(0);
+}
+
+/** The verification page's answer while the store is away: an HTML page asking to retry, nothing else. */
+function expectRetryPage(r: {
+  status: number;
+  headers: Record<string, string>;
+  text: string;
+}): void {
+  expect(r.status).toBe(503);
+  expect(Number(r.headers['retry-after'])).toBeGreaterThan(0);
+  expect(r.headers['content-type']).toMatch(/text\/html/);
+  expect(r.headers['x-frame-options']).toBe('DENY');
+  expect(r.text).toContain('Please try again in a moment.');
+  expect(r.text).not.toMatch(/\n\s+at |Error\b|ECONN|QueryFailed|"error"/);
 }
 
 /** Polls until the answer is not a retryable failure (the store is back), checking every failure on the way. */
@@ -133,6 +149,56 @@ for (const setup of SETUPS) {
           expect((await pollUntilAnswered(app, auth.device_code)).body.error).toBe(
             'authorization_pending',
           );
+        } finally {
+          await app.close();
+        }
+      });
+
+      it('verification page with the store away: a retry page, nothing recorded; back: the same approval completes', async () => {
+        // One counted failure would lock the session and the IP: an entry that works afterwards proves none was.
+        const app = await startInstance(
+          {
+            ...options,
+            verification: {
+              perSession: { limit: 1, windowSeconds: 600 },
+              perIp: { limit: 1, windowSeconds: 600 },
+            },
+          },
+          headerUserProviders,
+        );
+        const server = app.app.getHttpServer();
+        try {
+          const auth = await authorize(app);
+          const browser = await openVerificationPage(server, 'alice');
+          const approve = { user_code: auth.user_code, decision: 'approve', scope_0: 'read' };
+
+          await proxy.cut();
+          // The entry form needs no storage: the code is pre-filled as usual.
+          const form = await request(server)
+            .get(`/device?user_code=${auth.user_code}`)
+            .set('x-test-user', 'alice');
+          expect(form.status).toBe(200);
+          expect(form.text).toContain(`value="${auth.user_code}"`);
+          expectRetryPage(await browser.post(server, '/device', { user_code: auth.user_code }));
+          expectRetryPage(await browser.post(server, '/device/decision', approve));
+          expectRetryPage(await browser.post(server, '/device/decision', approve));
+
+          await proxy.restore();
+          clock.advance(5000);
+          // Nothing was approved (the device still waits) and nothing was counted (the entry is not locked).
+          expect((await pollUntilAnswered(app, auth.device_code)).body.error).toBe(
+            'authorization_pending',
+          );
+          const consent = await browser.post(server, '/device', { user_code: auth.user_code });
+          expect(consent.status).toBe(200);
+          expect(consent.text).toContain(auth.user_code);
+          const approved = await browser.post(server, '/device/decision', approve);
+          expect(approved.status).toBe(303);
+          expect(approved.headers.location).toBe('/device/approved');
+          clock.advance(5000);
+          const ok = await poll(app, auth.device_code);
+          expect(ok.status).toBe(200);
+          expect(typeof ok.body.access_token).toBe('string');
         } finally {
           await app.close();
         }

@@ -9,6 +9,18 @@ import {
   SQL_SERVERS,
 } from '../support/databases.js';
 import { authorize, type Instance, poll, startInstance } from '../support/instances.js';
+import { headerUserProviders, openVerificationPage } from '../support/verification-agent.js';
+
+/** Tight budgets, so that the limits are reached in a few requests (only the guessing tests spend them). */
+const LIMITS: Partial<DeviceFlowModuleOptions> = {
+  verification: {
+    perSession: { limit: 3, windowSeconds: 60 },
+    perIp: { limit: 5, windowSeconds: 60 },
+    global: { limit: 8, windowSeconds: 60 },
+  },
+  // Per client and IP: the issuance test spends it for client `no-refresh`; `tv` stays far below it.
+  issuanceLimit: { limit: 10, windowSeconds: 3600 },
+};
 
 /** Three independent apps (own Nest app, own DataSource/Redis client, own port) on one shared store. */
 const SETUPS: { name: string; redis: boolean; server: (typeof SQL_SERVERS)[number] }[] = [
@@ -31,12 +43,16 @@ for (const setup of SETUPS) {
         const options: Partial<DeviceFlowModuleOptions> = {
           database: db.options,
           clock,
+          ...LIMITS,
           ...(setup.redis
             ? { storage: 'redis', redis: { url: REDIS_URL, keyPrefix: randomRedisPrefix() } }
             : {}),
         };
-        a = await startInstance(options); // the first one migrates
-        [b, c] = await Promise.all([startInstance(options), startInstance(options)]);
+        a = await startInstance(options, headerUserProviders); // the first one migrates
+        [b, c] = await Promise.all([
+          startInstance(options, headerUserProviders),
+          startInstance(options, headerUserProviders),
+        ]);
       });
       afterAll(async () => {
         await Promise.all([a, b, c].map((i) => i?.close()));
@@ -87,6 +103,52 @@ for (const setup of SETUPS) {
         await b.grants.approve(auth.user_code, 'carol');
         clock.advance(15_000);
         expect((await poll(c, auth.device_code)).status).toBe(200);
+      });
+
+      it('guessing limits hold across instances: wrong codes on A and B spend the IP budget, C refuses a valid code', async () => {
+        const auth = await authorize(a);
+        const server = (i: Instance) => i.app.getHttpServer();
+        // Three sessions, all from 127.0.0.1: 3 wrong codes on A, then 2 on B (per-IP budget: 5).
+        const first = await openVerificationPage(server(a), 'mallory');
+        for (let i = 0; i < 3; i++)
+          await first.post(server(a), '/device', { user_code: 'BCDF-GHJK' }).expect(400);
+        const second = await openVerificationPage(server(b), 'mallory');
+        for (let i = 0; i < 2; i++)
+          await second.post(server(b), '/device', { user_code: 'BCDF-GHJK' }).expect(400);
+
+        // A fresh session on C (its own per-session budget untouched, global 5 < 8): the IP budget is spent.
+        const third = await openVerificationPage(server(c), 'alice');
+        const locked = await third.post(server(c), '/device', { user_code: auth.user_code });
+        expect(locked.status).toBe(429);
+        expect(locked.headers['content-type']).toMatch(/text\/html/);
+        expect(Number(locked.headers['retry-after'])).toBeGreaterThan(0);
+        expect(Number(locked.headers['retry-after'])).toBeLessThanOrEqual(60);
+        expect(locked.text).toContain('Too many attempts');
+        const decision = await third.post(server(c), '/device/decision', {
+          user_code: auth.user_code,
+          decision: 'approve',
+          scope_0: 'read',
+        });
+        expect(decision.status).toBe(429);
+        expect(decision.headers['retry-after']).toBeDefined();
+        expect((await poll(c, auth.device_code)).body.error).toBe('authorization_pending');
+
+        // The window ends for every instance at once.
+        clock.advance(60_000);
+        await third.post(server(c), '/device', { user_code: auth.user_code }).expect(200);
+      });
+
+      it('the device code issuance limit counts across instances', async () => {
+        const ask = (i: Instance) =>
+          i.post('/oauth/device_authorization', { client_id: 'no-refresh', scope: 'read' });
+        const instances = [a, b, c];
+        for (let i = 0; i < 10; i++) expect((await ask(instances[i % 3]!)).status).toBe(200);
+        for (const i of instances) {
+          const limited = await ask(i);
+          expect(limited.status).toBe(429);
+          expect(limited.body.error).toBe('temporarily_unavailable');
+          expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+        }
       });
     },
   );

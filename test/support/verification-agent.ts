@@ -1,4 +1,6 @@
+import type { Server } from 'node:http';
 import type { Request } from 'express';
+import request, { type Test } from 'supertest';
 import type {
   VerificationUser,
   VerificationUserResolver,
@@ -41,4 +43,35 @@ export function csrfOf(html: string): string {
   const m = /name="csrf_token" value="([^"]+)"/.exec(html);
   if (!m) throw new Error('no csrf_token in page');
   return m[1]!;
+}
+
+/** A signed-in browser on the verification page of one app: its session cookie and CSRF token. */
+export interface PageBrowser {
+  jar: CookieJar;
+  csrf: string;
+  /** POSTs a form (with the CSRF token) to `path` of `server`, which may be another instance. */
+  post(server: Server, path: string, values: Record<string, string>): Test;
+}
+
+/**
+ * Opens `GET /device` on `server` as `user` (signed in by {@link headerUserProviders}) and keeps the session.
+ * Instances sharing `hashSecret` accept each other's sessions, so the browser can move between them.
+ */
+export async function openVerificationPage(server: Server, user: string): Promise<PageBrowser> {
+  const jar = new CookieJar();
+  const res = await request(server).get('/device').set('x-test-user', user);
+  if (res.status !== 200) throw new Error(`GET /device answered ${res.status}`);
+  jar.store(res.headers['set-cookie']);
+  const csrf = csrfOf(res.text);
+  return {
+    jar,
+    csrf,
+    post: (target, path, values) =>
+      request(target)
+        .post(path)
+        .set('x-test-user', user)
+        .set('Cookie', jar.header())
+        .type('form')
+        .send(new URLSearchParams({ csrf_token: csrf, ...values }).toString()),
+  };
 }
