@@ -106,6 +106,9 @@ function createApp(tarball) {
           '@nestjs/platform-express',
           '@nestjs/swagger',
           'better-sqlite3',
+          // Optional peer: its types appear in the declarations of the Redis storage, so a host that
+          // type-checks libraries (skipLibCheck: false, as this app does) installs it, like @types/express.
+          'ioredis',
           'reflect-metadata',
           'rxjs',
           'typeorm',
