@@ -1,5 +1,5 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { availableParallelism, cpus, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -7,7 +7,8 @@ import type { LoadJob, LoadResult } from './load.js';
 import { renderTable, type BenchReport } from './report.js';
 
 /**
- * `npm run bench [-- --adapter fastify] [--duration 10] [--connections 50] [--codes 20000] [--out DIR]`
+ * `npm run bench [-- --adapter fastify] [--duration 10] [--connections 50] [--codes 20000] [--out DIR]
+ *  [--only bare,poll] [--profile]`
  *
  * Starts the demo server (plus bench-only routes) pinned to CPU 0 and runs autocannon pinned to CPU 1, one
  * scenario at a time: (d) bare route, (a) device authorization, (b) pending polls, (c) verification lookups.
@@ -37,6 +38,8 @@ const codeCount = Math.max(1000, Number(arg('codes', '20000')));
 const interval = Number(process.env.DEVICE_FLOW_INTERVAL || 1);
 const outDir = resolve(arg('out', '.tmp/bench'));
 const only = arg('only', '');
+/** `--profile`: the server writes a V8 CPU profile per scenario to `<out>/profile-<adapter>-<scenario>.cpuprofile`. */
+const profile = process.argv.includes('--profile');
 
 /** Both pinned to their own CPU when there are two and `taskset` exists. */
 function pinned(cpu: number): string[] {
@@ -80,6 +83,7 @@ function startServer(dbUrl: string): Promise<{ child: ChildProcess; port: number
       DATABASE_URL: dbUrl,
       DEVICE_FLOW_INTERVAL: String(interval),
       HTTP_ADAPTER: adapter,
+      ...(profile ? { BENCH_PROFILE_DIR: outDir } : {}),
       // Devices come from many addresses: the load generator sends one X-Forwarded-For per authorization, so
       // the per-(client, IP) issuance limit measures its bookkeeping rather than rejecting everything.
       TRUST_PROXY: 'true',
@@ -138,6 +142,25 @@ async function main(): Promise<void> {
     const codesFile = join(tmp, `bench-codes-${process.pid}.json`);
     writeFileSync(codesFile, JSON.stringify(codes));
     const results: LoadResult[] = [];
+    let profiles = 0;
+    /** Asks the server for the profile of what ran since the last call, saved under the scenario's name. */
+    const saveProfile = async (name: string): Promise<void> => {
+      if (!profile) return;
+      const n = ++profiles;
+      const written = new Promise<void>((ok) => {
+        const seen = (d: Buffer) => {
+          if (d.toString().includes(`BENCH_PROFILED ${n}`)) {
+            child.stdout!.off('data', seen);
+            ok();
+          }
+        };
+        child.stdout!.on('data', seen);
+      });
+      child.kill('SIGUSR2');
+      await written;
+      renameSync(join(outDir, `${n}.cpuprofile`), join(outDir, `profile-${adapter}-${name}.cpuprofile`));
+    };
+    await saveProfile('seeding');
     for (const s of SCENARIOS) {
       if (only && !only.split(',').includes(s.id)) continue;
       process.stderr.write(`${s.label}: ${duration} s × ${connections} connections…\n`);
@@ -153,6 +176,7 @@ async function main(): Promise<void> {
           earlyShare: 0.05,
         }),
       );
+      await saveProfile(s.id);
     }
     rmSync(codesFile, { force: true });
     const report: BenchReport = {
