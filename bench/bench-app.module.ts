@@ -5,6 +5,7 @@ import {
   HttpCode,
   Inject,
   Module,
+  NotFoundException,
   type OnModuleInit,
   Post,
   Query,
@@ -19,6 +20,7 @@ import {
 } from '../libs/device-flow/src/index.js';
 import { AppModule } from '../src/app.module.js';
 import type { DemoConfig } from '../src/demo.config.js';
+import { takeProfile } from './profiler.js';
 
 /** The fixed answer of the bare route: the size and shape of a real authorization_pending answer. */
 const BARE_ANSWER = {
@@ -31,6 +33,7 @@ const BARE_ANSWER = {
  * - `POST /bench/bare`: scenario (d), a bare Nest route — the platform's body parser has parsed the form,
  *   the handler answers a fixed 400 JSON, the baseline every scenario is compared to;
  * - `POST /bench/seed?n=`: creates `n` device authorizations through the real service, returns their codes;
+ * - `POST /bench/profile?name=`: with `--profile`, writes the server's CPU profile so far (bench/profiler.ts);
  * - `GET /bench/verification?user_code=`: scenario (c), the verification page's code lookup
  *   (`DeviceGrantService.findPending`), standing in for the page itself, which lives on another branch.
  */
@@ -67,6 +70,13 @@ class BenchController implements OnModuleInit {
       out.push({ device_code: r.device_code, user_code: r.user_code });
     }
     return out;
+  }
+
+  /** `npm run bench -- --profile`: writes the server's CPU profile since the last call (404 when off). */
+  @Post('profile')
+  @HttpCode(204)
+  async profile(@Query('name') name: string): Promise<void> {
+    if (!(await takeProfile(name || 'profile'))) throw new NotFoundException('profiler is off');
   }
 
   @Get('verification')

@@ -1,5 +1,5 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { availableParallelism, cpus, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -142,23 +142,13 @@ async function main(): Promise<void> {
     const codesFile = join(tmp, `bench-codes-${process.pid}.json`);
     writeFileSync(codesFile, JSON.stringify(codes));
     const results: LoadResult[] = [];
-    let profiles = 0;
-    /** Asks the server for the profile of what ran since the last call, saved under the scenario's name. */
+    /** Has the server write the profile of what ran since the last call, under the scenario's name. */
     const saveProfile = async (name: string): Promise<void> => {
       if (!profile) return;
-      const n = ++profiles;
-      const written = new Promise<void>((ok) => {
-        const seen = (d: Buffer) => {
-          if (d.toString().includes(`BENCH_PROFILED ${n}`)) {
-            child.stdout!.off('data', seen);
-            ok();
-          }
-        };
-        child.stdout!.on('data', seen);
+      const res = await fetch(`${base}/bench/profile?name=profile-${adapter}-${name}`, {
+        method: 'POST',
       });
-      child.kill('SIGUSR2');
-      await written;
-      renameSync(join(outDir, `${n}.cpuprofile`), join(outDir, `profile-${adapter}-${name}.cpuprofile`));
+      if (!res.ok) throw new Error(`profile not written: ${res.status} ${await res.text()}`);
     };
     await saveProfile('seeding');
     for (const s of SCENARIOS) {
