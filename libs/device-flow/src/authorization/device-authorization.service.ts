@@ -68,7 +68,7 @@ export class DeviceAuthorizationService {
     if (!client.grantTypes.includes(DEVICE_CODE_GRANT_TYPE)) {
       throw new UnauthorizedClientError('client is not allowed the device authorization grant');
     }
-    if (await this.killSwitch.engagedFor(client.clientId)) {
+    if (await this.killSwitch.recentlyEngaged(client.clientId)) {
       throw new UnauthorizedClientError(
         'the device authorization grant is disabled for this client',
       );

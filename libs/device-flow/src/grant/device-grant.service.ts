@@ -42,9 +42,6 @@ function withoutStack<T>(make: () => T): T {
   }
 }
 
-/** How long the poll fast path reuses a kill switch lookup, ms. */
-export const KILL_SWITCH_POLL_CACHE_MS = 1000;
-
 /** Seconds added to a code's polling interval on each slow_down. @see RFC 8628 §3.5 */
 export const SLOW_DOWN_INCREMENT = 5;
 
@@ -59,9 +56,6 @@ export const SLOW_DOWN_INCREMENT = 5;
  */
 @Injectable()
 export class DeviceGrantService {
-  /** Kill switch lookups of the poll fast path, per client. */
-  private readonly killSwitchSeen = new Map<string, { engaged: boolean; until: number }>();
-
   constructor(
     @Inject(DEVICE_FLOW_OPTIONS) private readonly options: ResolvedDeviceFlowOptions,
     @Inject(DeviceCodeRepository) private readonly codes: DeviceCodeRepository,
@@ -91,10 +85,7 @@ export class DeviceGrantService {
     const hash = this.hasher.hash(deviceCode);
     const { pollToleranceMs } = this.options;
     // While the client's kill switch is engaged, every poll takes the full path below, which checks it in order.
-    if (
-      this.codes.recordPendingPoll &&
-      !(await this.killSwitchRecentlyEngaged(client.clientId, now))
-    ) {
+    if (this.codes.recordPendingPoll && !(await this.killSwitch.recentlyEngaged(client.clientId))) {
       const outcome = await this.codes.recordPendingPoll(
         hash,
         client.clientId,
@@ -142,20 +133,6 @@ export class DeviceGrantService {
     throw respected ? this.pending() : this.slowDown(record.interval + SLOW_DOWN_INCREMENT);
   }
 
-  /**
-   * The kill switch as the poll fast path sees it: looked up at most once per client every
-   * {@link KILL_SWITCH_POLL_CACHE_MS}, so a pending poll stays one database statement. Only the answer to a
-   * pending poll can lag by that much; approval and redemption check the switch uncached.
-   */
-  private async killSwitchRecentlyEngaged(clientId: string, now: number): Promise<boolean> {
-    const seen = this.killSwitchSeen.get(clientId);
-    if (seen !== undefined && seen.until > now) return seen.engaged;
-    const engaged = (await this.killSwitch.engagedFor(clientId)) !== null;
-    if (this.killSwitchSeen.size >= 10_000) this.killSwitchSeen.clear();
-    this.killSwitchSeen.set(clientId, { engaged, until: now + KILL_SWITCH_POLL_CACHE_MS });
-    return engaged;
-  }
-
   private pending(): AuthorizationPendingError {
     return withoutStack(
       () => new AuthorizationPendingError('the user has not yet approved the request'),
@@ -177,15 +154,25 @@ export class DeviceGrantService {
    * The live request a user code belongs to, for the verification page; throws {@link UserCodeDecisionError}
    * when it is unknown, expired or already decided.
    */
-  async findPending(userCode: string): Promise<DeviceCodeRecord> {
+  findPending(userCode: string): Promise<DeviceCodeRecord> {
+    return this.lookUpPending(userCode, false);
+  }
+
+  /**
+   * {@link findPending}, with the kill switch read from storage (`fresh`, before a decision) or through its
+   * short cache (showing the page: the decision that follows checks again).
+   */
+  private async lookUpPending(userCode: string, fresh: boolean): Promise<DeviceCodeRecord> {
     const normalized = normalizeUserCode(userCode, this.options.userCode);
     if (normalized === null) throw new UserCodeDecisionError('invalid');
     const record = await this.codes.findByUserCodeHash(this.hasher.hash(normalized));
     if (!record) throw new UserCodeDecisionError('invalid');
     if (record.status !== 'pending') throw new UserCodeDecisionError('already_decided');
     if (record.expiresAt <= this.clock.now()) throw new UserCodeDecisionError('expired');
-    if (await this.killSwitch.engagedFor(record.clientId))
-      throw new UserCodeDecisionError('client_disabled');
+    const disabled = fresh
+      ? (await this.killSwitch.engagedFor(record.clientId)) !== null
+      : await this.killSwitch.recentlyEngaged(record.clientId);
+    if (disabled) throw new UserCodeDecisionError('client_disabled');
     return record;
   }
 
@@ -194,7 +181,7 @@ export class DeviceGrantService {
    * Fails for a denied, consumed or expired code.
    */
   async approve(userCode: string, subject: string, scopes?: string[]): Promise<DeviceCodeRecord> {
-    const record = await this.findPending(userCode);
+    const record = await this.lookUpPending(userCode, true);
     const requested = parseScope(record.scope || undefined);
     const granted = scopes ?? requested;
     if (granted.some((s) => !requested.includes(s)))
@@ -214,7 +201,7 @@ export class DeviceGrantService {
 
   /** The user denies; the device's next poll gets `access_denied`. Fails for a decided or expired code. */
   async deny(userCode: string, subject: string | null = null): Promise<DeviceCodeRecord> {
-    const record = await this.findPending(userCode);
+    const record = await this.lookUpPending(userCode, true);
     await this.decide(record, 'denied', { subject });
     this.events.emit({
       type: 'device_code.denied',

@@ -3,6 +3,7 @@ import { Clock } from '../clock/clock.js';
 import { ClientRepository } from '../clients/client.repository.js';
 import { DeviceFlowEvents } from '../events/device-flow-events.js';
 import { parseScope } from '../grant/scope.js';
+import { DeviceGrantKillSwitch } from './kill-switch.js';
 import {
   type DeviceGrantRecord,
   DeviceGrantRepository,
@@ -65,6 +66,7 @@ export class DeviceManagementService {
     @Inject(ClientRepository) private readonly clients: ClientRepository,
     @Inject(DeviceFlowEvents) private readonly events: DeviceFlowEvents,
     @Inject(Clock) private readonly clock: Clock,
+    @Inject(DeviceGrantKillSwitch) private readonly killSwitch: DeviceGrantKillSwitch,
   ) {}
 
   /** The devices `subject` has authorised and not removed, whose tokens have not lapsed, newest first. */
@@ -98,6 +100,7 @@ export class DeviceManagementService {
     const now = this.clock.now();
     const target = clientId ?? ALL_CLIENTS;
     await this.switches.engage({ target, disabledAt: now, reason: options.reason ?? null });
+    this.killSwitch.forget();
     let revoked = 0;
     if (options.revokeTokens) {
       for (const grant of await this.grants.findActiveByClient(clientId)) {
@@ -121,6 +124,7 @@ export class DeviceManagementService {
   async enableDeviceGrant(clientId: string | null): Promise<boolean> {
     const target = clientId ?? ALL_CLIENTS;
     const released = await this.switches.release(target);
+    this.killSwitch.forget();
     if (released) {
       this.events.emit({
         type: 'kill_switch.changed',

@@ -10,16 +10,21 @@ import { DEVICE_FLOW_OPTIONS } from '../device-flow.constants.js';
 import type { ResolvedDeviceFlowOptions } from '../device-flow.options.js';
 import { DeviceCodeRepository } from './device-code.repository.js';
 import { TokenRepository } from './token.repository.js';
+import { AttemptLimiter } from '../verification/attempt-limiter.js';
 
 /** What one purge deleted. */
 export interface PurgeResult {
   deviceCodes: number;
   tokens: number;
+  /** Guessing and issuance counters whose window is over (0 for stores that expire them on their own). */
+  attempts: number;
 }
 
 /**
  * Deletes expired device codes and tokens, `purge.retention` seconds after they expire: a consumed device code
- * or a rotated refresh token is kept that long so a replay is still recognised as a replay.
+ * or a rotated refresh token is kept that long so a replay is still recognised as a replay. Also deletes the
+ * attempt limiter's counters whose window is over (RFC 8628 §5.1 guessing limits, issuance limits), so that
+ * table does not grow with every client IP ever seen.
  *
  * Runs every `purge.interval` seconds (default hourly; `false` turns the schedule off) and can be called by hand
  * ({@link purgeExpired}). Each purge is a plain conditional `DELETE`, so instances whose schedules overlap
@@ -36,6 +41,7 @@ export class DeviceFlowPurger implements OnApplicationBootstrap, OnModuleDestroy
     @Inject(DeviceCodeRepository) private readonly codes: DeviceCodeRepository,
     @Inject(TokenRepository) private readonly tokens: TokenRepository,
     @Inject(Clock) private readonly clock: Clock,
+    @Inject(AttemptLimiter) private readonly limiter: AttemptLimiter,
   ) {}
 
   /** Deletes what expired more than the retention period ago; returns how many of each. */
@@ -63,6 +69,14 @@ export class DeviceFlowPurger implements OnApplicationBootstrap, OnModuleDestroy
     const before = this.clock.now() - this.options.purge.retention * 1000;
     const deviceCodes = await this.codes.deleteExpired(before);
     const tokens = await this.tokens.deleteExpired(before);
-    return { deviceCodes, tokens };
+    // A counter can go once its window is over: a window is at most the longest configured limit's.
+    const { perIp, perSession, global } = this.options.verification;
+    const longest = Math.max(
+      ...[perIp, perSession, global, this.options.issuanceLimit].map((l) => l.windowSeconds),
+    );
+    const attempts = this.limiter.deleteStale
+      ? await this.limiter.deleteStale(this.clock.now() - longest * 1000)
+      : 0;
+    return { deviceCodes, tokens, attempts };
   }
 }

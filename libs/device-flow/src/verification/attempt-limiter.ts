@@ -24,6 +24,12 @@ export interface AttemptLimiter {
   retryAfterMs(buckets: readonly AttemptBucket[], now: number): Promise<number>;
   /** Counts one event in each bucket (each bucket's window starts at its first event). */
   record(buckets: readonly AttemptBucket[], now: number): Promise<void>;
+  /**
+   * Optional: deletes counters whose window started before `before` (ms) and returns how many. Stores that
+   * expire counters on their own (Redis keys with a TTL, the bounded in-memory map) leave it out; the purge
+   * schedule calls it, with `before` one longest configured window ago, when it is there.
+   */
+  deleteStale?(before: number): Promise<number>;
 }
 
 /** Injection token for {@link AttemptLimiter}. */

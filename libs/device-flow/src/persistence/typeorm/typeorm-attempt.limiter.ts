@@ -1,76 +1,82 @@
 import { createHash } from 'node:crypto';
-import { type DataSource, In, type Repository } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import {
   type AttemptBucket,
   type AttemptLimiter,
   windowRetryAfterMs,
 } from '../../verification/attempt-limiter.js';
 import { AttemptEntity } from './attempt.entity.js';
-import { isUniqueViolation } from './unique-violation.js';
+import { PreparedStatements, type PreparedStatement } from './prepared-statements.js';
 
 /**
- * {@link AttemptLimiter} on TypeORM: counters shared by every instance using the database. Each count is one
- * conditional `UPDATE` (or an `INSERT` when the key is new), never read-then-write, so concurrent failures on
- * several instances are all counted.
+ * {@link AttemptLimiter} on TypeORM: counters shared by every instance using the database. Counting one event is
+ * a single upsert — insert the key, or on conflict count it in the current window or start a new one — decided
+ * by the database, never read-then-write, so concurrent events on several instances are all counted.
+ *
+ * @see RFC 8628 §5.1, §5.4
  */
 export class TypeOrmAttemptLimiter implements AttemptLimiter {
-  private readonly repo: Repository<AttemptEntity>;
+  private readonly statements: PreparedStatements;
+  private readonly count: PreparedStatement;
+  private readonly read: PreparedStatement;
+  private readonly purge: PreparedStatement;
 
   constructor(dataSource: DataSource) {
-    this.repo = dataSource.getRepository(AttemptEntity);
+    this.statements = new PreparedStatements(dataSource, AttemptEntity);
+    // Values: 0 key hash, 1 now, 2 start of the window that is still open at now (now − window).
+    // The new window starts at the event; within the window the count goes up. Each assignment reads the
+    // row as it was (SQLite and PostgreSQL evaluate every SET against the old row; MySQL left to right, so
+    // the count is assigned before the window start changes).
+    const mysql = ['mysql', 'mariadb', 'aurora-mysql'].includes(dataSource.options.type);
+    this.count = this.statements.prepare(
+      mysql
+        ? 'INSERT INTO @t ({key_hash}, {window_start}, {attempts}) VALUES (:0, :1, 1) ' +
+            'ON DUPLICATE KEY UPDATE {attempts} = IF({window_start} > :2, {attempts} + 1, 1), ' +
+            '{window_start} = IF({window_start} > :2, {window_start}, :1)'
+        : 'INSERT INTO @t AS a ({key_hash}, {window_start}, {attempts}) VALUES (:0, :1, 1) ' +
+            'ON CONFLICT ({key_hash}) DO UPDATE SET ' +
+            '{attempts} = CASE WHEN a.{window_start} > :2 THEN a.{attempts} + 1 ELSE 1 END, ' +
+            '{window_start} = CASE WHEN a.{window_start} > :2 THEN a.{window_start} ELSE :1 END',
+    );
+    this.read = this.statements.prepare(
+      'SELECT {key_hash}, {window_start}, {attempts} FROM @t WHERE {key_hash} IN (:0, :1, :2, :3)',
+    );
+    this.purge = this.statements.prepare('DELETE FROM @t WHERE {window_start} < :0');
   }
 
   async retryAfterMs(buckets: readonly AttemptBucket[], now: number): Promise<number> {
-    if (buckets.length === 0) return 0;
-    const hashes = buckets.map((b) => hashKey(b.key));
-    const rows = await this.repo.findBy({ keyHash: In(hashes) });
     let wait = 0;
-    for (const row of rows) {
-      const b = buckets[hashes.indexOf(row.keyHash)]!;
-      wait = Math.max(wait, windowRetryAfterMs(b, row.windowStart, row.count, now));
+    // Four keys per statement (callers pass one to three buckets); unused places repeat the first key.
+    for (let from = 0; from < buckets.length; from += 4) {
+      const part = buckets.slice(from, from + 4);
+      const hashes = part.map((b) => hashKey(b.key));
+      const { records = [] } = await this.statements.run(this.read, [
+        ...hashes,
+        ...Array<string>(4 - hashes.length).fill(hashes[0]!),
+      ]);
+      for (const row of records) {
+        const b = part[hashes.indexOf(String(row.key_hash))]!;
+        wait = Math.max(
+          wait,
+          windowRetryAfterMs(b, Number(row.window_start), Number(row.attempts), now),
+        );
+      }
     }
     return wait;
   }
 
   async record(buckets: readonly AttemptBucket[], now: number): Promise<void> {
-    for (const b of buckets) await this.recordOne(hashKey(b.key), b.windowMs, now);
-  }
-
-  private async recordOne(keyHash: string, windowMs: number, now: number): Promise<void> {
-    for (let attempt = 0; attempt < 3; attempt++) {
-      // Inside the current window: count it.
-      const inWindow = await this.repo
-        .createQueryBuilder()
-        .update()
-        .set({ count: () => 'attempts + 1' })
-        .where('key_hash = :keyHash AND window_start > :since', { keyHash, since: now - windowMs })
-        .execute();
-      if ((inWindow.affected ?? 0) > 0) return;
-      // The window is over: start a new one.
-      const restarted = await this.repo
-        .createQueryBuilder()
-        .update()
-        .set({ count: 1, windowStart: now })
-        .where('key_hash = :keyHash AND window_start <= :since', { keyHash, since: now - windowMs })
-        .execute();
-      if ((restarted.affected ?? 0) > 0) return;
-      try {
-        await this.repo.insert({ keyHash, windowStart: now, count: 1 });
-        return;
-      } catch (e) {
-        if (!isUniqueViolation(e)) throw e; // another instance inserted it first: count again
-      }
+    for (const b of buckets) {
+      await this.statements.run(this.count, [hashKey(b.key), now, now - b.windowMs]);
     }
   }
 
-  /** Deletes counters whose window started before `before` (ms). Returns how many. */
+  /**
+   * Deletes counters whose window started before `before` (ms): the purge schedule calls it with `before` one
+   * longest window ago, so only windows that are over go. Returns how many.
+   */
   async deleteStale(before: number): Promise<number> {
-    const r = await this.repo
-      .createQueryBuilder()
-      .delete()
-      .where('window_start < :before', { before })
-      .execute();
-    return r.affected ?? 0;
+    return (await this.statements.run(this.purge, [before])).affected ?? 0;
   }
 }
 

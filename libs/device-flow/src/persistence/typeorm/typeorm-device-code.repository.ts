@@ -1,5 +1,4 @@
-import type { DataSource, EntityManager, Repository, ValueTransformer } from 'typeorm';
-import { TransactionContext } from '../unit-of-work.js';
+import type { DataSource, Repository, ValueTransformer } from 'typeorm';
 import { repositoryFor } from './typeorm-unit-of-work.js';
 import {
   type DeviceCodeChanges,
@@ -10,23 +9,8 @@ import {
   UserCodeCollisionError,
 } from '../device-code.repository.js';
 import { DeviceCodeEntity } from './device-code.entity.js';
+import { type PreparedStatement, PreparedStatements } from './prepared-statements.js';
 import { isUniqueViolation } from './unique-violation.js';
-
-/** A statement prepared at start-up: SQL in the driver's placeholder style, and which value goes where. */
-interface PreparedUpdate {
-  sql: string;
-  order: number[];
-}
-
-/** The parts of better-sqlite3 used here (typed locally: the driver is an optional peer of TypeORM). */
-interface BetterSqliteStatement {
-  readonly reader: boolean;
-  all(...params: unknown[]): unknown[];
-  run(...params: unknown[]): { changes: number };
-}
-interface BetterSqliteDatabase {
-  prepare(sql: string): BetterSqliteStatement;
-}
 
 /** A column as the hand-written statements read and write it. */
 interface ColumnMap {
@@ -45,32 +29,25 @@ interface ColumnMap {
  */
 export class TypeOrmDeviceCodeRepository implements DeviceCodeRepository {
   /** The poll hot path's two statements, built once (values: now, hash, client, now, tolerance[, slow]). */
-  private readonly respectedPoll: PreparedUpdate;
-  private readonly tooFastPoll: PreparedUpdate;
+  private readonly respectedPoll: PreparedStatement;
+  private readonly tooFastPoll: PreparedStatement;
   /** Every column, and the insert and lookups over them, built once from the entity's metadata. */
   private readonly columns: ColumnMap[];
-  private readonly insert: PreparedUpdate;
-  private readonly selectByDeviceCode: PreparedUpdate;
-  private readonly selectByUserCode: PreparedUpdate;
-
-  /** The better-sqlite3 connection when that is the driver (statements then run on it directly). */
-  private readonly sqlite?: BetterSqliteDatabase;
-  private readonly compiled = new Map<PreparedUpdate, BetterSqliteStatement>();
+  private readonly insert: PreparedStatement;
+  private readonly selectByDeviceCode: PreparedStatement;
+  private readonly selectByUserCode: PreparedStatement;
+  private readonly statements: PreparedStatements;
 
   constructor(private readonly dataSource: DataSource) {
-    if (dataSource.options.type === 'better-sqlite3') {
-      this.sqlite = (
-        dataSource.driver as unknown as { databaseConnection: BetterSqliteDatabase }
-      ).databaseConnection;
-    }
+    this.statements = new PreparedStatements(dataSource, DeviceCodeEntity);
     const live =
       "{device_code_hash} = :1 AND {client_id} = :2 AND {status} = 'pending' AND {expires_at} > :3";
     const due =
       '({last_polled_at} IS NULL OR {last_polled_at} + {interval_seconds} * 1000 - :4 <= :3)';
-    this.respectedPoll = this.prepare(
+    this.respectedPoll = this.statements.prepare(
       `UPDATE @t SET {last_polled_at} = :0 WHERE ${live} AND ${due}`,
     );
-    this.tooFastPoll = this.prepare(
+    this.tooFastPoll = this.statements.prepare(
       'UPDATE @t SET {last_polled_at} = :0, {interval_seconds} = {interval_seconds} + :5 ' +
         `WHERE ${live} AND NOT ${due}`,
     );
@@ -82,11 +59,15 @@ export class TypeOrmDeviceCodeRepository implements DeviceCodeRepository {
       transformer: Array.isArray(c.transformer) ? undefined : c.transformer,
     }));
     const names = this.columns.map((c) => c.column).join(', ');
-    this.insert = this.prepare(
+    this.insert = this.statements.prepare(
       `INSERT INTO @t (${names}) VALUES (${this.columns.map((_, i) => `:${i}`).join(', ')})`,
     );
-    this.selectByDeviceCode = this.prepare(`SELECT ${names} FROM @t WHERE {device_code_hash} = :0`);
-    this.selectByUserCode = this.prepare(`SELECT ${names} FROM @t WHERE {user_code_hash} = :0`);
+    this.selectByDeviceCode = this.statements.prepare(
+      `SELECT ${names} FROM @t WHERE {device_code_hash} = :0`,
+    );
+    this.selectByUserCode = this.statements.prepare(
+      `SELECT ${names} FROM @t WHERE {user_code_hash} = :0`,
+    );
   }
 
   /** The repository in the running unit of work (transaction), if any. */
@@ -198,58 +179,13 @@ export class TypeOrmDeviceCodeRepository implements DeviceCodeRepository {
     return (result.affected ?? 0) > 0;
   }
 
-  /**
-   * Turns `@t` into the escaped table, `{column}` into the escaped column and `:N` (value N) into the driver's
-   * next placeholder (`?` or `$k`). Done once, so a poll builds no SQL.
-   */
-  private prepare(template: string): PreparedUpdate {
-    const driver = this.dataSource.driver;
-    const order: number[] = [];
-    const table = this.repo.metadata.tablePath
-      .split('.')
-      .map((part) => driver.escape(part))
-      .join('.');
-    const sql = template
-      .replace('@t', table)
-      .replace(/\{(\w+)\}/g, (_, c: string) => driver.escape(c))
-      .replace(/:(\d+)/g, (_, n: string) => {
-        order.push(Number(n));
-        return driver.createParameter(`p${order.length}`, order.length - 1);
-      });
-    return { sql, order };
-  }
-
   /** Runs a prepared conditional update; returns how many rows it changed. */
-  private async update(statement: PreparedUpdate, values: unknown[]): Promise<number> {
+  private async update(statement: PreparedStatement, values: unknown[]): Promise<number> {
     return (await this.run(statement, values)).affected ?? 0;
   }
 
-  /** Runs a prepared statement with its values in order. */
-  private async run(
-    statement: PreparedUpdate,
-    values: unknown[],
-  ): Promise<{ affected?: number; records?: Record<string, unknown>[] }> {
-    const params = statement.order.map((i) => values[i]);
-    // Inside a unit of work, run on its transaction's connection so the statement joins the transaction.
-    const manager = TransactionContext.current()?.resources.get(this.dataSource) as
-      EntityManager | undefined;
-    if (manager?.queryRunner) return manager.queryRunner.query(statement.sql, params, true);
-    const sqlite = this.sqlite;
-    if (sqlite) {
-      // better-sqlite3 runs in-process and synchronously: call it directly, with a statement compiled once,
-      // rather than through a query runner's per-call events. Still logged, so query loggers see it.
-      this.dataSource.logger.logQuery(statement.sql, params);
-      let compiled = this.compiled.get(statement);
-      if (!compiled) this.compiled.set(statement, (compiled = sqlite.prepare(statement.sql)));
-      if (compiled.reader) return { records: compiled.all(...params) as Record<string, unknown>[] };
-      return { affected: compiled.run(...params).changes };
-    }
-    const runner = this.dataSource.createQueryRunner();
-    try {
-      return await runner.query(statement.sql, params, true);
-    } finally {
-      await runner.release();
-    }
+  private run(statement: PreparedStatement, values: unknown[]) {
+    return this.statements.run(statement, values);
   }
 
   async deleteExpired(before: number): Promise<number> {

@@ -1,0 +1,60 @@
+import type { DataSource, EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
+import { TransactionContext } from '../unit-of-work.js';
+import { SqliteConnection, type StatementResult } from './sqlite-connection.js';
+
+/** A statement built once at start-up: SQL in the driver's placeholder style, and which value goes where. */
+export interface PreparedStatement {
+  readonly sql: string;
+  readonly order: readonly number[];
+}
+
+/**
+ * Hand-written statements over one entity's table, for the hot paths: TypeORM's query builder rebuilds SQL and
+ * runs subscribers on every call; these are built once and run as they are.
+ *
+ * Templates name the table `@t`, a column `{column}` and value N `:N`; {@link prepare} escapes them for the
+ * DataSource's driver. {@link run} joins the running unit of work if there is one; on better-sqlite3 it goes
+ * through {@link SqliteConnection} (prepared once, writes group-committed); elsewhere through a query runner.
+ */
+export class PreparedStatements {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly entity: EntityTarget<ObjectLiteral>,
+  ) {}
+
+  /** Escapes `@t`, `{column}` and `:N` for the driver. */
+  prepare(template: string): PreparedStatement {
+    const driver = this.dataSource.driver;
+    const order: number[] = [];
+    const table = this.dataSource
+      .getMetadata(this.entity)
+      .tablePath.split('.')
+      .map((part) => driver.escape(part))
+      .join('.');
+    const sql = template
+      .replaceAll('@t', table)
+      .replace(/\{(\w+)\}/g, (_, c: string) => driver.escape(c))
+      .replace(/:(\d+)/g, (_, n: string) => {
+        order.push(Number(n));
+        return driver.createParameter(`p${order.length}`, order.length - 1);
+      });
+    return { sql, order };
+  }
+
+  /** Runs a prepared statement with its values (by number). */
+  async run(statement: PreparedStatement, values: readonly unknown[]): Promise<StatementResult> {
+    const params = statement.order.map((i) => values[i]);
+    // Inside a unit of work, run on its transaction's connection so the statement joins the transaction.
+    const manager = TransactionContext.current()?.resources.get(this.dataSource) as
+      EntityManager | undefined;
+    if (manager?.queryRunner) return manager.queryRunner.query(statement.sql, params, true);
+    const sqlite = SqliteConnection.of(this.dataSource);
+    if (sqlite) return sqlite.run(statement.sql, params);
+    const runner = this.dataSource.createQueryRunner();
+    try {
+      return await runner.query(statement.sql, params, true);
+    } finally {
+      await runner.release();
+    }
+  }
+}
