@@ -1,7 +1,6 @@
 import {
   Controller,
   type DynamicModule,
-  Get,
   HttpCode,
   Inject,
   Module,
@@ -15,8 +14,6 @@ import {
   CachingClientRepository,
   type ClientRecord,
   DeviceAuthorizationService,
-  DeviceGrantService,
-  UserCodeDecisionError,
 } from '../libs/device-flow/src/index.js';
 import { AppModule } from '../src/app.module.js';
 import type { DemoConfig } from '../src/demo.config.js';
@@ -33,21 +30,19 @@ const BARE_ANSWER = {
  * - `POST /bench/bare`: scenario (d), a bare Nest route — the platform's body parser has parsed the form,
  *   the handler answers a fixed 400 JSON, the baseline every scenario is compared to;
  * - `POST /bench/seed?n=`: creates `n` device authorizations through the real service, returns their codes;
- * - `POST /bench/profile?name=`: with `--profile`, writes the server's CPU profile so far (bench/profiler.ts);
- * - `GET /bench/verification?user_code=`: scenario (c), the verification page's code lookup
- *   (`DeviceGrantService.findPending`), standing in for the page itself, which lives on another branch.
+ * - `POST /bench/profile?name=`: with `--profile`, writes the server's CPU profile so far (bench/profiler.ts).
+ *
+ * Scenario (c) needs no route of its own: it submits codes to the demo's verification page, signed in.
  */
 @Controller('bench')
 class BenchController implements OnModuleInit {
   private authorizations!: DeviceAuthorizationService;
-  private grants!: DeviceGrantService;
   private client!: ClientRecord;
 
   constructor(@Inject(ModuleRef) private readonly modules: ModuleRef) {}
 
   async onModuleInit(): Promise<void> {
     this.authorizations = this.modules.get(DeviceAuthorizationService, { strict: false });
-    this.grants = this.modules.get(DeviceGrantService, { strict: false });
   }
 
   @Post('bare')
@@ -77,17 +72,6 @@ class BenchController implements OnModuleInit {
   @HttpCode(204)
   async profile(@Query('name') name: string): Promise<void> {
     if (!(await takeProfile(name || 'profile'))) throw new NotFoundException('profiler is off');
-  }
-
-  @Get('verification')
-  async verification(@Query('user_code') userCode: string): Promise<Record<string, string>> {
-    try {
-      const r = await this.grants.findPending(userCode ?? '');
-      return { client_id: r.clientId, scope: r.scope };
-    } catch (e) {
-      if (e instanceof UserCodeDecisionError) return { problem: e.problem };
-      throw e;
-    }
   }
 }
 

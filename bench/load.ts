@@ -14,6 +14,8 @@ export interface LoadJob {
   interval?: number;
   /** Share of polls sent deliberately too early (→ slow_down). */
   earlyShare?: number;
+  /** Verification page scenario: the signed-in browser's cookies and CSRF token, and where to post. */
+  page?: { path: string; cookie: string; csrf: string; origin: string };
 }
 
 /** What a scenario run measured. */
@@ -120,14 +122,27 @@ function requestsFor(job: LoadJob, outcomes: Record<string, number>): autocannon
         },
       ];
     case 'verification': {
-      const paths = codes.map((c) => `/bench/verification?user_code=${c.user_code}`);
+      // The verification page itself, as a signed-in user's browser uses it: each request submits one live
+      // user code (POST /device, session cookies and CSRF token) and gets the consent page back.
+      const page = job.page!;
+      const bodies = codes.map((c) =>
+        new URLSearchParams({ user_code: c.user_code, csrf_token: page.csrf }).toString(),
+      );
       let i = 0;
       return [
         {
-          method: 'GET',
-          setupRequest: (req: autocannon.Request) => ({ ...req, path: paths[i++ % paths.length] }),
-          onResponse: (_status: number, body: string) => {
-            const key = body.includes('"client_id"') ? 'found' : 'other';
+          method: 'POST',
+          path: page.path,
+          headers: { ...FORM, cookie: page.cookie, origin: page.origin },
+          setupRequest: (req: autocannon.Request) => ({
+            ...req,
+            body: bodies[i++ % bodies.length],
+          }),
+          onResponse: (status: number, body: string) => {
+            const key =
+              status === 200 && body.includes('name="decision"')
+                ? 'consent_page'
+                : `http_${status}`;
             outcomes[key] = (outcomes[key] ?? 0) + 1;
           },
         } as autocannon.Request,

@@ -19,7 +19,10 @@ const SCENARIOS: { id: LoadJob['scenario']; label: string }[] = [
   { id: 'bare', label: '(d) bare Nest route, form parsed, fixed 400 JSON' },
   { id: 'authorize', label: '(a) device authorization (POST /oauth/device_authorization)' },
   { id: 'poll', label: '(b) pending polls (POST /oauth/token)' },
-  { id: 'verification', label: '(c) verification code lookup (findPending, bench route)' },
+  {
+    id: 'verification',
+    label: '(c) verification page: a signed-in user submits a code (POST /device)',
+  },
 ];
 
 function arg(name: string, fallback: string): string {
@@ -118,13 +121,52 @@ async function seed(
 ): Promise<{ device_code: string; user_code: string }[]> {
   const codes = [];
   while (codes.length < n) {
-    const res = await fetch(`${base}/bench/seed?n=${Math.min(2000, n - codes.length)}`, {
+    const res = await request(`${base}/bench/seed?n=${Math.min(2000, n - codes.length)}`, {
       method: 'POST',
     });
     if (!res.ok) throw new Error(`seeding failed: ${res.status} ${await res.text()}`);
     codes.push(...((await res.json()) as { device_code: string; user_code: string }[]));
   }
   return codes;
+}
+
+/**
+ * `fetch`, tried again once when the connection fails: between scenarios the orchestrator's kept-alive
+ * connection sits idle longer than Express's 5 s keep-alive timeout, and the server may close it just as it is
+ * reused.
+ */
+async function request(url: string, init?: RequestInit): Promise<Response> {
+  try {
+    return await fetch(url, init);
+  } catch {
+    return fetch(url, init);
+  }
+}
+
+/** Cookies of a response, as one `Cookie` header value (name=value pairs). */
+function cookiesOf(res: Response): string[] {
+  return res.headers.getSetCookie().map((c) => c.split(';')[0]!);
+}
+
+/**
+ * Signs in to the demo as `alice` and opens the verification page, as a browser does: returns the session
+ * cookies and the page's CSRF token, for scenario (c) to submit codes with.
+ */
+async function signedInPage(base: string): Promise<NonNullable<LoadJob['page']>> {
+  const origin = 'http://localhost:3000'; // the bench server's ISSUER
+  const login = await request(`${base}/login`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', origin: base },
+    body: 'username=alice&password=alice&return_to=%2Fdevice',
+  });
+  if (login.status !== 303) throw new Error(`demo login failed: ${login.status}`);
+  const jar = cookiesOf(login);
+  const entry = await request(`${base}/device`, { headers: { cookie: jar.join('; ') } });
+  const csrf = /name="csrf_token" value="([^"]+)"/.exec(await entry.text())?.[1];
+  if (entry.status !== 200 || !csrf) throw new Error(`verification page: ${entry.status}, no form`);
+  jar.push(...cookiesOf(entry));
+  return { path: '/device', cookie: jar.join('; '), csrf, origin };
 }
 
 async function main(): Promise<void> {
@@ -145,7 +187,7 @@ async function main(): Promise<void> {
     /** Has the server write the profile of what ran since the last call, under the scenario's name. */
     const saveProfile = async (name: string): Promise<void> => {
       if (!profile) return;
-      const res = await fetch(`${base}/bench/profile?name=profile-${adapter}-${name}`, {
+      const res = await request(`${base}/bench/profile?name=profile-${adapter}-${name}`, {
         method: 'POST',
       });
       if (!res.ok) throw new Error(`profile not written: ${res.status} ${await res.text()}`);
@@ -153,6 +195,7 @@ async function main(): Promise<void> {
     await saveProfile('seeding');
     for (const s of SCENARIOS) {
       if (only && !only.split(',').includes(s.id)) continue;
+      const page = s.id === 'verification' ? await signedInPage(base) : undefined;
       process.stderr.write(`${s.label}: ${duration} s × ${connections} connections…\n`);
       results.push(
         runLoad({
@@ -164,6 +207,7 @@ async function main(): Promise<void> {
           codesFile,
           interval,
           earlyShare: 0.05,
+          page,
         }),
       );
       await saveProfile(s.id);

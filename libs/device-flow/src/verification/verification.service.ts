@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Clock } from '../clock/clock.js';
-import { type ClientRecord, ClientRepository } from '../clients/client.repository.js';
+import { CachingClientRepository } from '../clients/caching-client.repository.js';
+import type { ClientRecord, ClientRepository } from '../clients/client.repository.js';
 import { formatUserCode, normalizeUserCode } from '../codes/user-code.format.js';
 import { DEVICE_FLOW_OPTIONS } from '../device-flow.constants.js';
 import type { ResolvedDeviceFlowOptions } from '../device-flow.options.js';
@@ -41,7 +42,8 @@ export class VerificationService {
   constructor(
     @Inject(DEVICE_FLOW_OPTIONS) private readonly options: ResolvedDeviceFlowOptions,
     @Inject(DeviceGrantService) private readonly grants: DeviceGrantService,
-    @Inject(ClientRepository) private readonly clients: ClientRepository,
+    // Through the cache, as the endpoints: the consent page names the client on every code entered.
+    @Inject(CachingClientRepository) private readonly clients: ClientRepository,
     @Inject(AttemptLimiter) private readonly limiter: AttemptLimiter,
     @Inject(Clock) private readonly clock: Clock,
     @Inject(DeviceFlowEvents) private readonly events: DeviceFlowEvents,
