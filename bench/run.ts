@@ -158,7 +158,10 @@ async function main(): Promise<void> {
       });
       child.kill('SIGUSR2');
       await written;
-      renameSync(join(outDir, `${n}.cpuprofile`), join(outDir, `profile-${adapter}-${name}.cpuprofile`));
+      renameSync(
+        join(outDir, `${n}.cpuprofile`),
+        join(outDir, `profile-${adapter}-${name}.cpuprofile`),
+      );
     };
     await saveProfile('seeding');
     for (const s of SCENARIOS) {
