@@ -41,6 +41,22 @@ async function e2eOnServer(name: string, database: string, url: string, port: nu
   ];
 }
 
+/**
+ * The end-to-end suites, and the real-browser suite, again on `@nestjs/platform-fastify` (`TEST_ADAPTER`, read by
+ * test/support/test-app.ts) on SQLite: the HTTP platform is independent of the database, so Fastify on one
+ * database is enough. test/http-platforms/ is left out: it runs on both platforms in every project already.
+ */
+const e2eFastify = {
+  plugins,
+  test: {
+    ...shared,
+    name: 'e2e-fastify',
+    include: ['test/**/*.e2e.spec.ts', 'test/browser/**/*.spec.ts'],
+    exclude: ['test/http-platforms/**'],
+    env: { TEST_ADAPTER: 'fastify', TEST_DATABASE: 'sqlite' },
+  },
+};
+
 export default defineConfig(async () => ({
   test: {
     projects: [
@@ -52,6 +68,7 @@ export default defineConfig(async () => ({
           include: ['libs/**/*.spec.ts', 'src/**/*.spec.ts', 'test/**/*.spec.ts'],
         },
       },
+      e2eFastify,
       ...(await e2eOnServer(
         'e2e-postgres',
         'postgres',

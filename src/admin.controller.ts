@@ -15,11 +15,11 @@ import {
   Query,
   UseGuards,
 } from '@nestjs/common';
-import type { Request } from 'express';
 import {
   type AuthorizedDevice,
   constantTimeEqual,
   DeviceManagementService,
+  type HttpRequest,
   type KillSwitchRecord,
 } from '../libs/device-flow/src/index.js';
 
@@ -36,7 +36,9 @@ export class DemoAdminGuard implements CanActivate {
   constructor(@Inject(DEMO_ADMIN_SECRET) private readonly secret: string) {}
 
   canActivate(context: ExecutionContext): boolean {
-    const presented = context.switchToHttp().getRequest<Request>().headers['x-demo-admin-token'];
+    const presented = context.switchToHttp().getRequest<HttpRequest>().headers[
+      'x-demo-admin-token'
+    ];
     if (!this.secret || typeof presented !== 'string' || !constantTimeEqual(presented, this.secret))
       throw new ForbiddenException({
         error: 'forbidden',

@@ -7,7 +7,8 @@ export const DOCS_PATH = 'docs';
 
 /**
  * Builds the OpenAPI document from the module's controllers (their @nestjs/swagger decorators) and serves
- * Swagger UI at `/docs`. Call before `app.init()` / `listen()`.
+ * Swagger UI at `/docs`. Call before `app.init()` / `listen()`. On Fastify, @nestjs/swagger serves the Swagger
+ * UI assets through `@fastify/static` (a dependency of the demo, not of the module).
  */
 export function setupApiDocs(app: INestApplication, issuer: string): OpenAPIObject {
   const config = new DocumentBuilder()

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import type { Request } from 'express';
 import {
   constantTimeEqual,
+  type HttpRequest,
+  readCookie,
   type VerificationUser,
   type VerificationUserResolver,
 } from '../libs/device-flow/src/index.js';
@@ -57,16 +58,7 @@ export class DemoSessionStore {
 export class DemoUserResolver implements VerificationUserResolver {
   constructor(@Inject(DemoSessionStore) private readonly store: DemoSessionStore) {}
 
-  resolve(req: Request): VerificationUser | null {
-    return this.store.get(readCookieValue(req, DEMO_SESSION_COOKIE));
+  resolve(req: HttpRequest): VerificationUser | null {
+    return this.store.get(readCookie(req, DEMO_SESSION_COOKIE));
   }
-}
-
-/** One cookie's value from the request, or undefined. */
-export function readCookieValue(req: Request, name: string): string | undefined {
-  for (const part of (req.headers.cookie ?? '').split(';')) {
-    const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
-  }
-  return undefined;
 }

@@ -1,17 +1,17 @@
-import { Controller, Get, Inject, Post, Req, Res } from '@nestjs/common';
-import type { Request, Response } from 'express';
+import { Controller, Get, Inject, Post, Query, Req, Res } from '@nestjs/common';
 import {
   html,
+  type HttpRequest,
+  type HttpResponse,
   isCrossSiteRequest,
+  readCookie,
   safeReturnTo,
+  seeOther,
+  sendHtml,
+  setCookie,
   setPageSecurityHeaders,
 } from '../libs/device-flow/src/index.js';
-import {
-  checkCredentials,
-  DEMO_SESSION_COOKIE,
-  DemoSessionStore,
-  readCookieValue,
-} from './demo-users.js';
+import { checkCredentials, DEMO_SESSION_COOKIE, DemoSessionStore } from './demo-users.js';
 
 /** Where users go after login when no (safe) return path is given. */
 const DEFAULT_RETURN = '/device';
@@ -19,38 +19,40 @@ const DEFAULT_RETURN = '/device';
 /**
  * The demo's minimal login: username + password form, an in-memory session regenerated at every login, and a
  * return to the verification page limited to same-origin relative paths (no open redirect). Host apps plug
- * their real login in through `VerificationUserResolver`.
+ * their real login in through `VerificationUserResolver`. Written against the module's `HttpRequest` /
+ * `HttpResponse`, so it runs on Express and Fastify alike.
  */
 @Controller('login')
 export class LoginController {
   constructor(@Inject(DemoSessionStore) private readonly sessions: DemoSessionStore) {}
 
   @Get()
-  form(@Req() req: Request, @Res() res: Response): void {
-    this.page(res, 200, safeReturnTo(req.query.return_to, DEFAULT_RETURN));
+  form(@Query('return_to') returnTo: unknown, @Res() res: HttpResponse): void {
+    this.page(res, 200, safeReturnTo(returnTo, DEFAULT_RETURN));
   }
 
   @Post()
-  login(@Req() req: Request, @Res() res: Response): void {
+  login(@Req() req: HttpRequest, @Res() res: HttpResponse): void {
+    // The host's body parser ran (Express urlencoded, Fastify @fastify/formbody): a plain object either way.
     const body = (req.body ?? {}) as Record<string, unknown>;
     const returnTo = safeReturnTo(body.return_to, DEFAULT_RETURN);
-    const own = `${req.protocol}://${req.get('host') ?? ''}`;
+    const own = `${req.protocol ?? 'http'}://${req.headers.host ?? ''}`;
     if (isCrossSiteRequest(req, [own])) return this.page(res, 403, returnTo, 'refused');
     const user = checkCredentials(str(body.username), str(body.password));
     if (!user) return this.page(res, 401, returnTo, 'wrong');
-    const previous = readCookieValue(req, DEMO_SESSION_COOKIE);
+    const previous = readCookie(req, DEMO_SESSION_COOKIE);
     const id = this.sessions.regenerate(previous, user);
-    res.cookie(DEMO_SESSION_COOKIE, id, {
-      httpOnly: true,
-      sameSite: 'lax',
-      secure: req.secure,
-      path: '/',
-    });
+    setCookie(req, res, DEMO_SESSION_COOKIE, id, { httpOnly: true, sameSite: 'Lax', path: '/' });
     setPageSecurityHeaders(res);
-    res.redirect(303, returnTo);
+    seeOther(res, returnTo);
   }
 
-  private page(res: Response, status: number, returnTo: string, error?: 'wrong' | 'refused'): void {
+  private page(
+    res: HttpResponse,
+    status: number,
+    returnTo: string,
+    error?: 'wrong' | 'refused',
+  ): void {
     setPageSecurityHeaders(res);
     const message =
       error === 'wrong'
@@ -58,52 +60,51 @@ export class LoginController {
         : error === 'refused'
           ? 'This form came from another site and was not processed.'
           : '';
-    res
-      .status(status)
-      .type('html')
-      .send(
-        html`<!doctype html>
-          <html lang="en">
-            <head>
-              <meta charset="utf-8" />
-              <meta name="viewport" content="width=device-width, initial-scale=1" />
-              <title>Sign in · Device sign-in</title>
-              <link rel="stylesheet" href="/device/style.css" />
-            </head>
-            <body>
-              <main class="card">
-                <p class="product">Device sign-in</p>
-                <h1>Sign in</h1>
-                <p class="hint">Demo users: alice / alice and bob / bob.</p>
-                ${message ? html`<p id="login_error" class="error" role="alert">${message}</p>` : ''}
-                <form method="post" action="/login">
-                  <input type="hidden" name="return_to" value="${returnTo}" />
-                  <label for="username">Username</label>
-                  <input
-                    id="username"
-                    name="username"
-                    class="field"
-                    autocomplete="username"
-                    required
-                    autofocus${
-                      message ? html` aria-describedby="login_error" aria-invalid="true"` : ''
-                    }
-                  />
-                  <label for="password">Password</label>
-                  <input
-                    id="password"
-                    name="password"
-                    class="field"
-                    type="password"
-                    autocomplete="current-password"
-                    required
-                  />
-                  <button type="submit" class="primary">Sign in</button>
-                </form>
-              </main>
-            </body>
-          </html> `.value,
-      );
+    sendHtml(
+      res,
+      status,
+      html`<!doctype html>
+        <html lang="en">
+          <head>
+            <meta charset="utf-8" />
+            <meta name="viewport" content="width=device-width, initial-scale=1" />
+            <title>Sign in · Device sign-in</title>
+            <link rel="stylesheet" href="/device/style.css" />
+          </head>
+          <body>
+            <main class="card">
+              <p class="product">Device sign-in</p>
+              <h1>Sign in</h1>
+              <p class="hint">Demo users: alice / alice and bob / bob.</p>
+              ${message ? html`<p id="login_error" class="error" role="alert">${message}</p>` : ''}
+              <form method="post" action="/login">
+                <input type="hidden" name="return_to" value="${returnTo}" />
+                <label for="username">Username</label>
+                <input
+                  id="username"
+                  name="username"
+                  class="field"
+                  autocomplete="username"
+                  required
+                  autofocus${
+                    message ? html` aria-describedby="login_error" aria-invalid="true"` : ''
+                  }
+                />
+                <label for="password">Password</label>
+                <input
+                  id="password"
+                  name="password"
+                  class="field"
+                  type="password"
+                  autocomplete="current-password"
+                  required
+                />
+                <button type="submit" class="primary">Sign in</button>
+              </form>
+            </main>
+          </body>
+        </html> `.value,
+    );
   }
 }
 

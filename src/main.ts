@@ -12,15 +12,14 @@ async function main(): Promise<void> {
   if (!config.databaseUrl) mkdirSync('data', { recursive: true });
   const app = await createDemoApp(AppModule.forConfig(config), config);
   const logger = new Logger('Demo');
-  // Swagger UI on Fastify needs @fastify/static, which the demo does not install: docs on Express only.
-  if (config.adapter === 'express') setupApiDocs(app, config.issuer);
+  setupApiDocs(app, config.issuer);
   await app.listen(config.port);
   logger.log(
     `device flow demo listening on ${config.issuer} on ${config.adapter} (database: ${config.databaseUrl ?? DEFAULT_DATABASE_URL})`,
   );
   logger.log(`metadata: ${config.issuer}/.well-known/oauth-authorization-server`);
   logger.log(`verification page: ${config.issuer}/device (demo users alice/alice, bob/bob)`);
-  if (config.adapter === 'express') logger.log(`API docs: ${config.issuer}/docs`);
+  logger.log(`API docs: ${config.issuer}/docs`);
 }
 
 void main();

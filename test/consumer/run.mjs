@@ -107,7 +107,7 @@ function createApp(tarball) {
           '@nestjs/swagger',
           'better-sqlite3',
           // Optional peer: its types appear in the declarations of the Redis storage, so a host that
-          // type-checks libraries (skipLibCheck: false, as this app does) installs it, like @types/express.
+          // type-checks libraries (skipLibCheck: false, as this app does) installs it.
           'ioredis',
           'reflect-metadata',
           'rxjs',

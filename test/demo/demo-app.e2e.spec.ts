@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { DeviceGrantService } from '../../libs/device-flow/src/index.js';
 import { AppModule } from '../../src/app.module.js';
 import { DEMO_CONFIDENTIAL_SECRET, readDemoConfig } from '../../src/demo.config.js';
-import { basic, DEVICE_GRANT, form, oauthError } from '../support/test-app.js';
+import { basic, createNestApp, DEVICE_GRANT, form, oauthError } from '../support/test-app.js';
 
 /** The demo server as `npm start` builds it, on a temporary SQLite file. */
 describe('demo AppModule', () => {
@@ -25,9 +25,7 @@ describe('demo AppModule', () => {
     const moduleRef = await Test.createTestingModule({
       imports: [AppModule.forConfig(config)],
     }).compile();
-    const app = moduleRef.createNestApplication({ logger: false, rawBody: true });
-    await app.init();
-    return app;
+    return createNestApp(moduleRef, { rawBody: true });
   };
 
   it('seeds demo-device and demo-confidential, which both complete a device flow', async () => {

@@ -1,13 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEVICE_CODE_GRANT_TYPE } from '../../libs/device-flow/src/index.js';
-import { ADAPTERS, createTestApp, form, type TestApp } from '../support/test-app.js';
+import { createTestApp, form, type TestApp, testAdapter } from '../support/test-app.js';
 
-describe.each(ADAPTERS)('device flow end to end (SQLite, %s)', (adapter) => {
+describe(`device flow end to end on ${testAdapter()}`, () => {
   let t: TestApp;
   afterEach(() => t?.close());
 
   it('issues codes, waits for approval, then issues tokens once', async () => {
-    t = await createTestApp({}, {}, { adapter });
+    t = await createTestApp();
     const auth = await t.http
       .post('/oauth/device_authorization')
       .type('form')

@@ -8,6 +8,7 @@ import {
   type TestApp,
   type TestAppNestOptions,
 } from '../support/test-app.js';
+import { CookieJar, csrfOf, headerUserProviders } from '../support/verification-agent.js';
 
 /** The body-parsing set-ups a host app may have; the endpoints must behave the same under each. */
 const BODY_MODES: Record<string, Omit<TestAppNestOptions, 'adapter'>> = {
@@ -46,6 +47,37 @@ describe.each(ADAPTERS)('HTTP hygiene on %s', (adapter) => {
         .expect(400);
       expect(json.body.error).toBe('invalid_request');
       expect(json.headers['cache-control']).toBe('no-store');
+    });
+
+    it('the verification page reads its forms and its session cookie', async () => {
+      t = await createTestApp({}, { providers: headerUserProviders }, { adapter, ...mode });
+      const { user_code } = (
+        await t.http
+          .post('/oauth/device_authorization')
+          .type('form')
+          .send('client_id=tv')
+          .expect(200)
+      ).body as { user_code: string };
+      const jar = new CookieJar();
+      const entry = await t.http.get('/device').set('x-test-user', 'alice').expect(200);
+      expect(entry.headers['content-type']).toBe('text/html; charset=utf-8');
+      jar.store(entry.headers['set-cookie']);
+      const consent = await t.http
+        .post('/device')
+        .set('x-test-user', 'alice')
+        .set('Cookie', jar.header())
+        .type('form')
+        .send(form({ csrf_token: csrfOf(entry.text), user_code }))
+        .expect(200);
+      expect(consent.text).toContain(user_code);
+      const decided = await t.http
+        .post('/device/decision')
+        .set('x-test-user', 'alice')
+        .set('Cookie', jar.header())
+        .type('form')
+        .send(form({ csrf_token: csrfOf(consent.text), user_code, decision: 'deny' }))
+        .expect(303);
+      expect(decided.headers.location).toBe('/device/denied');
     });
   });
 

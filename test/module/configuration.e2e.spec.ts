@@ -20,7 +20,13 @@ import {
   DeviceGrantService,
   ManualClock,
 } from '../../libs/device-flow/src/index.js';
-import { DEVICE_GRANT, form, oauthError, TEST_CLIENTS } from '../support/test-app.js';
+import {
+  createNestApp,
+  DEVICE_GRANT,
+  form,
+  oauthError,
+  TEST_CLIENTS,
+} from '../support/test-app.js';
 import { MapDeviceCodeRepository } from './map-device-code.repository.js';
 
 const CONFIG = Symbol('CONFIG');
@@ -60,8 +66,7 @@ afterEach(async () => {
 
 async function boot(...imports: DynamicModule[]) {
   const moduleRef = await Test.createTestingModule({ imports }).compile();
-  app = moduleRef.createNestApplication({ logger: false });
-  await app.init();
+  app = await createNestApp(moduleRef);
   return request(app.getHttpServer());
 }
 
@@ -164,18 +169,37 @@ describe('the module on an integrator-owned DataSource', () => {
   });
 });
 
+/**
+ * Every route of an instance under `prefix`. Two instances in one app need disjoint paths for every endpoint
+ * they mount (the verification page included): Fastify refuses a duplicate route at start-up, and Express would
+ * silently serve the first instance's handler.
+ */
+function routesUnder(prefix: string) {
+  return {
+    deviceAuthorization: `${prefix}/device`,
+    token: `${prefix}/token`,
+    metadata: `${prefix}/meta`,
+    introspection: `${prefix}/introspect`,
+    revocation: `${prefix}/revoke`,
+    jwks: `${prefix}/jwks`,
+    verificationQr: `${prefix}/device_qr`,
+  };
+}
+
 describe('two module instances with different routes', () => {
   it('serve their own endpoints from their own storage', async () => {
     const a = DeviceFlowModule.forRoot({
       ...baseOptions,
       issuer: 'http://a.example',
-      routes: { deviceAuthorization: '/a/device', token: '/a/token', metadata: '/a/meta' },
+      verificationUri: 'http://a.example/a/activate',
+      routes: routesUnder('/a'),
     });
     const b = DeviceFlowModule.forRoot({
       ...baseOptions,
       issuer: 'http://b.example',
       interval: 9,
-      routes: { deviceAuthorization: '/b/device', token: '/b/token', metadata: '/b/meta' },
+      verificationUri: 'http://b.example/b/activate',
+      routes: routesUnder('/b'),
     });
     const http = await boot(a, b);
     const grantsA = app!.select(a).get(DeviceGrantService, { strict: true });
@@ -186,7 +210,7 @@ describe('two module instances with different routes', () => {
     const authB = await flow(http, grantsB, { device: '/b/device', token: '/b/token' });
     expect(authA.interval).toBe(5);
     expect(authB.interval).toBe(9);
-    expect(authB.verification_uri).toBe('http://b.example/device');
+    expect(authB.verification_uri).toBe('http://b.example/b/activate');
     expect((await http.get('/b/meta')).body.token_endpoint).toBe('http://b.example/b/token');
 
     // A's code is unknown to B

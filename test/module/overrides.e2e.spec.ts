@@ -11,6 +11,7 @@ import {
 } from '../../libs/device-flow/src/index.js';
 import {
   createTestApp,
+  createNestApp,
   form,
   oauthError,
   poll,
@@ -75,8 +76,7 @@ describe('overriding a token', () => {
       .overrideProvider(DeviceCodeRepository)
       .useValue(repo)
       .compile();
-    const app = moduleRef.createNestApplication({ logger: false });
-    await app.init();
+    const app = await createNestApp(moduleRef);
     t = {
       app,
       http: request(app.getHttpServer()),

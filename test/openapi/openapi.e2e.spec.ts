@@ -1,23 +1,30 @@
 import 'reflect-metadata';
 import type { INestApplication } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
 import type { OpenAPIObject } from '@nestjs/swagger';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEVICE_FLOW_API_TAG } from '../../libs/device-flow/src/index.js';
 import { setupApiDocs } from '../../src/api-docs.js';
 import { AppModule } from '../../src/app.module.js';
+import { createDemoApp } from '../../src/create-app.js';
 import { readDemoConfig } from '../../src/demo.config.js';
+import { testAdapter } from '../support/test-app.js';
 
 /** The demo's OpenAPI document, generated from the module's controllers, as served at /docs. */
-describe('OpenAPI document of the demo (/docs)', () => {
+describe(`OpenAPI document of the demo (/docs) on ${testAdapter()}`, () => {
   let app: INestApplication;
   let doc: OpenAPIObject;
   beforeAll(async () => {
     const config = readDemoConfig({ DATABASE_URL: 'sqlite::memory:' });
-    app = await NestFactory.create(AppModule.forConfig(config), { logger: false });
+    // As src/main.ts builds it, on the platform under test.
+    app = await createDemoApp(
+      AppModule.forConfig(config),
+      { adapter: testAdapter(), trustProxy: undefined },
+      false,
+    );
     setupApiDocs(app, config.issuer);
     await app.init();
+    if (testAdapter() === 'fastify') await app.getHttpAdapter().getInstance().ready();
     doc = (await request(app.getHttpServer()).get('/docs-json').expect(200)).body as OpenAPIObject;
   });
   afterAll(() => app?.close());
@@ -37,6 +44,10 @@ describe('OpenAPI document of the demo (/docs)', () => {
   it('serves Swagger UI at /docs', async () => {
     const res = await request(app.getHttpServer()).get('/docs').redirects(1).expect(200);
     expect(res.text).toContain('swagger-ui');
+    // The UI's own assets too (on Fastify, served through @fastify/static).
+    const css = await request(app.getHttpServer()).get('/docs/swagger-ui.css').expect(200);
+    expect(css.headers['content-type']).toMatch(/text\/css/);
+    expect(css.text).toContain('.swagger-ui');
   });
 
   it('documents exactly the module endpoints, without the catch-all 405 handlers', () => {

@@ -13,7 +13,7 @@ import {
 import { AppModule } from '../../src/app.module.js';
 import { AUDIT_LOG_SINK } from '../../src/audit-log.js';
 import { type DemoConfig, readDemoConfig } from '../../src/demo.config.js';
-import { form } from './test-app.js';
+import { createNestApp, form } from './test-app.js';
 
 /** A running demo server (src/) on in-memory SQLite with a manual clock and a captured audit log. */
 export interface DemoApp {
@@ -27,7 +27,7 @@ export interface DemoApp {
   close(): Promise<void>;
 }
 
-/** Starts the demo's AppModule; `env` adds demo environment variables. */
+/** Starts the demo's AppModule (on `TEST_ADAPTER`'s platform); `env` adds demo environment variables. */
 export async function createDemoApp(env: Record<string, string> = {}): Promise<DemoApp> {
   const config: DemoConfig = readDemoConfig({
     PORT: '3000',
@@ -42,8 +42,7 @@ export async function createDemoApp(env: Record<string, string> = {}): Promise<D
     .overrideProvider(AUDIT_LOG_SINK)
     .useValue((line: string) => audit.push(line))
     .compile();
-  const app = moduleRef.createNestApplication({ logger: false });
-  await app.init();
+  const app = await createNestApp(moduleRef);
   return {
     app,
     http: request(app.getHttpServer()),

@@ -7,8 +7,9 @@ import { Clock, ManualClock } from '../../libs/device-flow/src/index.js';
 import { AppModule } from '../../src/app.module.js';
 import { AUDIT_LOG_SINK } from '../../src/audit-log.js';
 import { readDemoConfig } from '../../src/demo.config.js';
+import { createNestApp, nodeRequestHandler } from './test-app.js';
 
-/** A running demo server (in-memory SQLite, manual clock) on an ephemeral port. */
+/** A running demo server (in-memory SQLite, manual clock) on an ephemeral port, on `TEST_ADAPTER`'s platform. */
 export interface DemoServer {
   origin: string;
   clock: ManualClock;
@@ -32,13 +33,11 @@ export async function startDemoServer(): Promise<DemoServer> {
     .overrideProvider(AUDIT_LOG_SINK)
     .useValue(() => undefined)
     .compile();
-  const app = moduleRef.createNestApplication<NestExpressApplication>({
-    rawBody: true,
-    logger: false,
-  });
-  app.disable('x-powered-by');
-  await app.init();
-  server.on('request', app.getHttpAdapter().getInstance());
+  // As src/create-app.ts builds it: raw bodies kept, no X-Powered-By (Fastify sends none).
+  const app = await createNestApp(moduleRef, { rawBody: true });
+  if (app.getHttpAdapter().getType() === 'express')
+    (app as NestExpressApplication).disable('x-powered-by');
+  server.on('request', nodeRequestHandler(app));
   return {
     origin,
     clock,

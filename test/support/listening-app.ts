@@ -4,7 +4,7 @@ import type {
   DeviceFlowModuleExtras,
   DeviceFlowModuleOptions,
 } from '../../libs/device-flow/src/index.js';
-import { createTestApp, type TestApp } from './test-app.js';
+import { createTestApp, nodeRequestHandler, type TestApp } from './test-app.js';
 
 /** A test app reachable over real HTTP, with its issuer set to its own address. */
 export interface ListeningTestApp extends TestApp {
@@ -24,7 +24,7 @@ export async function createListeningTestApp(
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const t = await createTestApp({ issuer: url, ...options }, extras);
-  server.on('request', t.app.getHttpAdapter().getInstance());
+  server.on('request', nodeRequestHandler(t.app));
   return {
     ...t,
     url,

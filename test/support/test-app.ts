@@ -1,8 +1,10 @@
 import 'reflect-metadata';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { INestApplication } from '@nestjs/common';
 import type { NestApplicationOptions } from '@nestjs/common';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { Test } from '@nestjs/testing';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { Test, type TestingModule } from '@nestjs/testing';
 import type { DataSourceOptions } from 'typeorm';
 import request from 'supertest';
 import type TestAgent from 'supertest/lib/agent.js';
@@ -33,10 +35,54 @@ export const ADAPTERS = ['express', 'fastify'] as const;
 /** One of {@link ADAPTERS}. */
 export type AdapterName = (typeof ADAPTERS)[number];
 
+/**
+ * The HTTP platform of the e2e suites: `TEST_ADAPTER=express|fastify` (set by the vitest project `e2e-fastify`),
+ * Express when unset.
+ */
+export function testAdapter(): AdapterName {
+  const name = process.env.TEST_ADAPTER || 'express';
+  if (!(ADAPTERS as readonly string[]).includes(name)) {
+    throw new Error(`TEST_ADAPTER=${name}: use ${ADAPTERS.join(' or ')}`);
+  }
+  return name as AdapterName;
+}
+
 /** Options of the Nest application itself. */
 export interface TestAppNestOptions extends Pick<NestApplicationOptions, 'rawBody' | 'bodyParser'> {
-  /** HTTP platform; `express` unless told. */
+  /** HTTP platform; {@link testAdapter} unless told. */
   adapter?: AdapterName;
+  /**
+   * Trust `X-Forwarded-*` from the proxy in front (Express's `trust proxy` setting; Fastify's `trustProxy`
+   * option, which can only be given when the instance is created).
+   */
+  trustProxy?: boolean;
+}
+
+/**
+ * Creates and initialises a Nest app from a compiled testing module on the given platform ({@link testAdapter}
+ * unless told), without a logger.
+ */
+export async function createNestApp(
+  moduleRef: TestingModule,
+  options: TestAppNestOptions = {},
+): Promise<INestApplication> {
+  const { adapter = testAdapter(), trustProxy, ...appOptions } = options;
+  if (adapter === 'fastify') {
+    const fastify = moduleRef.createNestApplication<NestFastifyApplication>(
+      new FastifyAdapter(trustProxy ? { trustProxy } : {}),
+      { logger: false, ...appOptions },
+    );
+    await fastify.init();
+    await fastify.getHttpAdapter().getInstance().ready();
+    return fastify;
+  }
+  const express = moduleRef.createNestApplication<NestExpressApplication>({
+    logger: false,
+    ...appOptions,
+  });
+  if (trustProxy) express.set('trust proxy', true);
+  await express.init();
+  return express;
 }
 
 /** A running test app and handles to drive it. */
@@ -49,7 +95,8 @@ export interface TestApp {
 }
 
 /**
- * Starts the module in a real Nest app (Express, or Fastify with `adapter: 'fastify'`) on an in-memory SQLite
+ * Starts the module in a real Nest app (Express, or Fastify with `adapter: 'fastify'` or `TEST_ADAPTER=fastify`)
+ * on an in-memory SQLite
  * database unless told otherwise, with a manual clock (pass `clock: new ManualClock(t)` to share one between apps).
  */
 export async function createTestApp(
@@ -57,7 +104,6 @@ export async function createTestApp(
   extras: DeviceFlowModuleExtras = {},
   nestOptions: TestAppNestOptions = {},
 ): Promise<TestApp> {
-  const { adapter = 'express', ...appOptions } = nestOptions;
   const clock = options.clock instanceof ManualClock ? options.clock : new ManualClock();
   const db = await testDatabase();
   const moduleRef = await Test.createTestingModule({
@@ -73,19 +119,7 @@ export async function createTestApp(
       }),
     ],
   }).compile();
-  let app: INestApplication;
-  if (adapter === 'fastify') {
-    const fastify = moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter(), {
-      logger: false,
-      ...appOptions,
-    });
-    await fastify.init();
-    await fastify.getHttpAdapter().getInstance().ready();
-    app = fastify;
-  } else {
-    app = moduleRef.createNestApplication({ logger: false, ...appOptions });
-    await app.init();
-  }
+  const app = await createNestApp(moduleRef, nestOptions);
   return {
     app,
     http: request(app.getHttpServer()),
@@ -96,6 +130,19 @@ export async function createTestApp(
       await db.drop();
     },
   };
+}
+
+/**
+ * The Node.js request handler of a Nest app, for serving it from a `node:http` server of one's own (Express's
+ * app is one; Fastify's is `routing`, usable once the instance is ready).
+ */
+export function nodeRequestHandler(
+  app: INestApplication,
+): (req: IncomingMessage, res: ServerResponse) => void {
+  const instance = app.getHttpAdapter().getInstance();
+  return app.getHttpAdapter().getType() === 'fastify'
+    ? (instance as { routing: (req: IncomingMessage, res: ServerResponse) => void }).routing
+    : instance;
 }
 
 /**

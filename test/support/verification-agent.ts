@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
-import type { Request } from 'express';
 import request, { type Test } from 'supertest';
 import type {
+  HttpRequest,
   VerificationUser,
   VerificationUserResolver,
 } from '../../libs/device-flow/src/index.js';
@@ -9,7 +9,7 @@ import { VerificationUserResolver as VerificationUserResolverToken } from '../..
 
 /** Test sign-in: the `x-test-user` header names the signed-in user; absent means anonymous. */
 export class HeaderUserResolver implements VerificationUserResolver {
-  resolve(req: Request): VerificationUser | null {
+  resolve(req: HttpRequest): VerificationUser | null {
     const id = req.headers['x-test-user'];
     return typeof id === 'string' && id ? { id, name: id } : null;
   }

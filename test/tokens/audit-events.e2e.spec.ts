@@ -4,15 +4,15 @@ import {
   type DeviceFlowEvent,
   DeviceFlowEvents,
 } from '../../libs/device-flow/src/index.js';
-import { ADAPTERS, createTestApp, form, type TestApp } from '../support/test-app.js';
+import { createTestApp, form, type TestApp, testAdapter } from '../support/test-app.js';
 
-describe.each(ADAPTERS)('audit events on %s', (adapter) => {
+describe(`audit events on ${testAdapter()}`, () => {
   let t: TestApp;
   let events: DeviceFlowEvent[];
   afterEach(() => t?.close());
 
   const start = async () => {
-    t = await createTestApp({}, {}, { adapter });
+    t = await createTestApp();
     events = [];
     t.app.get<DeviceFlowEvents>(DeviceFlowEvents).subscribe((e) => void events.push(e));
   };

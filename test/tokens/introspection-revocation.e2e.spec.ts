@@ -1,16 +1,16 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { obtainTokens } from '../support/demo-app.js';
 import {
-  ADAPTERS,
   CONFIDENTIAL_SECRET,
   createTestApp,
   form,
   type TestApp,
+  testAdapter,
 } from '../support/test-app.js';
 
 const secretTv = { client_id: 'secret-tv', client_secret: CONFIDENTIAL_SECRET };
 
-describe.each(ADAPTERS)('introspection (RFC 7662) and revocation (RFC 7009) on %s', (adapter) => {
+describe(`introspection (RFC 7662) and revocation (RFC 7009) on ${testAdapter()}`, () => {
   let t: TestApp;
   afterEach(() => t?.close());
 
@@ -31,7 +31,7 @@ describe.each(ADAPTERS)('introspection (RFC 7662) and revocation (RFC 7009) on %
       .send(form({ ...creds, token, ...extra }));
 
   it('describes a live token, and answers active:false for revoked, expired and unknown tokens', async () => {
-    t = await createTestApp({}, {}, { adapter });
+    t = await createTestApp();
     const tokens = await obtainTokens(t, {
       clientId: 'secret-tv',
       secret: CONFIDENTIAL_SECRET,
@@ -73,7 +73,7 @@ describe.each(ADAPTERS)('introspection (RFC 7662) and revocation (RFC 7009) on %
   });
 
   it('revoking a refresh token revokes the access tokens of its grant', async () => {
-    t = await createTestApp({}, {}, { adapter });
+    t = await createTestApp();
     const tokens = await obtainTokens(t, { clientId: 'tv', scope: 'read' });
     const res = await revoke({ client_id: 'tv' }, tokens.refresh_token!, {
       token_type_hint: 'refresh_token',
@@ -91,7 +91,7 @@ describe.each(ADAPTERS)('introspection (RFC 7662) and revocation (RFC 7009) on %
   });
 
   it('a client sees and revokes only its own tokens unless it is privileged', async () => {
-    t = await createTestApp({ privilegedClients: ['secret-tv'] }, {}, { adapter });
+    t = await createTestApp({ privilegedClients: ['secret-tv'] });
     const tvTokens = await obtainTokens(t, { clientId: 'tv', scope: 'read' });
     const other = await obtainTokens(t, { clientId: 'no-refresh', scope: 'read' });
     // tv cannot see or revoke no-refresh's token.
@@ -115,7 +115,7 @@ describe.each(ADAPTERS)('introspection (RFC 7662) and revocation (RFC 7009) on %
   });
 
   it('authenticates the client and validates the request', async () => {
-    t = await createTestApp({}, {}, { adapter });
+    t = await createTestApp();
     const wrong = await t.http
       .post('/oauth/introspect')
       .type('form')
@@ -144,7 +144,6 @@ describe.each(ADAPTERS)('introspection (RFC 7662) and revocation (RFC 7009) on %
     t = await createTestApp(
       {},
       { routes: { introspection: '/as/introspect', revocation: '/as/revoke', jwks: '/as/jwks' } },
-      { adapter },
     );
     const md = await t.http.get('/.well-known/oauth-authorization-server').expect(200);
     expect(md.body).toMatchObject({

@@ -200,6 +200,14 @@ export {
   type VerificationSession,
 } from './verification/verification-session.js';
 export {
+  type HttpRequest,
+  type HttpResponse,
+  isSecureRequest,
+  seeOther,
+  sendHtml,
+} from './http/http-exchange.js';
+export { readCookie, setCookie, serializeCookie, type CookieAttributes } from './http/cookie.js';
+export {
   VerificationPageError,
   TooManyAttemptsPageError,
   RefusedPageError,

@@ -3,6 +3,7 @@ import { Reflector } from '@nestjs/core';
 import { DEVICE_FLOW_OPTIONS } from '../device-flow.constants.js';
 import type { ResolvedDeviceFlowOptions } from '../device-flow.options.js';
 import { parseScope } from '../grant/scope.js';
+import type { HttpRequest, HttpResponse } from '../http/http-exchange.js';
 import { TokenLookup } from '../token/token-lookup.js';
 import { type AuthenticatedGrant, GRANT_REQUEST_KEY } from './authenticated-grant.js';
 import { BearerTokenError } from './bearer-token.error.js';
@@ -11,16 +12,8 @@ import { REQUIRED_SCOPES } from './require-scopes.decorator.js';
 /** `Authorization: Bearer b64token`. @see RFC 6750 §2.1 */
 const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
 
-interface HttpRequest {
-  headers: Record<string, string | string[] | undefined>;
-  query?: Record<string, unknown>;
-  [GRANT_REQUEST_KEY]?: AuthenticatedGrant;
-}
-
-interface HttpResponse {
-  setHeader?(name: string, value: string): void;
-  header?(name: string, value: string): void;
-}
+/** The request, carrying the grant the guard hands to `@CurrentGrant()`. */
+type GuardedRequest = HttpRequest & { [GRANT_REQUEST_KEY]?: AuthenticatedGrant };
 
 /**
  * Protects host routes with the access tokens of the device flow, opaque or JWT:
@@ -47,15 +40,15 @@ export class DeviceFlowBearerGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const http = context.switchToHttp();
-    const req = http.getRequest<HttpRequest>();
+    const req = http.getRequest<GuardedRequest>();
     try {
       req[GRANT_REQUEST_KEY] = await this.authenticate(req, this.requiredScopes(context));
       return true;
     } catch (e) {
       if (e instanceof BearerTokenError) {
         const res = http.getResponse<HttpResponse>();
-        setHeader(res, 'WWW-Authenticate', e.challenge);
-        setHeader(res, 'Cache-Control', 'no-store');
+        res.header('WWW-Authenticate', e.challenge);
+        res.header('Cache-Control', 'no-store');
       }
       throw e;
     }
@@ -64,7 +57,8 @@ export class DeviceFlowBearerGuard implements CanActivate {
   private async authenticate(req: HttpRequest, required: string[]): Promise<AuthenticatedGrant> {
     const realm = this.options.bearerRealm;
     const header = req.headers.authorization;
-    if (req.query && 'access_token' in req.query)
+    const query = req.query;
+    if (typeof query === 'object' && query !== null && 'access_token' in query)
       throw new BearerTokenError(
         realm,
         'invalid_request',
@@ -106,10 +100,4 @@ export class DeviceFlowBearerGuard implements CanActivate {
     ]);
     return [...new Set(scopes ?? [])];
   }
-}
-
-/** Sets a response header on Express (`setHeader`) or Fastify (`header`). */
-function setHeader(res: HttpResponse, name: string, value: string): void {
-  if (res.setHeader) res.setHeader(name, value);
-  else res.header?.(name, value);
 }

@@ -1,5 +1,5 @@
-import type { Request } from 'express';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
+import type { HttpRequest } from '../http/http-exchange.js';
 import * as secrets from '../codes/secret-hash.js';
 import { InvalidClientError } from '../errors/oauth.errors.js';
 import { FormParams } from '../http/form-body.parser.js';
@@ -9,7 +9,7 @@ import { DEVICE_CODE_GRANT_TYPE } from './client.repository.js';
 
 vi.mock('../codes/secret-hash.js', { spy: true });
 
-const req = (authorization?: string) => ({ headers: { authorization } }) as unknown as Request;
+const req = (authorization?: string) => ({ headers: { authorization } }) as unknown as HttpRequest;
 const params = (values: Record<string, string>) => new FormParams(new Map(Object.entries(values)));
 
 describe('ClientAuthenticator', () => {

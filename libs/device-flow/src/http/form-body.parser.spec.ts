@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
-import type { Request } from 'express';
 import { describe, expect, it } from 'vitest';
+import type { HttpRequest } from './http-exchange.js';
 import { InvalidRequestError, RequestTooLargeError } from '../errors/oauth.errors.js';
 import { MAX_FORM_BODY_BYTES, MAX_PARAMETER_LENGTH, parseForm } from './form-body.parser.js';
 
@@ -12,16 +12,16 @@ function request(
   source: Source,
   body: string,
   headers: Record<string, string | undefined> = { 'content-type': FORM },
-): Request {
+): HttpRequest {
   if (source === 'stream') {
     const stream = Readable.from([Buffer.from(body)]);
-    return Object.assign(stream, { headers }) as unknown as Request;
+    return Object.assign(stream, { headers }) as unknown as HttpRequest;
   }
   if (source === 'raw') {
-    return { headers, rawBody: Buffer.from(body), body: {} } as unknown as Request;
+    return { headers, rawBody: Buffer.from(body), body: {} } as unknown as HttpRequest;
   }
   // What Nest's default urlencoded parser (qs, extended) would have produced.
-  return { headers, body: qsLike(body) } as unknown as Request;
+  return { headers, body: qsLike(body) } as unknown as HttpRequest;
 }
 
 /** A minimal stand-in for `qs.parse` (extended): repeated keys → arrays, `a[b]` → nested objects. */
@@ -146,7 +146,7 @@ describe('parseForm input sources', () => {
       headers: { 'content-type': FORM },
       rawBody: Buffer.from('client_id=raw'),
       body: { client_id: 'parsed' },
-    } as unknown as Request;
+    } as unknown as HttpRequest;
     expect((await parseForm(req)).get('client_id')).toBe('raw');
   });
 
@@ -154,14 +154,14 @@ describe('parseForm input sources', () => {
     const buf = {
       headers: { 'content-type': FORM },
       body: Buffer.from('a=1'),
-    } as unknown as Request;
-    const str = { headers: { 'content-type': FORM }, body: 'a=2' } as unknown as Request;
+    } as unknown as HttpRequest;
+    const str = { headers: { 'content-type': FORM }, body: 'a=2' } as unknown as HttpRequest;
     expect((await parseForm(buf)).get('a')).toBe('1');
     expect((await parseForm(str)).get('a')).toBe('2');
   });
 
   it('rejects non-string values a host parser produced', async () => {
-    const req = { headers: { 'content-type': FORM }, body: { a: 1 } } as unknown as Request;
+    const req = { headers: { 'content-type': FORM }, body: { a: 1 } } as unknown as HttpRequest;
     await expect(parseForm(req)).rejects.toThrow(/parameter malformed: a/);
   });
 
@@ -170,7 +170,7 @@ describe('parseForm input sources', () => {
     stream.resume();
     await new Promise((r) => stream.on('end', r));
     const req = Object.assign(stream, { headers: { 'content-type': FORM } });
-    const form = await parseForm(req as unknown as Request);
+    const form = await parseForm(req as unknown as HttpRequest);
     expect(form.get('client_id')).toBeUndefined();
   });
 });

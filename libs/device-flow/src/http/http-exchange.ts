@@ -2,12 +2,17 @@ import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 
 /**
  * The parts of a request the module reads, common to Express's `Request` and Fastify's `FastifyRequest`, so the
- * endpoints run unchanged on `@nestjs/platform-express` and `@nestjs/platform-fastify`.
+ * endpoints and the verification page run unchanged on `@nestjs/platform-express` and
+ * `@nestjs/platform-fastify`.
  */
 export interface HttpRequest {
   readonly headers: IncomingHttpHeaders;
   /** Client address; both frameworks honour their own `trust proxy` setting. */
   readonly ip?: string;
+  /** `http` or `https`; both frameworks honour their own `trust proxy` setting (`X-Forwarded-Proto`). */
+  readonly protocol?: string;
+  /** The parsed query string (both frameworks parse it before any handler). */
+  readonly query?: unknown;
   /** The parsed body (Express, or Fastify's content-type parser), when a body parser ran. */
   readonly body?: unknown;
   /** The unparsed body, when the app was created with `rawBody: true`. */
@@ -22,7 +27,9 @@ export interface HttpRequest {
 
 /**
  * The parts of a response the module writes, common to Express's `Response` and Fastify's `FastifyReply`:
- * both have `header(name, value)`, `status(code)` and `send(object)` (which serialises JSON).
+ * both have `header(name, value)`, `status(code)` and `send(body)` (which serialises an object as JSON and
+ * sends a string as it is). Everything else (content types, redirects, cookies) is built on these three, so
+ * no framework-specific call (`res.redirect`, `res.cookie`, `reply.type`) is needed.
  */
 export interface HttpResponse {
   header(name: string, value: string): unknown;
@@ -45,7 +52,28 @@ export function requestStream(req: HttpRequest): IncomingMessage {
   return req.raw ?? (req as unknown as IncomingMessage);
 }
 
+/** Whether the request came over TLS (directly, or through a proxy the framework trusts). */
+export function isSecureRequest(req: HttpRequest): boolean {
+  return req.protocol === 'https';
+}
+
 /** Whether a response has already been sent. */
 export function responseSent(res: HttpResponse): boolean {
   return res.headersSent === true || res.sent === true;
+}
+
+/** Sends an HTML document (UTF-8) with the given status. */
+export function sendHtml(res: HttpResponse, status: number, document: string): void {
+  res.header('Content-Type', 'text/html; charset=utf-8');
+  res.status(status).send(document);
+}
+
+/**
+ * Redirects with `303 See Other`, the status that makes the browser follow with a GET whatever the method of
+ * the request was (a form POST must never be replayed at the target). `location` is sent as given: callers
+ * build it from fixed paths or from {@link safeReturnTo}, never from raw request input.
+ */
+export function seeOther(res: HttpResponse, location: string): void {
+  res.header('Location', location);
+  res.status(303).send('');
 }

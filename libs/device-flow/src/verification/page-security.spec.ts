@@ -1,8 +1,8 @@
-import type { Request } from 'express';
 import { describe, expect, it } from 'vitest';
+import type { HttpRequest } from '../http/http-exchange.js';
 import { isCrossSiteRequest, safeReturnTo } from './page-security.js';
 
-const req = (headers: Record<string, string>) => ({ headers }) as unknown as Request;
+const req = (headers: Record<string, string>) => ({ headers }) as unknown as HttpRequest;
 const ORIGINS = ['https://auth.example.com'];
 
 describe('safeReturnTo', () => {

@@ -1,4 +1,4 @@
-import type { Request, Response } from 'express';
+import type { HttpRequest, HttpResponse } from '../http/http-exchange.js';
 
 /**
  * Headers every verification (and login) page carries: a CSP that allows no script and no framing, an
@@ -8,8 +8,11 @@ import type { Request, Response } from 'express';
  *
  * @see RFC 8628 §5.4 (remote phishing), RFC 6749 §10.13 (clickjacking)
  */
-export function setPageSecurityHeaders(res: Response, formActions: readonly string[] = []): void {
-  res.setHeader(
+export function setPageSecurityHeaders(
+  res: HttpResponse,
+  formActions: readonly string[] = [],
+): void {
+  res.header(
     'Content-Security-Policy',
     [
       "default-src 'none'",
@@ -20,11 +23,11 @@ export function setPageSecurityHeaders(res: Response, formActions: readonly stri
       "base-uri 'none'",
     ].join('; '),
   );
-  res.setHeader('X-Frame-Options', 'DENY');
-  res.setHeader('X-Content-Type-Options', 'nosniff');
-  res.setHeader('Referrer-Policy', 'no-referrer');
-  res.setHeader('Cache-Control', 'no-store');
-  res.setHeader('Pragma', 'no-cache');
+  res.header('X-Frame-Options', 'DENY');
+  res.header('X-Content-Type-Options', 'nosniff');
+  res.header('Referrer-Policy', 'no-referrer');
+  res.header('Cache-Control', 'no-store');
+  res.header('Pragma', 'no-cache');
 }
 
 /**
@@ -35,7 +38,10 @@ export function setPageSecurityHeaders(res: Response, formActions: readonly stri
  * refused. Requests carrying neither header (non-browser clients, very old browsers) still need the CSRF
  * token.
  */
-export function isCrossSiteRequest(req: Request, origins: readonly string[]): boolean {
+export function isCrossSiteRequest(
+  req: Pick<HttpRequest, 'headers'>,
+  origins: readonly string[],
+): boolean {
   const site = req.headers['sec-fetch-site'];
   if (site !== undefined) return site !== 'same-origin';
   const origin = req.headers.origin;
@@ -44,9 +50,9 @@ export function isCrossSiteRequest(req: Request, origins: readonly string[]): bo
 }
 
 /** The request's own origin, from `req.protocol` (honours `trust proxy`) and the Host header. */
-export function ownOrigin(req: Request): string | null {
-  const host = req.get('host');
-  return host ? `${req.protocol}://${host}` : null;
+export function ownOrigin(req: HttpRequest): string | null {
+  const host = req.headers.host;
+  return host ? `${req.protocol ?? 'http'}://${host}` : null;
 }
 
 /**

@@ -6,9 +6,14 @@ import {
   Inject,
   Logger,
 } from '@nestjs/common';
-import type { Request, Response } from 'express';
 import { DEVICE_FLOW_VERIFICATION_PATH } from '../device-flow.constants.js';
 import { isTransient } from '../errors/oauth-exception.filter.js';
+import {
+  type HttpRequest,
+  type HttpResponse,
+  responseSent,
+  sendHtml,
+} from '../http/http-exchange.js';
 import { setPageSecurityHeaders } from './page-security.js';
 import { VerificationPageError } from './verification.errors.js';
 import { VerificationView } from './verification.view.js';
@@ -28,20 +33,21 @@ export class VerificationPageFilter implements ExceptionFilter {
   ) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
-    const res = host.switchToHttp().getResponse<Response>();
-    const req = host.switchToHttp().getRequest<Request>();
-    if (res.headersSent) return;
+    const res = host.switchToHttp().getResponse<HttpResponse>();
+    const req = host.switchToHttp().getRequest<HttpRequest>();
+    if (responseSent(res)) return;
     const error = this.toPageError(exception, req);
     setPageSecurityHeaders(res);
-    for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value);
+    for (const [name, value] of Object.entries(error.headers)) res.header(name, value);
     const base = this.base();
-    res
-      .status(error.status)
-      .type('html')
-      .send(this.view.render(error.page, { stylesheetUrl: `${base}/style.css` }));
+    sendHtml(
+      res,
+      error.status,
+      this.view.render(error.page, { stylesheetUrl: `${base}/style.css` }),
+    );
   }
 
-  private toPageError(exception: unknown, req: Request): VerificationPageError {
+  private toPageError(exception: unknown, req: HttpRequest): VerificationPageError {
     if (exception instanceof VerificationPageError) return exception;
     const startOver = this.base() || '/';
     if (exception instanceof HttpException && exception.getStatus() < 500) {

@@ -1,6 +1,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import type { Request, Response } from 'express';
 import { constantTimeEqual } from '../codes/code-hasher.js';
+import { readCookie, setCookie } from '../http/cookie.js';
+import type { HttpRequest, HttpResponse } from '../http/http-exchange.js';
 
 /** The verification page's own session: who it was made for and its CSRF token. */
 export interface VerificationSession {
@@ -18,7 +19,8 @@ export interface VerificationSession {
  * A small stateless session in one signed cookie (`base64url(JSON).HMAC-SHA-256`), so the module needs no
  * session middleware from the host app. It carries only random ids and the CSRF token — nothing secret about
  * the user — and is HttpOnly, SameSite=Lax, scoped to the verification path and Secure when the request came
- * over TLS (`req.secure`, which honours Express's `trust proxy`).
+ * over TLS (`req.protocol`, which honours the framework's `trust proxy`). Cookies are read and written
+ * without a cookie plugin, so it works on a plain Express or Fastify app.
  *
  * The CSRF token is bound to the session (the cookie and the form must carry the same token, and the cookie
  * cannot be forged without the key) and to the signed-in user (`sub`).
@@ -32,7 +34,7 @@ export class VerificationSessions {
   ) {}
 
   /** The valid session of this user from the request's cookie, or null. */
-  read(req: Request, userId: string, now: number): VerificationSession | null {
+  read(req: HttpRequest, userId: string, now: number): VerificationSession | null {
     const raw = readCookie(req, this.cookieName);
     if (!raw) return null;
     const dot = raw.lastIndexOf('.');
@@ -54,7 +56,7 @@ export class VerificationSessions {
   }
 
   /** The user's session, or a new one set on the response. */
-  ensure(req: Request, res: Response, userId: string, now: number): VerificationSession {
+  ensure(req: HttpRequest, res: HttpResponse, userId: string, now: number): VerificationSession {
     const existing = this.read(req, userId, now);
     if (existing) return existing;
     const session: VerificationSession = {
@@ -64,12 +66,11 @@ export class VerificationSessions {
       iat: now,
     };
     const body = Buffer.from(JSON.stringify(session), 'utf8').toString('base64url');
-    res.cookie(this.cookieName, `${body}.${this.sign(body)}`, {
+    setCookie(req, res, this.cookieName, `${body}.${this.sign(body)}`, {
       httpOnly: true,
-      sameSite: 'lax',
-      secure: req.secure,
+      sameSite: 'Lax',
       path: this.path,
-      maxAge: this.ttlMs,
+      maxAgeMs: this.ttlMs,
     });
     return session;
   }
@@ -83,21 +84,4 @@ export class VerificationSessions {
   private sign(body: string): string {
     return createHmac('sha256', this.key).update(body, 'utf8').digest('base64url');
   }
-}
-
-/** One cookie's value from the `Cookie` header (no cookie-parser needed), or undefined. */
-export function readCookie(req: Request, name: string): string | undefined {
-  const header = req.headers.cookie;
-  if (typeof header !== 'string') return undefined;
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === name) {
-      try {
-        return decodeURIComponent(part.slice(eq + 1).trim());
-      } catch {
-        return undefined;
-      }
-    }
-  }
-  return undefined;
 }

@@ -1,4 +1,4 @@
-import type { Request } from 'express';
+import type { HttpRequest } from '../http/http-exchange.js';
 
 /** The signed-in user, as the verification page needs it. */
 export interface VerificationUser {
@@ -13,10 +13,11 @@ export interface VerificationUser {
  * Returns null for an anonymous visitor, who is sent to the `verification.loginUrl` and back to the same code.
  *
  * The default ({@link RequestUserResolver}) reads `req.user` as set by Passport or similar middleware.
- * Provide this token to plug in your own login. @see RFC 8628 §3.3
+ * Provide this token to plug in your own login. `req` is the framework's own request (Express `Request` or
+ * Fastify `FastifyRequest`), typed by what both share. @see RFC 8628 §3.3
  */
 export interface VerificationUserResolver {
-  resolve(req: Request): Promise<VerificationUser | null> | VerificationUser | null;
+  resolve(req: HttpRequest): Promise<VerificationUser | null> | VerificationUser | null;
 }
 
 /** Injection token for {@link VerificationUserResolver}. */
@@ -27,8 +28,8 @@ export const VerificationUserResolver = Symbol('VerificationUserResolver');
  * or `username`; anything else is anonymous.
  */
 export class RequestUserResolver implements VerificationUserResolver {
-  resolve(req: Request): VerificationUser | null {
-    const user = (req as Request & { user?: unknown }).user;
+  resolve(req: HttpRequest): VerificationUser | null {
+    const user = (req as HttpRequest & { user?: unknown }).user;
     if (!user || typeof user !== 'object') return null;
     const u = user as { id?: unknown; sub?: unknown; username?: unknown; name?: unknown };
     const id = [u.id, u.sub, u.username].find((v) => typeof v === 'string' && v !== '') as

@@ -1,11 +1,11 @@
-import { Controller, Get, Inject, Param, Post, Req, Res, UseFilters } from '@nestjs/common';
+import { Controller, Get, Inject, Param, Post, Query, Req, Res, UseFilters } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import type { Request, Response } from 'express';
 import { Clock } from '../clock/clock.js';
 import { DEVICE_FLOW_OPTIONS, DEVICE_FLOW_VERIFICATION_PATH } from '../device-flow.constants.js';
 import type { ResolvedDeviceFlowOptions } from '../device-flow.options.js';
 import { UserCodeDecisionError } from '../grant/user-code-decision.error.js';
 import { type FormParams, parseForm } from '../http/form-body.parser.js';
+import { type HttpRequest, type HttpResponse, seeOther, sendHtml } from '../http/http-exchange.js';
 import { isCrossSiteRequest, ownOrigin, setPageSecurityHeaders } from './page-security.js';
 import {
   RefusedPageError,
@@ -68,9 +68,13 @@ export class VerificationController {
   }
 
   @Get()
-  async entry(@Req() req: Request, @Res() res: Response): Promise<void> {
+  async entry(
+    @Query('user_code') userCode: unknown,
+    @Req() req: HttpRequest,
+    @Res() res: HttpResponse,
+  ): Promise<void> {
     setPageSecurityHeaders(res, this.formActions);
-    const prefill = this.service.display(queryString(req.query.user_code)) ?? '';
+    const prefill = this.service.display(typeof userCode === 'string' ? userCode : undefined) ?? '';
     const user = await this.users.resolve(req);
     if (!user) return this.toLogin(res, prefill);
     const session = this.sessions.ensure(req, res, user.id, this.clock.now());
@@ -78,15 +82,15 @@ export class VerificationController {
   }
 
   @Get('style.css')
-  stylesheet(@Res() res: Response): void {
-    res.setHeader('Content-Type', 'text/css; charset=utf-8');
-    res.setHeader('X-Content-Type-Options', 'nosniff');
-    res.setHeader('Cache-Control', 'public, max-age=3600');
-    res.send(this.view.stylesheet());
+  stylesheet(@Res() res: HttpResponse): void {
+    res.header('Content-Type', 'text/css; charset=utf-8');
+    res.header('X-Content-Type-Options', 'nosniff');
+    res.header('Cache-Control', 'public, max-age=3600');
+    res.status(200).send(this.view.stylesheet());
   }
 
   @Post()
-  async submit(@Req() req: Request, @Res() res: Response): Promise<void> {
+  async submit(@Req() req: HttpRequest, @Res() res: HttpResponse): Promise<void> {
     const { user, form, csrf, who } = await this.guard(req, res);
     if (!user) return;
     const typed = form.get('user_code') ?? '';
@@ -101,7 +105,7 @@ export class VerificationController {
   }
 
   @Post('decision')
-  async decide(@Req() req: Request, @Res() res: Response): Promise<void> {
+  async decide(@Req() req: HttpRequest, @Res() res: HttpResponse): Promise<void> {
     const { user, form, csrf, who } = await this.guard(req, res);
     if (!user) return;
     const code = form.get('user_code') ?? '';
@@ -127,7 +131,7 @@ export class VerificationController {
   }
 
   @Get(':status')
-  status(@Param('status') status: string, @Res() res: Response): void {
+  status(@Param('status') status: string, @Res() res: HttpResponse): void {
     setPageSecurityHeaders(res, this.formActions);
     const known = STATUSES.has(status);
     this.send(res, known ? 200 : 404, {
@@ -143,8 +147,8 @@ export class VerificationController {
    * lookup). Returns `user: null` when it already answered with a redirect.
    */
   private async guard(
-    req: Request,
-    res: Response,
+    req: HttpRequest,
+    res: HttpResponse,
   ): Promise<{ user: VerificationUser | null; form: FormParams; csrf: string; who: Guesser }> {
     setPageSecurityHeaders(res, this.formActions);
     const origins = [this.issuerOrigin, ownOrigin(req)].filter((o): o is string => o !== null);
@@ -208,26 +212,23 @@ export class VerificationController {
     };
   }
 
-  private send(res: Response, status: number, page: VerificationPage): void {
-    res
-      .status(status)
-      .type('html')
-      .send(this.view.render(page, { stylesheetUrl: `${this.base}/style.css` }));
+  private send(res: HttpResponse, status: number, page: VerificationPage): void {
+    sendHtml(res, status, this.view.render(page, { stylesheetUrl: `${this.base}/style.css` }));
   }
 
   /** 303 to a fixed status page: the target never comes from the request. */
-  private toStatus(res: Response, status: VerificationStatus): void {
-    res.redirect(303, `${this.base}/${status}`);
+  private toStatus(res: HttpResponse, status: VerificationStatus): void {
+    seeOther(res, `${this.base}/${status}`);
   }
 
   /** 303 to the login page, asking it to return to this page with the same (well-formed) code. */
-  private toLogin(res: Response, userCode: string): void {
+  private toLogin(res: HttpResponse, userCode: string): void {
     const { loginUrl, returnToParameter } = this.options.verification;
     const back = userCode
       ? `${this.start()}?user_code=${encodeURIComponent(userCode)}`
       : this.start();
     const sep = loginUrl.includes('?') ? '&' : '?';
-    res.redirect(303, `${loginUrl}${sep}${returnToParameter}=${encodeURIComponent(back)}`);
+    seeOther(res, `${loginUrl}${sep}${returnToParameter}=${encodeURIComponent(back)}`);
   }
 
   private start(): string {
@@ -244,8 +245,4 @@ function statusOf(e: UserCodeDecisionError): VerificationStatus {
     default:
       return 'invalid';
   }
-}
-
-function queryString(v: unknown): string | undefined {
-  return typeof v === 'string' ? v : undefined;
 }
