@@ -117,3 +117,18 @@ describe('the shared SQLite connection under concurrent requests', () => {
     expect((await codes.findByDeviceCodeHash(code.deviceCodeHash))?.interval).toBe(5 + 9 * 5);
   });
 });
+
+describe('a SQLite DataSource destroyed and initialized again', () => {
+  it('keeps working: statements go to its new connection', async () => {
+    const ds = await migratedDataSource({ type: 'better-sqlite3', database: ':memory:' });
+    const codes = new TypeOrmDeviceCodeRepository(ds);
+    await codes.create(deviceCode());
+    await ds.destroy();
+    await ds.initialize();
+    await ds.runMigrations();
+    const again = deviceCode();
+    await codes.create(again);
+    expect(await codes.findByDeviceCodeHash(again.deviceCodeHash)).not.toBeNull();
+    await ds.destroy();
+  });
+});

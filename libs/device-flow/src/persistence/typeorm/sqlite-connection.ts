@@ -70,7 +70,10 @@ export class SqliteConnection {
   static of(dataSource: DataSource): SqliteConnection | undefined {
     if (dataSource.options.type !== 'better-sqlite3' || !dataSource.isInitialized) return undefined;
     let connection = connections.get(dataSource);
-    if (!connection) connections.set(dataSource, (connection = new SqliteConnection(dataSource)));
+    // A DataSource destroyed and initialized again has a new driver connection: wrap that one.
+    if (!connection || !connection.wraps(dataSource)) {
+      connections.set(dataSource, (connection = new SqliteConnection(dataSource)));
+    }
     return connection;
   }
 
@@ -108,6 +111,13 @@ export class SqliteConnection {
       this.owner = null;
       this.wake();
     }
+  }
+
+  private wraps(dataSource: DataSource): boolean {
+    return (
+      (dataSource.driver as unknown as { databaseConnection: unknown }).databaseConnection ===
+      this.db
+    );
   }
 
   /** No unit of work holds or awaits the connection, and no transaction is open on it. */
