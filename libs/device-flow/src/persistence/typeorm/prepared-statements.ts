@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { DataSource, EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
 import { TransactionContext } from '../unit-of-work.js';
 import { SqliteConnection, type StatementResult } from './sqlite-connection.js';
@@ -6,6 +7,17 @@ import { SqliteConnection, type StatementResult } from './sqlite-connection.js';
 export interface PreparedStatement {
   readonly sql: string;
   readonly order: readonly number[];
+  /** Name of the server-side prepared statement (PostgreSQL), derived from the SQL. */
+  readonly name: string;
+}
+
+/** The part of node-postgres's pool used here (typed locally: `pg` is an optional peer of TypeORM). */
+interface PgPool {
+  query(config: {
+    name: string;
+    text: string;
+    values: unknown[];
+  }): Promise<{ rows: Record<string, unknown>[]; rowCount: number | null }>;
 }
 
 /**
@@ -14,7 +26,9 @@ export interface PreparedStatement {
  *
  * Templates name the table `@t`, a column `{column}` and value N `:N`; {@link prepare} escapes them for the
  * DataSource's driver. {@link run} joins the running unit of work if there is one; on better-sqlite3 it goes
- * through {@link SqliteConnection} (prepared once, writes group-committed); elsewhere through a query runner.
+ * through {@link SqliteConnection} (prepared once, writes group-committed); on PostgreSQL it is a named
+ * prepared statement on node-postgres's pool (parsed and planned once per connection); elsewhere it goes
+ * through a query runner.
  */
 export class PreparedStatements {
   constructor(
@@ -38,7 +52,8 @@ export class PreparedStatements {
         order.push(Number(n));
         return driver.createParameter(`p${order.length}`, order.length - 1);
       });
-    return { sql, order };
+    const name = `df_${createHash('sha256').update(sql).digest('hex').slice(0, 16)}`;
+    return { sql, order, name };
   }
 
   /** Runs a prepared statement with its values (by number). */
@@ -50,11 +65,24 @@ export class PreparedStatements {
     if (manager?.queryRunner) return manager.queryRunner.query(statement.sql, params, true);
     const sqlite = SqliteConnection.of(this.dataSource);
     if (sqlite) return sqlite.run(statement.sql, params);
+    const pg = this.postgresPool();
+    if (pg) {
+      // A named statement: each pooled connection parses and plans it once, then only binds and executes.
+      this.dataSource.logger.logQuery(statement.sql, params);
+      const r = await pg.query({ name: statement.name, text: statement.sql, values: params });
+      return { records: r.rows, affected: r.rowCount ?? undefined };
+    }
     const runner = this.dataSource.createQueryRunner();
     try {
       return await runner.query(statement.sql, params, true);
     } finally {
       await runner.release();
     }
+  }
+
+  /** node-postgres's pool of the DataSource, when that is the driver. */
+  private postgresPool(): PgPool | undefined {
+    if (this.dataSource.options.type !== 'postgres') return undefined;
+    return (this.dataSource.driver as unknown as { master?: PgPool }).master;
   }
 }
