@@ -6,7 +6,8 @@
 // 3. Check the package's `exports`: the root entry loads, internal paths do not.
 // 4. Compile the app with tsc in strict mode (ESM, nodenext, skipLibCheck off, so the shipped .d.ts are checked).
 // 5. Start it and complete a device flow over HTTP: device authorization → approval through the exported
-//    DeviceGrantService (the app's own controller) → token, plus a replay and the metadata document.
+//    DeviceGrantService (the app's own controller) → token, plus a replay and the metadata document; once on
+//    @nestjs/platform-express and once on @nestjs/platform-fastify (the same compiled app, CONSUMER_ADAPTER).
 //
 // Exits non-zero with the reason on any failure; keeps the temp folder then (or always with --keep).
 // Usage: node test/consumer/run.mjs [--keep]   (npm run test:consumer)
@@ -104,6 +105,7 @@ function createApp(tarball) {
           '@nestjs/common',
           '@nestjs/core',
           '@nestjs/platform-express',
+          '@nestjs/platform-fastify',
           '@nestjs/swagger',
           'better-sqlite3',
           // Optional peer: its types appear in the declarations of the Redis storage, so a host that
@@ -157,11 +159,15 @@ function compile() {
 }
 
 /** Starts the compiled app; resolves with its base URL once it listens. */
-function start() {
-  step('start the app');
+function start(adapter) {
+  step(`start the app on ${adapter}`);
   server = spawn(process.execPath, ['dist/main.js'], {
     cwd: app,
-    env: { ...process.env, CONSUMER_DB: join(app, 'consumer.sqlite') },
+    env: {
+      ...process.env,
+      CONSUMER_DB: join(app, `consumer-${adapter}.sqlite`),
+      CONSUMER_ADAPTER: adapter,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -283,7 +289,10 @@ try {
   createApp(tarball);
   checkExports();
   compile();
-  await deviceFlow(await start());
+  for (const adapter of ['express', 'fastify']) {
+    await deviceFlow(await start(adapter));
+    await stop();
+  }
   ok = true;
 } catch (e) {
   console.error(`\nconsumer test FAILED: ${e.message}`);
