@@ -132,3 +132,29 @@ describe('a SQLite DataSource destroyed and initialized again', () => {
     await ds.destroy();
   });
 });
+
+describe('a prepared statement run from inside the unit of work that holds the connection', () => {
+  it('joins its transaction instead of waiting for it', async () => {
+    const ds = await migratedDataSource({ type: 'better-sqlite3', database: ':memory:' });
+    const codes = new TypeOrmDeviceCodeRepository(ds);
+    const uow = new TypeOrmUnitOfWork(ds);
+    const record = deviceCode();
+    const { SqliteConnection } =
+      await import('../../libs/device-flow/src/persistence/typeorm/sqlite-connection.js');
+    const connection = SqliteConnection.of(ds)!;
+    await expect(
+      uow.run(async () => {
+        await codes.create(record);
+        // Straight to the shared connection, bypassing the unit of work's EntityManager.
+        const { records } = await connection.run(
+          'SELECT id FROM device_flow_device_codes WHERE id = ?',
+          [record.id],
+        );
+        expect(records).toHaveLength(1); // sees its own uncommitted row: it ran in the transaction
+        throw new Error('roll back');
+      }),
+    ).rejects.toThrow('roll back');
+    expect(await codes.findByDeviceCodeHash(record.deviceCodeHash)).toBeNull();
+    await ds.destroy();
+  });
+});

@@ -85,6 +85,13 @@ export class SqliteConnection {
     this.dataSource.logger.logQuery(sql, params);
     let statement = this.compiled.get(sql);
     if (!statement) this.compiled.set(sql, (statement = this.db.prepare(sql)));
+    if (this.owner !== null && TransactionContext.current() === this.owner) {
+      // Called from inside the unit of work that holds the connection: run in its transaction, now (waiting
+      // for the connection would wait for ourselves).
+      if (statement.reader)
+        return { records: statement.all(...params) as Record<string, unknown>[] };
+      return { affected: statement.run(...params).changes };
+    }
     if (statement.reader) {
       if (!this.free()) await this.until(() => this.free());
       return { records: statement.all(...params) as Record<string, unknown>[] };
