@@ -27,6 +27,18 @@ export function processCpuMs(pid: number): number | undefined {
   }
 }
 
+/**
+ * How long a process's main thread has waited, runnable, for a CPU (`/proc/<pid>/schedstat`, second field), in
+ * ms: time it could have run had a CPU been free.
+ */
+export function runQueueMs(pid: number | 'self'): number | undefined {
+  try {
+    return Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[1]) / 1e6;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Per CPU: ms busy (user, nice, system, irq, softirq), stolen by the hypervisor, and in all. */
 export interface MachineCpu {
   busy: number;
@@ -57,6 +69,8 @@ export function machineCpu(): MachineCpu[] | undefined {
 export interface CpuWindow {
   seconds: number;
   processMs: (number | undefined)[];
+  /** Per process, ms its main thread waited for a CPU while runnable. */
+  runQueueMs: (number | undefined)[];
   machine?: { busy: number; steal: number }[];
 }
 
@@ -64,13 +78,18 @@ export interface CpuWindow {
 export function cpuWindow(pids: number[]): () => CpuWindow {
   const t0 = performance.now();
   const p0 = pids.map(processCpuMs);
+  const q0 = pids.map(runQueueMs);
   const m0 = machineCpu();
   return () => {
     const p1 = pids.map(processCpuMs);
+    const q1 = pids.map(runQueueMs);
     const m1 = machineCpu();
+    const delta = (a: (number | undefined)[], b: (number | undefined)[]) =>
+      b.map((v, i) => (v === undefined || a[i] === undefined ? undefined : v - a[i]));
     return {
       seconds: (performance.now() - t0) / 1000,
-      processMs: p1.map((v, i) => (v === undefined || p0[i] === undefined ? undefined : v - p0[i])),
+      processMs: delta(p0, p1),
+      runQueueMs: delta(q0, q1),
       machine:
         m0 && m1
           ? m1.map((c, i) => {

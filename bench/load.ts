@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
+import { runQueueMs } from './cpu.js';
 
 /** One scenario run, as the orchestrator asks for it (argv[2], JSON). */
 export interface LoadJob {
@@ -33,6 +34,8 @@ export interface LoadResult {
   outcomes: Record<string, number>;
   /** CPU time the load generator itself used while measuring, ms. */
   cpuMs: number;
+  /** Time its main thread waited, runnable, for a CPU while measuring, ms (Linux). */
+  runQueueMs?: number;
 }
 
 const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
@@ -173,8 +176,10 @@ async function main(): Promise<void> {
   // Tells the orchestrator the measured part starts now (it samples CPU and database counters around it).
   process.stdout.write('LOAD_MEASURING\n');
   const cpu = process.cpuUsage();
+  const waited = runQueueMs('self');
   const r = await run(job, job.duration, requests);
   const used = process.cpuUsage(cpu);
+  const waitedAfter = runQueueMs('self');
   const statuses: Record<string, number> = {};
   for (const [code, s] of Object.entries(r.statusCodeStats ?? {})) statuses[code] = s.count ?? 0;
   const result: LoadResult = {
@@ -188,6 +193,8 @@ async function main(): Promise<void> {
     statuses,
     outcomes,
     cpuMs: (used.user + used.system) / 1000,
+    runQueueMs:
+      waited === undefined || waitedAfter === undefined ? undefined : waitedAfter - waited,
   };
   process.stdout.write(JSON.stringify(result) + '\n');
 }

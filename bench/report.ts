@@ -113,10 +113,11 @@ export function renderScaling(r: ScalingReport): string {
   }
   lines.push(
     '',
-    "Where the CPU went (from /proc; µs of CPU per request, and each process's share of one CPU over the window):",
+    "Where the CPU went (from /proc; µs of CPU per request, each process's share of one CPU over the window, " +
+      'and the share of the window its main thread spent runnable but waiting for a CPU):',
     '',
-    '| Scenario | Instances | servers µs/req | PostgreSQL µs/req | load gen µs/req | server CPU use | load gen CPU use | PostgreSQL CPU use | everything else | CPUs busy (stolen) |',
-    '| --- | --- | ---: | ---: | ---: | --- | --- | ---: | ---: | --- |',
+    '| Scenario | Instances | servers µs/req | PostgreSQL µs/req | load gen µs/req | server CPU use | load gen CPU use | PostgreSQL CPU use | everything else | CPUs busy (stolen) | servers waiting for a CPU | load gens waiting for a CPU |',
+    '| --- | --- | ---: | ---: | ---: | --- | --- | ---: | ---: | --- | --- | --- |',
   );
   for (const row of r.rows) {
     const c = row.cpuPerRequestUs;
@@ -127,7 +128,9 @@ export function renderScaling(r: ScalingReport): string {
           ' + ',
         )} | ${row.loadCpuShare.map(pct).join(' + ')} | ${pct(row.postgresCpuShare)} | ${pct(
         row.othersCpuShare,
-      )} | ${row.machine?.map((m) => `${pct(m.busy)} (${pct(m.steal)})`).join(', ') ?? '—'} |`,
+      )} | ${row.machine?.map((m) => `${pct(m.busy)} (${pct(m.steal)})`).join(', ') ?? '—'} | ${row.serverRunQueueShare
+        .map(pct)
+        .join(' + ')} | ${row.loadRunQueueShare.map(pct).join(' + ')} |`,
     );
   }
   if (r.rows.some((row) => row.locks)) {

@@ -58,6 +58,12 @@ export interface ScalingRow extends ScalingConfig {
   serverCpuShare: (number | undefined)[];
   /** Share of one CPU each load generator used. */
   loadCpuShare: number[];
+  /**
+   * Share of the window each server's and each load generator's main thread waited, runnable, for a CPU: how
+   * much more it would have run on a CPU of its own.
+   */
+  serverRunQueueShare: (number | undefined)[];
+  loadRunQueueShare: (number | undefined)[];
   /** CPUs' worth used by everything else on the machine (other users' processes, PostgreSQL's own helpers). */
   othersCpuShare?: number;
   /** Share of one CPU the bench database's PostgreSQL backends used together. */
@@ -180,6 +186,8 @@ async function measure(
       },
       serverCpuShare: serverMs.map(share),
       loadCpuShare: loadMs.map((v) => share(v)!),
+      serverRunQueueShare: window.runQueueMs.slice(0, n).map(share),
+      loadRunQueueShare: results.map((r) => share(r.runQueueMs)),
       othersCpuShare:
         machineMs === undefined || ours === undefined ? undefined : share(machineMs - ours),
       postgresCpuShare: o.db ? share(pgMs) : undefined,
