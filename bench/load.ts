@@ -36,6 +36,8 @@ export interface LoadResult {
   cpuMs: number;
   /** Time its main thread waited, runnable, for a CPU while measuring, ms (Linux). */
   runQueueMs?: number;
+  /** Wall-clock time the measured part took, s. */
+  seconds: number;
 }
 
 const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
@@ -177,7 +179,9 @@ async function main(): Promise<void> {
   process.stdout.write('LOAD_MEASURING\n');
   const cpu = process.cpuUsage();
   const waited = runQueueMs('self');
+  const started = performance.now();
   const r = await run(job, job.duration, requests);
+  const seconds = (performance.now() - started) / 1000;
   const used = process.cpuUsage(cpu);
   const waitedAfter = runQueueMs('self');
   const statuses: Record<string, number> = {};
@@ -193,6 +197,7 @@ async function main(): Promise<void> {
     statuses,
     outcomes,
     cpuMs: (used.user + used.system) / 1000,
+    seconds,
     runQueueMs:
       waited === undefined || waitedAfter === undefined ? undefined : waitedAfter - waited,
   };

@@ -110,7 +110,12 @@ export function startLoad(job: LoadJob, cpu?: number): LoadRun {
       ok(JSON.parse(out.trim().split('\n').pop()!) as LoadResult);
     });
   });
-  return { pid: child.pid!, measuring: started, result };
+  // A generator that dies during its warm-up never measures: let the wait for it fail rather than hang.
+  return {
+    pid: child.pid!,
+    measuring: Promise.race([started, result.then(() => undefined)]),
+    result,
+  };
 }
 
 /** Runs a load generator to its end. */

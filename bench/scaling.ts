@@ -185,9 +185,12 @@ async function measure(
         postgres: o.db ? perRequest(pgMs) : undefined,
       },
       serverCpuShare: serverMs.map(share),
-      loadCpuShare: loadMs.map((v) => share(v)!),
+      // Each load generator over its own measured time (which a stalled one may stretch past the window).
+      loadCpuShare: results.map((r) => r.cpuMs / 1000 / r.seconds),
       serverRunQueueShare: window.runQueueMs.slice(0, n).map(share),
-      loadRunQueueShare: results.map((r) => share(r.runQueueMs)),
+      loadRunQueueShare: results.map((r) =>
+        r.runQueueMs === undefined ? undefined : r.runQueueMs / 1000 / r.seconds,
+      ),
       othersCpuShare:
         machineMs === undefined || ours === undefined ? undefined : share(machineMs - ours),
       postgresCpuShare: o.db ? share(pgMs) : undefined,
