@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
+import { runQueueMs } from './cpu.js';
 
 /** One scenario run, as the orchestrator asks for it (argv[2], JSON). */
 export interface LoadJob {
@@ -16,6 +17,9 @@ export interface LoadJob {
   earlyShare?: number;
   /** Verification page scenario: the signed-in browser's cookies and CSRF token, and where to post. */
   page?: { path: string; cookie: string; csrf: string; origin: string };
+  /** Added to the device-authorization counter behind each request's X-Forwarded-For, so that several load
+   *  generators send from different addresses. */
+  ipOffset?: number;
 }
 
 /** What a scenario run measured. */
@@ -30,6 +34,12 @@ export interface LoadResult {
   /** Responses by status code, and by OAuth `error` for polls. */
   statuses: Record<string, number>;
   outcomes: Record<string, number>;
+  /** CPU time the load generator itself used while measuring, ms. */
+  cpuMs: number;
+  /** Time its main thread waited, runnable, for a CPU while measuring, ms (Linux). */
+  runQueueMs?: number;
+  /** Wall-clock time the measured part took, s. */
+  seconds: number;
 }
 
 const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
@@ -38,6 +48,12 @@ const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
 interface Code {
   device_code: string;
   user_code: string;
+}
+
+/** What a connection remembers between a poll and its answer. */
+interface PollContext {
+  code?: number;
+  early?: boolean;
 }
 
 /** Pending polls over many live codes: each code polled when due; a share deliberately early. */
@@ -61,13 +77,15 @@ function pollRequests(job: LoadJob, codes: Code[], outcomes: Record<string, numb
       method: 'POST' as const,
       path: '/oauth/token',
       headers: FORM,
-      setupRequest: (req: autocannon.Request) => {
+      setupRequest: (req: autocannon.Request, context: PollContext) => {
         const now = performance.now();
         let i: number;
+        context.early = false;
         if (earlyEvery && ++sent % earlyEvery === 0) {
           i = last; // the code polled just before: too early, the server must answer slow_down
           outcomes.sent_early = (outcomes.sent_early ?? 0) + 1;
           interval[i] += 5000; // as a well-behaved device does after slow_down (RFC 8628 §3.5)
+          context.early = true;
         } else {
           // The next code that is due; if none is within reach, the pool is too small for this rate.
           i = next;
@@ -79,12 +97,19 @@ function pollRequests(job: LoadJob, codes: Code[], outcomes: Record<string, numb
         }
         due[i] = now + interval[i];
         last = i;
+        context.code = i;
         return { ...req, body: bodies[i] };
       },
-      onResponse: (_status: number, body: string) => {
+      onResponse: (_status: number, body: string, context: PollContext) => {
         const m = /"error":"([a-z_]+)"/.exec(body);
         const key = m ? m[1] : 'other';
         outcomes[key] = (outcomes[key] ?? 0) + 1;
+        // An unplanned slow_down (another instance's load generator polled the same code just before, with
+        // --shared-codes): the server has grown the code's interval by 5 s, and so does the device.
+        if (key === 'slow_down' && !context.early && context.code !== undefined) {
+          interval[context.code] += 5000;
+          due[context.code] = performance.now() + interval[context.code];
+        }
       },
     },
   ];
@@ -94,7 +119,7 @@ function requestsFor(job: LoadJob, outcomes: Record<string, number>): autocannon
   const codes: Code[] = job.codesFile ? JSON.parse(readFileSync(job.codesFile, 'utf8')) : [];
   switch (job.scenario) {
     case 'authorize': {
-      let n = 0;
+      let n = job.ipOffset ?? 0;
       return [
         {
           method: 'POST',
@@ -165,7 +190,15 @@ async function main(): Promise<void> {
   const requests = requestsFor(job, outcomes);
   if (job.warmup > 0) await run(job, job.warmup, requests);
   for (const k of Object.keys(outcomes)) delete outcomes[k];
+  // Tells the orchestrator the measured part starts now (it samples CPU and database counters around it).
+  process.stdout.write('LOAD_MEASURING\n');
+  const cpu = process.cpuUsage();
+  const waited = runQueueMs('self');
+  const started = performance.now();
   const r = await run(job, job.duration, requests);
+  const seconds = (performance.now() - started) / 1000;
+  const used = process.cpuUsage(cpu);
+  const waitedAfter = runQueueMs('self');
   const statuses: Record<string, number> = {};
   for (const [code, s] of Object.entries(r.statusCodeStats ?? {})) statuses[code] = s.count ?? 0;
   const result: LoadResult = {
@@ -178,6 +211,10 @@ async function main(): Promise<void> {
     timeouts: r.timeouts,
     statuses,
     outcomes,
+    cpuMs: (used.user + used.system) / 1000,
+    seconds,
+    runQueueMs:
+      waited === undefined || waitedAfter === undefined ? undefined : waitedAfter - waited,
   };
   process.stdout.write(JSON.stringify(result) + '\n');
 }
