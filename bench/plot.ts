@@ -21,7 +21,7 @@ const SHORT: Record<string, string> = {
   bare: '(d) bare route',
   authorize: '(a) device authorization',
   poll: '(b) pending polls',
-  verification: '(c) verification lookup',
+  verification: '(c) verification page',
 };
 const scenarios = reports[0].scenarios.map((s) => ({ id: s.id, label: SHORT[s.id] ?? s.id }));
 const colors = ['#1f6feb', '#d97706', '#16a34a', '#9333ea', '#0891b2', '#dc2626'];
