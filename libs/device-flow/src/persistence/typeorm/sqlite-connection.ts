@@ -45,6 +45,10 @@ const connections = new WeakMap<DataSource, SqliteConnection>();
  * turn of the event loop share one transaction, each still its own compare-and-set with its own changed-row
  * count, and each caller is answered only after the commit. One commit for many writes is what lets a busy
  * server record every pending poll.
+ *
+ * Only the module's own units of work are gated. A transaction the host opens itself on the same DataSource
+ * (`dataSource.transaction(…)`) is seen (the connection reports it) and the prepared statements wait for it, but
+ * TypeORM queries of other requests are not held back from it: run such work through the `UnitOfWork` token.
  */
 export class SqliteConnection {
   private readonly db: BetterSqliteDatabase;
