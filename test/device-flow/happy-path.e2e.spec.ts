@@ -20,7 +20,7 @@ describe(`device flow end to end on ${testAdapter()}`, () => {
       expires_in: 1800,
       interval: 5,
     });
-    expect(auth.body.device_code).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(auth.body.device_code).toMatch(/^[0-9a-f]{12}[A-Za-z0-9_-]{43}$/);
     expect(auth.body.user_code).toMatch(/^[BCDFGHJKLMNPQRSTVWXZ]{4}-[BCDFGHJKLMNPQRSTVWXZ]{4}$/);
     expect(auth.body.verification_uri_complete).toBe(
       `http://localhost:3000/device?user_code=${auth.body.user_code}`,

@@ -222,13 +222,18 @@ describe('device authorization endpoint errors', () => {
     const codes = t.app.get<DeviceCodeRepository>(DeviceCodeRepository);
     const hasher = t.app.get(CodeHasher);
     expect(await codes.findByDeviceCodeHash(auth.device_code)).toBeNull();
-    const stored = await codes.findByDeviceCodeHash(hasher.hash(auth.device_code));
+    // The storage key: the code's issue-time digits, then the keyed hash of the whole code.
+    expect(await codes.findByDeviceCodeHash(hasher.hash(auth.device_code))).toBeNull();
+    const stored = await codes.findByDeviceCodeHash(
+      auth.device_code.slice(0, 12) + hasher.hash(auth.device_code),
+    );
     expect(stored).not.toBeNull();
-    expect(JSON.stringify(stored)).not.toContain(auth.device_code);
+    expect(JSON.stringify(stored)).not.toContain(auth.device_code.slice(12));
     expect(JSON.stringify(stored)).not.toContain(auth.user_code.replace('-', ''));
     const byUserCode = await codes.findByUserCodeHash(hasher.hash(auth.user_code.replace('-', '')));
     expect(byUserCode?.id).toBe(stored!.id);
-    expect(Buffer.from(auth.device_code, 'base64url')).toHaveLength(32);
+    expect(auth.device_code).toMatch(/^[0-9a-f]{12}[A-Za-z0-9_-]{43}$/);
+    expect(Buffer.from(auth.device_code.slice(12), 'base64url')).toHaveLength(32);
   });
 
   it('omits verification_uri_complete when configured off', async () => {

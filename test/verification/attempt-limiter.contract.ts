@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { AttemptBucket, AttemptLimiter } from '../../libs/device-flow/src/index.js';
+import {
+  type AttemptBucket,
+  type AttemptLimiter,
+  takeAttempt,
+} from '../../libs/device-flow/src/index.js';
 
 /** The behaviour every {@link AttemptLimiter} must have. */
 export function attemptLimiterContract(name: string, make: () => Promise<AttemptLimiter>): void {
@@ -47,6 +51,34 @@ export function attemptLimiterContract(name: string, make: () => Promise<Attempt
       await Promise.all(Array.from({ length: 10 }, () => l.record([b('c', 10)], t0)));
       expect(await l.retryAfterMs([b('c', 10)], t0)).toBe(60_000);
       expect(await l.retryAfterMs([b('c', 11)], t0)).toBe(0);
+    });
+
+    it('takes up to the limit, then refuses without counting until the window is over', async () => {
+      const l = await make();
+      expect(await takeAttempt(l, b('t'), t0)).toBe(0);
+      expect(await takeAttempt(l, b('t'), t0 + 1000)).toBe(0);
+      expect(await takeAttempt(l, b('t'), t0 + 2000)).toBe(0);
+      expect(await takeAttempt(l, b('t'), t0 + 3000)).toBe(57_000);
+      expect(await takeAttempt(l, b('t'), t0 + 59_000)).toBe(1000);
+      // The refusals were not counted: the window still holds three events and ends where it did.
+      expect(await l.retryAfterMs([b('t', 4)], t0 + 59_000)).toBe(0);
+      expect(await takeAttempt(l, b('t'), t0 + 60_000)).toBe(0);
+      expect(await takeAttempt(l, b('t', 2), t0 + 60_001)).toBe(0);
+      expect(await takeAttempt(l, b('t', 2), t0 + 60_002)).toBe(59_998);
+      expect(await takeAttempt(l, b('other'), t0 + 60_002)).toBe(0);
+    });
+
+    it('lets no more than the limit through when takes race (exactly the limit with take)', async () => {
+      const l = await make();
+      const waits = await Promise.all(
+        Array.from({ length: 20 }, () => takeAttempt(l, b('race', 5), t0)),
+      );
+      const taken = waits.filter((w) => w === 0).length;
+      // A limiter without take checks then counts: racing callers may all pass the check.
+      if (l.take) expect(taken).toBe(5);
+      else expect(taken).toBeGreaterThanOrEqual(5);
+      expect(waits.filter((w) => w > 0).every((w) => w === 60_000)).toBe(true);
+      expect(await l.retryAfterMs([b('race', 5)], t0)).toBe(60_000);
     });
 
     it('treats long and odd keys as distinct', async () => {

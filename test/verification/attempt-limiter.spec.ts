@@ -28,6 +28,11 @@ await describeOnDatabases('TypeOrmAttemptLimiter', (server) => {
     await ds.query(`DELETE FROM ${ds.driver.escape('device_flow_attempts')}`);
     return new TypeOrmAttemptLimiter(ds);
   });
+  it('checks and counts in one statement (take) except on MySQL/MariaDB', () => {
+    const l = new TypeOrmAttemptLimiter(ds);
+    const mysql = ['mysql', 'mariadb'].includes(ds.options.type);
+    expect(typeof l.take).toBe(mysql ? 'undefined' : 'function');
+  });
   it('deletes only stale counters', async () => {
     const l = new TypeOrmAttemptLimiter(ds);
     const bucket = (key: string) => ({ key, limit: 1, windowMs: 60_000 });

@@ -1,8 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { Clock } from '../clock/clock.js';
 import { type ClientRecord, DEVICE_CODE_GRANT_TYPE } from '../clients/client.repository.js';
-import { CodeHasher, randomCode } from '../codes/code-hasher.js';
+import { CodeHasher } from '../codes/code-hasher.js';
+import { deviceCodeKey, newDeviceCode } from '../codes/device-code.js';
 import { formatUserCode } from '../codes/user-code.format.js';
 import { UserCodeGenerator } from '../codes/user-code.generator.js';
 import { DEVICE_FLOW_OPTIONS } from '../device-flow.constants.js';
@@ -17,6 +17,7 @@ import {
 } from '../persistence/device-code.repository.js';
 import type { DeviceAuthorizationResponse } from './device-authorization-response.js';
 import { buildVerificationUriComplete } from './verification-uri.js';
+import { timeOrderedId } from '../codes/time-ordered-id.js';
 
 /** How many fresh user codes to try before giving up on a collision streak. */
 const MAX_USER_CODE_ATTEMPTS = 8;
@@ -78,15 +79,15 @@ export class DeviceAuthorizationService {
     const { expiresIn, interval } = this.options;
     for (let attempt = 0; attempt < MAX_USER_CODE_ATTEMPTS; attempt++) {
       const userCode = this.userCodes.generate();
-      const deviceCode = randomCode();
       const now = this.clock.now();
-      const id = randomUUID();
+      const deviceCode = newDeviceCode(now);
+      const id = timeOrderedId(now);
       const requestIp = origin.ip?.slice(0, 64) ?? null;
       const requestUserAgent = origin.userAgent?.slice(0, 512) ?? null;
       try {
         await this.codes.create({
           id,
-          deviceCodeHash: this.hasher.hash(deviceCode),
+          deviceCodeHash: deviceCodeKey(this.hasher, deviceCode),
           userCodeHash: this.hasher.hash(userCode),
           clientId: client.clientId,
           scope: formatScope(scopes),

@@ -3,7 +3,7 @@ import { Clock } from '../clock/clock.js';
 import { DEVICE_FLOW_OPTIONS } from '../device-flow.constants.js';
 import type { ResolvedDeviceFlowOptions } from '../device-flow.options.js';
 import { TooManyRequestsError } from '../errors/oauth.errors.js';
-import { AttemptLimiter } from '../verification/attempt-limiter.js';
+import { AttemptLimiter, takeAttempt } from '../verification/attempt-limiter.js';
 import { bucket } from '../verification/verification.service.js';
 
 /**
@@ -21,12 +21,12 @@ export class IssuanceLimit {
 
   /** Counts one issuance, or throws {@link TooManyRequestsError} when the budget is spent. */
   async consume(clientId: string, ip: string | null): Promise<void> {
-    const buckets = [
-      bucket(`issue:${clientId.length}:${clientId}:${ip ?? 'unknown'}`, this.options.issuanceLimit),
-    ];
-    const now = this.clock.now();
-    const wait = await this.limiter.retryAfterMs(buckets, now);
+    const key = `issue:${clientId.length}:${clientId}:${ip ?? 'unknown'}`;
+    const wait = await takeAttempt(
+      this.limiter,
+      bucket(key, this.options.issuanceLimit),
+      this.clock.now(),
+    );
     if (wait > 0) throw new TooManyRequestsError(Math.ceil(wait / 1000));
-    await this.limiter.record(buckets, now);
   }
 }

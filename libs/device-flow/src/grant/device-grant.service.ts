@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Clock } from '../clock/clock.js';
 import type { ClientRecord } from '../clients/client.repository.js';
 import { CodeHasher } from '../codes/code-hasher.js';
+import { deviceCodeKey } from '../codes/device-code.js';
 import { normalizeUserCode } from '../codes/user-code.format.js';
 import { DEVICE_FLOW_OPTIONS } from '../device-flow.constants.js';
 import type { ResolvedDeviceFlowOptions } from '../device-flow.options.js';
@@ -82,7 +83,7 @@ export class DeviceGrantService {
    */
   async poll(client: ClientRecord, deviceCode: string): Promise<TokenResponse> {
     const now = this.clock.now();
-    const hash = this.hasher.hash(deviceCode);
+    const hash = deviceCodeKey(this.hasher, deviceCode);
     const { pollToleranceMs } = this.options;
     // While the client's kill switch is engaged, every poll takes the full path below, which checks it in order.
     if (this.codes.recordPendingPoll && !(await this.killSwitch.recentlyEngaged(client.clientId))) {

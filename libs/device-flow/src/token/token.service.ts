@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { Clock } from '../clock/clock.js';
 import { type ClientRecord, REFRESH_TOKEN_GRANT_TYPE } from '../clients/client.repository.js';
@@ -12,6 +11,7 @@ import { DeviceGrantRepository } from '../persistence/device-grant.repository.js
 import { type TokenRecord, TokenRepository } from '../persistence/token.repository.js';
 import { TokenIssuer } from './token-issuer.js';
 import type { TokenResponse } from './token-response.js';
+import { timeOrderedId } from '../codes/time-ordered-id.js';
 
 /** What a grant authorises: who, for which client, with what scope, under which grant family. */
 export interface GrantContext {
@@ -177,7 +177,7 @@ export class TokenService {
     ttl: number,
   ): TokenRecord {
     return {
-      id: randomUUID(),
+      id: timeOrderedId(now),
       tokenHash: this.hasher.hash(handle),
       kind,
       clientId: grant.clientId,

@@ -30,6 +30,14 @@ export interface AttemptLimiter {
    * schedule calls it, with `before` one longest configured window ago, when it is there.
    */
   deleteStale?(before: number): Promise<number>;
+  /**
+   * Optional: counts one event in `bucket` when the bucket has room at `now` and returns 0, or leaves it as it
+   * is and returns the ms until it has room — the check and the count as one atomic step, so callers racing on
+   * several instances never get more than `limit` events through a window. Used by the device code issuance
+   * limit; without it the check ({@link retryAfterMs}) and the count ({@link record}) are two steps
+   * ({@link takeAttempt}).
+   */
+  take?(bucket: AttemptBucket, now: number): Promise<number>;
 }
 
 /** Injection token for {@link AttemptLimiter}. */
@@ -45,4 +53,19 @@ export function windowRetryAfterMs(
   const end = start + bucket.windowMs;
   if (end <= now || count < bucket.limit) return 0;
   return end - now;
+}
+
+/**
+ * Counts one event in `bucket` unless it is full: {@link AttemptLimiter.take} when the limiter has it, else a
+ * check then a count. Returns 0 when counted, else the ms until the bucket has room.
+ */
+export async function takeAttempt(
+  limiter: AttemptLimiter,
+  bucket: AttemptBucket,
+  now: number,
+): Promise<number> {
+  if (limiter.take) return limiter.take(bucket, now);
+  const wait = await limiter.retryAfterMs([bucket], now);
+  if (wait === 0) await limiter.record([bucket], now);
+  return wait;
 }

@@ -32,6 +32,14 @@ export class InMemoryAttemptLimiter implements AttemptLimiter {
   }
 
   /** Drops windows that are surely over, so memory stays bounded under a flood of distinct keys. */
+  /** Checks and counts in one synchronous step, so no other caller runs in between. */
+  async take(bucket: AttemptBucket, now: number): Promise<number> {
+    const w = this.windows.get(bucket.key);
+    const wait = w ? windowRetryAfterMs(bucket, w.start, w.count, now) : 0;
+    if (wait === 0) await this.record([bucket], now);
+    return wait;
+  }
+
   private prune(now: number, buckets: readonly AttemptBucket[]): void {
     const longest = Math.max(...buckets.map((b) => b.windowMs));
     for (const [key, w] of this.windows) if (w.start + longest <= now) this.windows.delete(key);

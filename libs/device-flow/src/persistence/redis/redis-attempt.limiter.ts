@@ -25,8 +25,30 @@ if remaining < 1 then remaining = 1 end
 redis.call('PEXPIRE', KEYS[1], math.floor(remaining))
 return 1`;
 
+/**
+ * Take: count one event unless the window is full (the check and the count in one script, which Redis runs
+ * alone). Returns 0 when counted, else the ms until the window ends. ARGV: now, window ms, limit.
+ */
+const TAKE = `
+local now = tonumber(ARGV[1])
+local window = tonumber(ARGV[2])
+local start = redis.call('HGET', KEYS[1], 'start')
+if start and tonumber(start) + window > now then
+  local count = tonumber(redis.call('HGET', KEYS[1], 'count') or '0')
+  if count >= tonumber(ARGV[3]) then return tonumber(start) + window - now end
+  redis.call('HINCRBY', KEYS[1], 'count', 1)
+else
+  redis.call('HSET', KEYS[1], 'start', ARGV[1], 'count', 1)
+  start = ARGV[1]
+end
+local remaining = tonumber(start) + window - now
+if remaining < 1 then remaining = 1 end
+redis.call('PEXPIRE', KEYS[1], math.floor(remaining))
+return 0`;
+
 type RedisWithScripts = Redis & {
   dfRecordAttempt(key: string, now: string, window: string): Promise<number>;
+  dfTakeAttempt(key: string, now: string, window: string, limit: string): Promise<number>;
 };
 
 /**
@@ -45,6 +67,8 @@ export class RedisAttemptLimiter implements AttemptLimiter {
   ) {
     if (!('dfRecordAttempt' in redis))
       redis.defineCommand('dfRecordAttempt', { lua: RECORD, numberOfKeys: 1 });
+    if (!('dfTakeAttempt' in redis))
+      redis.defineCommand('dfTakeAttempt', { lua: TAKE, numberOfKeys: 1 });
     this.redis = redis as RedisWithScripts;
   }
 
@@ -67,6 +91,17 @@ export class RedisAttemptLimiter implements AttemptLimiter {
     for (const b of buckets) {
       await this.redis.dfRecordAttempt(this.key(b.key), String(now), String(b.windowMs));
     }
+  }
+
+  async take(bucket: AttemptBucket, now: number): Promise<number> {
+    return Number(
+      await this.redis.dfTakeAttempt(
+        this.key(bucket.key),
+        String(now),
+        String(bucket.windowMs),
+        String(bucket.limit),
+      ),
+    );
   }
 
   private key(key: string): string {

@@ -20,6 +20,12 @@ export class TypeOrmAttemptLimiter implements AttemptLimiter {
   private readonly count: PreparedStatement;
   private readonly read: PreparedStatement;
   private readonly purge: PreparedStatement;
+  /**
+   * Counts one event unless the bucket is full, as one statement (a conditional upsert): 0 when counted, else
+   * the ms until there is room. Absent on MySQL/MariaDB, whose ON DUPLICATE KEY UPDATE has no WHERE and whose
+   * driver reports an unchanged row like an inserted one: callers check then count there (`takeAttempt`).
+   */
+  readonly take?: (bucket: AttemptBucket, now: number) => Promise<number>;
 
   constructor(dataSource: DataSource) {
     this.statements = new PreparedStatements(dataSource, AttemptEntity);
@@ -38,6 +44,18 @@ export class TypeOrmAttemptLimiter implements AttemptLimiter {
             '{attempts} = CASE WHEN a.{window_start} > :2 THEN a.{attempts} + 1 ELSE 1 END, ' +
             '{window_start} = CASE WHEN a.{window_start} > :2 THEN a.{window_start} ELSE :1 END',
     );
+    if (!mysql) {
+      // Values as above plus 3 the limit: the update happens only while the window has room (or is over), so a
+      // full bucket's row is left as it is and the statement reports no changed row.
+      const countIfRoom = this.statements.prepare(
+        'INSERT INTO @t AS a ({key_hash}, {window_start}, {attempts}) VALUES (:0, :1, 1) ' +
+          'ON CONFLICT ({key_hash}) DO UPDATE SET ' +
+          '{attempts} = CASE WHEN a.{window_start} > :2 THEN a.{attempts} + 1 ELSE 1 END, ' +
+          '{window_start} = CASE WHEN a.{window_start} > :2 THEN a.{window_start} ELSE :1 END ' +
+          'WHERE a.{window_start} <= :2 OR a.{attempts} < :3',
+      );
+      this.take = (bucket, now) => this.takeWith(countIfRoom, bucket, now);
+    }
     this.read = this.statements.prepare(
       'SELECT {key_hash}, {window_start}, {attempts} FROM @t WHERE {key_hash} IN (:0, :1, :2, :3)',
     );
@@ -69,6 +87,18 @@ export class TypeOrmAttemptLimiter implements AttemptLimiter {
     for (const b of buckets) {
       await this.statements.run(this.count, [hashKey(b.key), now, now - b.windowMs]);
     }
+  }
+
+  private async takeWith(
+    countIfRoom: PreparedStatement,
+    bucket: AttemptBucket,
+    now: number,
+  ): Promise<number> {
+    const key = hashKey(bucket.key);
+    const r = await this.statements.run(countIfRoom, [key, now, now - bucket.windowMs, bucket.limit]);
+    if ((r.affected ?? 0) > 0) return 0;
+    // Full: the wait is the rest of the window (at least 1 ms should the window have ended meanwhile).
+    return Math.max(1, await this.retryAfterMs([bucket], now));
   }
 
   /**
