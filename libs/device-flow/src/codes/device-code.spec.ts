@@ -28,7 +28,12 @@ describe('device codes and their storage keys', () => {
   });
 
   it('keys a code of any other shape by its plain hash', () => {
-    for (const code of ['abc', 'A'.repeat(43), 'ZZZZZZZZZZZZ' + 'a'.repeat(43), newDeviceCode(t) + 'x']) {
+    for (const code of [
+      'abc',
+      'A'.repeat(43),
+      'ZZZZZZZZZZZZ' + 'a'.repeat(43),
+      newDeviceCode(t) + 'x',
+    ]) {
       expect(deviceCodeKey(hasher, code)).toBe(hasher.hash(code));
     }
   });

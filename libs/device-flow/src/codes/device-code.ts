@@ -12,7 +12,9 @@ const DEVICE_CODE = /^[0-9a-f]{12}[A-Za-z0-9_-]{43}$/;
  * the code's storage key ({@link deviceCodeKey}) sorts by issue time.
  */
 export function newDeviceCode(now: number): string {
-  return (Math.max(0, Math.floor(now)) % 2 ** 48).toString(16).padStart(TIME_DIGITS, '0') + randomCode();
+  return (
+    (Math.max(0, Math.floor(now)) % 2 ** 48).toString(16).padStart(TIME_DIGITS, '0') + randomCode()
+  );
 }
 
 /**

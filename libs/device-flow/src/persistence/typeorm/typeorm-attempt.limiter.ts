@@ -95,7 +95,12 @@ export class TypeOrmAttemptLimiter implements AttemptLimiter {
     now: number,
   ): Promise<number> {
     const key = hashKey(bucket.key);
-    const r = await this.statements.run(countIfRoom, [key, now, now - bucket.windowMs, bucket.limit]);
+    const r = await this.statements.run(countIfRoom, [
+      key,
+      now,
+      now - bucket.windowMs,
+      bucket.limit,
+    ]);
     if ((r.affected ?? 0) > 0) return 0;
     // Full: the wait is the rest of the window (at least 1 ms should the window have ended meanwhile).
     return Math.max(1, await this.retryAfterMs([bucket], now));
