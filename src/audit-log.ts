@@ -7,9 +7,28 @@ export const AUDIT_LOG_SINK = Symbol('AUDIT_LOG_SINK');
 /** Writes one line of the audit log. */
 export type AuditLogSink = (line: string) => void;
 
-/** The default sink: standard output. */
+/** Lines written in this turn of the event loop, not yet handed to standard output. */
+let pending = '';
+
+/** Writes the lines not yet handed to standard output (at the end of each turn, and at exit). */
+export function flushAuditLog(): void {
+  if (pending === '') return;
+  const lines = pending;
+  pending = '';
+  process.stdout.write(lines);
+}
+
+// Whatever is still pending when the process exits is written then (synchronous on files and pipes).
+process.once('exit', flushAuditLog);
+
+/**
+ * The default sink: standard output, one write per turn of the event loop rather than per line (a write to a
+ * pipe or file is a system call that blocks the event loop; under load a turn logs dozens of events). Lines keep
+ * their order and are out before the next turn.
+ */
 export const stdoutSink: AuditLogSink = (line) => {
-  process.stdout.write(line + '\n');
+  if (pending === '') setImmediate(flushAuditLog);
+  pending += line + '\n';
 };
 
 /**
@@ -31,6 +50,7 @@ export class AuditLog implements OnModuleInit, OnModuleDestroy {
 
   onModuleDestroy(): void {
     this.unsubscribe?.();
+    flushAuditLog();
   }
 }
 
