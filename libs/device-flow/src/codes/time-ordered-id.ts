@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 
 /**
  * A new row id: an RFC 9562 §5.7 UUIDv7 — 48 bits of Unix time in ms, then 74 random bits (version and variant
@@ -8,10 +8,9 @@ import { randomBytes } from 'node:crypto';
  * stored beside it anyway.
  */
 export function timeOrderedId(now: number): string {
-  const bytes = randomBytes(16);
-  bytes.writeUIntBE(Math.max(0, Math.floor(now)) % 2 ** 48, 0, 6);
-  bytes[6] = 0x70 | (bytes[6]! & 0x0f);
-  bytes[8] = 0x80 | (bytes[8]! & 0x3f);
-  const hex = bytes.toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  // A v4 UUID's 122 random bits come from Node's pooled generator (cheaper than a randomBytes call); the first
+  // 48 become the time and the version digit becomes 7, which leaves the 74 random bits v7 has.
+  const random = randomUUID();
+  const time = (Math.max(0, Math.floor(now)) % 2 ** 48).toString(16).padStart(12, '0');
+  return `${time.slice(0, 8)}-${time.slice(8)}-7${random.slice(15)}`;
 }
