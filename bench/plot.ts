@@ -62,7 +62,7 @@ scenarios.forEach((s, g) => {
       `<rect x="${x}" y="${top + plotH - h}" width="${barW - 4}" height="${h}" fill="${colors[k % colors.length]}"/>`,
     );
     parts.push(
-      `<text x="${x + (barW - 4) / 2}" y="${top + plotH - h - 4}" font-size="11" text-anchor="middle">${Math.round(v)}</text>`,
+      `<text x="${x + (barW - 4) / 2}" y="${top + plotH - h - 4}" font-size="10" text-anchor="middle">${v >= 10_000 ? `${(v / 1000).toFixed(1)}k` : Math.round(v)}</text>`,
     );
   });
   parts.push(
