@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { type DataSource } from 'typeorm';
 import { InMemoryAttemptLimiter, TypeOrmAttemptLimiter } from '../../libs/device-flow/src/index.js';
 import { attemptLimiterContract } from './attempt-limiter.contract.js';
@@ -28,10 +28,18 @@ await describeOnDatabases('TypeOrmAttemptLimiter', (server) => {
     await ds.query(`DELETE FROM ${ds.driver.escape('device_flow_attempts')}`);
     return new TypeOrmAttemptLimiter(ds);
   });
-  it('checks and counts in one statement (take) except on MySQL/MariaDB', () => {
+  it('checks and counts with one statement, and refuses a full bucket with one more read', async () => {
     const l = new TypeOrmAttemptLimiter(ds);
-    const mysql = ['mysql', 'mariadb'].includes(ds.options.type);
-    expect(typeof l.take).toBe(mysql ? 'undefined' : 'function');
+    const statements = vi.spyOn(ds.logger, 'logQuery');
+    const b = { key: 'one-statement', limit: 1, windowMs: 60_000 };
+    const t0 = Date.UTC(2026, 0, 1);
+    expect(await l.take(b, t0)).toBe(0);
+    expect(statements).toHaveBeenCalledTimes(1);
+    expect(String(statements.mock.calls[0]![0])).toMatch(/^INSERT INTO/);
+    statements.mockClear();
+    expect(await l.take(b, t0 + 1000)).toBe(59_000);
+    expect(statements).toHaveBeenCalledTimes(2);
+    statements.mockRestore();
   });
   it('deletes only stale counters', async () => {
     const l = new TypeOrmAttemptLimiter(ds);

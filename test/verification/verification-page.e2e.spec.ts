@@ -658,6 +658,13 @@ describe('device code issuance limit', () => {
     await ask('tv').expect(200);
   });
 
+  it('lets exactly the budget through when requests race', async () => {
+    t = await createTestApp({ issuanceLimit: { limit: 5, windowSeconds: 60 } });
+    const answers = await Promise.all(Array.from({ length: 12 }, () => ask('tv')));
+    const statuses = answers.map((r) => r.status).sort();
+    expect(statuses).toEqual([...Array<number>(5).fill(200), ...Array<number>(7).fill(429)]);
+  });
+
   it('does not count requests that fail client authentication', async () => {
     t = await createTestApp({ issuanceLimit: { limit: 1, windowSeconds: 60 } });
     await ask('nobody').expect(401);

@@ -7,6 +7,7 @@ import {
 } from '../../verification/attempt-limiter.js';
 import { AttemptEntity } from './attempt.entity.js';
 import { PreparedStatements, type PreparedStatement } from './prepared-statements.js';
+import type { StatementResult } from './sqlite-connection.js';
 
 /**
  * {@link AttemptLimiter} on TypeORM: counters shared by every instance using the database. Counting one event is
@@ -20,12 +21,10 @@ export class TypeOrmAttemptLimiter implements AttemptLimiter {
   private readonly count: PreparedStatement;
   private readonly read: PreparedStatement;
   private readonly purge: PreparedStatement;
-  /**
-   * Counts one event unless the bucket is full, as one statement (a conditional upsert): 0 when counted, else
-   * the ms until there is room. Absent on MySQL/MariaDB, whose ON DUPLICATE KEY UPDATE has no WHERE and whose
-   * driver reports an unchanged row like an inserted one: callers check then count there (`takeAttempt`).
-   */
-  readonly take?: (bucket: AttemptBucket, now: number) => Promise<number>;
+  /** The conditional count behind {@link take}. */
+  private readonly countIfRoom: PreparedStatement;
+  /** How {@link countIfRoom}'s result says whether the event was counted (the engines report it differently). */
+  private readonly counted: (result: StatementResult) => boolean;
 
   constructor(dataSource: DataSource) {
     this.statements = new PreparedStatements(dataSource, AttemptEntity);
@@ -44,17 +43,30 @@ export class TypeOrmAttemptLimiter implements AttemptLimiter {
             '{attempts} = CASE WHEN a.{window_start} > :2 THEN a.{attempts} + 1 ELSE 1 END, ' +
             '{window_start} = CASE WHEN a.{window_start} > :2 THEN a.{window_start} ELSE :1 END',
     );
-    if (!mysql) {
-      // Values as above plus 3 the limit: the update happens only while the window has room (or is over), so a
-      // full bucket's row is left as it is and the statement reports no changed row.
-      const countIfRoom = this.statements.prepare(
+    // Values as above plus 3 the limit. A full window's row is left as it is; what tells the caller apart:
+    if (mysql) {
+      // MySQL/MariaDB's upsert has no WHERE, and the driver reports an unchanged row like an inserted one. So
+      // the update marks its outcome with LAST_INSERT_ID(expr), which the server returns as the statement's
+      // insert id on this connection: 0 inserted (a new window), 1 counted, 2 full (row left unchanged).
+      this.countIfRoom = this.statements.prepare(
+        'INSERT INTO @t ({key_hash}, {window_start}, {attempts}) VALUES (:0, :1, 1) ' +
+          'ON DUPLICATE KEY UPDATE {attempts} = ' +
+          'IF(LAST_INSERT_ID(IF({window_start} > :2 AND {attempts} >= :3, 2, 1)) = 2, {attempts}, ' +
+          'IF({window_start} > :2, {attempts} + 1, 1)), ' +
+          '{window_start} = IF({window_start} > :2, {window_start}, :1)',
+      );
+      this.counted = (r) => insertId(r) !== 2;
+    } else {
+      // The update happens only while the window has room (or is over): a full bucket's row changes nowhere
+      // and the statement reports no changed row.
+      this.countIfRoom = this.statements.prepare(
         'INSERT INTO @t AS a ({key_hash}, {window_start}, {attempts}) VALUES (:0, :1, 1) ' +
           'ON CONFLICT ({key_hash}) DO UPDATE SET ' +
           '{attempts} = CASE WHEN a.{window_start} > :2 THEN a.{attempts} + 1 ELSE 1 END, ' +
           '{window_start} = CASE WHEN a.{window_start} > :2 THEN a.{window_start} ELSE :1 END ' +
           'WHERE a.{window_start} <= :2 OR a.{attempts} < :3',
       );
-      this.take = (bucket, now) => this.takeWith(countIfRoom, bucket, now);
+      this.counted = (r) => (r.affected ?? 0) > 0;
     }
     this.read = this.statements.prepare(
       'SELECT {key_hash}, {window_start}, {attempts} FROM @t WHERE {key_hash} IN (:0, :1, :2, :3)',
@@ -89,19 +101,14 @@ export class TypeOrmAttemptLimiter implements AttemptLimiter {
     }
   }
 
-  private async takeWith(
-    countIfRoom: PreparedStatement,
-    bucket: AttemptBucket,
-    now: number,
-  ): Promise<number> {
-    const key = hashKey(bucket.key);
-    const r = await this.statements.run(countIfRoom, [
-      key,
-      now,
-      now - bucket.windowMs,
-      bucket.limit,
-    ]);
-    if ((r.affected ?? 0) > 0) return 0;
+  /**
+   * Counts one event unless the bucket is full, as one statement (a conditional upsert) on every engine: 0 when
+   * counted, else the ms until there is room. Racing callers on any number of instances never get more than the
+   * limit through a window.
+   */
+  async take(bucket: AttemptBucket, now: number): Promise<number> {
+    const values = [hashKey(bucket.key), now, now - bucket.windowMs, bucket.limit];
+    if (this.counted(await this.statements.run(this.countIfRoom, values))) return 0;
     // Full: the wait is the rest of the window (at least 1 ms should the window have ended meanwhile).
     return Math.max(1, await this.retryAfterMs([bucket], now));
   }
@@ -113,6 +120,12 @@ export class TypeOrmAttemptLimiter implements AttemptLimiter {
   async deleteStale(before: number): Promise<number> {
     return (await this.statements.run(this.purge, [before])).affected ?? 0;
   }
+}
+
+/** The insert id MySQL/MariaDB reported for a statement (TypeORM's structured result keeps the driver's). */
+function insertId(result: StatementResult): number | undefined {
+  const raw = (result as { raw?: { insertId?: number | bigint } }).raw;
+  return raw?.insertId === undefined ? undefined : Number(raw.insertId);
 }
 
 function hashKey(key: string): string {
