@@ -20,6 +20,15 @@ interface PgPool {
   }): Promise<{ rows: Record<string, unknown>[]; rowCount: number | null }>;
 }
 
+/** The part of mysql2's (callback) pool used here: `execute` prepares a statement once per connection. */
+interface MysqlPool {
+  execute(
+    sql: string,
+    values: unknown[],
+    callback: (error: Error | null, result: unknown) => void,
+  ): unknown;
+}
+
 /**
  * Hand-written statements over one entity's table, for the hot paths: TypeORM's query builder rebuilds SQL and
  * runs subscribers on every call; these are built once and run as they are.
@@ -27,8 +36,9 @@ interface PgPool {
  * Templates name the table `@t`, a column `{column}` and value N `:N`; {@link prepare} escapes them for the
  * DataSource's driver. {@link run} joins the running unit of work if there is one; on better-sqlite3 it goes
  * through {@link SqliteConnection} (prepared once, writes group-committed); on PostgreSQL it is a named
- * prepared statement on node-postgres's pool (parsed and planned once per connection); elsewhere it goes
- * through a query runner.
+ * prepared statement on node-postgres's pool (parsed and planned once per connection); on MySQL/MariaDB a
+ * prepared statement on mysql2's pool (`execute`, prepared once per connection); elsewhere it goes through a
+ * query runner.
  */
 export class PreparedStatements {
   constructor(
@@ -72,12 +82,31 @@ export class PreparedStatements {
       const r = await pg.query({ name: statement.name, text: statement.sql, values: params });
       return { records: r.rows, affected: r.rowCount ?? undefined };
     }
+    const mysql = this.mysqlPool();
+    if (mysql) {
+      this.dataSource.logger.logQuery(statement.sql, params);
+      // mysql2 refuses undefined in bound values; SQL has only NULL.
+      const values = params.map((v) => (v === undefined ? null : v));
+      const result = await new Promise<unknown>((resolve, reject) =>
+        mysql.execute(statement.sql, values, (error, r) => (error ? reject(error) : resolve(r))),
+      );
+      if (Array.isArray(result)) return { records: result as Record<string, unknown>[] };
+      return { affected: (result as { affectedRows?: number }).affectedRows, raw: result };
+    }
     const runner = this.dataSource.createQueryRunner();
     try {
       return await runner.query(statement.sql, params, true);
     } finally {
       await runner.release();
     }
+  }
+
+  /** mysql2's pool of the DataSource, when that is the driver and it has one pool (no replication). */
+  private mysqlPool(): MysqlPool | undefined {
+    if (!['mysql', 'mariadb', 'aurora-mysql'].includes(this.dataSource.options.type))
+      return undefined;
+    const pool = (this.dataSource.driver as unknown as { pool?: Partial<MysqlPool> }).pool;
+    return typeof pool?.execute === 'function' ? (pool as MysqlPool) : undefined;
   }
 
   /** node-postgres's pool of the DataSource, when that is the driver. */

@@ -17,6 +17,8 @@ interface BetterSqliteDatabase {
 export interface StatementResult {
   affected?: number;
   records?: Record<string, unknown>[];
+  /** The driver's own result of a write, where it says more (MySQL/MariaDB: `insertId`). */
+  raw?: unknown;
 }
 
 interface QueuedWrite {

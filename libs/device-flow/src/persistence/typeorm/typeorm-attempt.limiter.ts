@@ -124,7 +124,7 @@ export class TypeOrmAttemptLimiter implements AttemptLimiter {
 
 /** The insert id MySQL/MariaDB reported for a statement (TypeORM's structured result keeps the driver's). */
 function insertId(result: StatementResult): number | undefined {
-  const raw = (result as { raw?: { insertId?: number | bigint } }).raw;
+  const raw = result.raw as { insertId?: number | bigint } | undefined;
   return raw?.insertId === undefined ? undefined : Number(raw.insertId);
 }
 
