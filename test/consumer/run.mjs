@@ -222,7 +222,7 @@ async function deviceFlow(base) {
   expect(auth.status === 200, `device authorization: ${auth.status} ${show(auth.body)}`);
   expect(auth.headers.get('cache-control') === 'no-store', 'device authorization lacks no-store');
   const { device_code, user_code, verification_uri, interval } = auth.body;
-  expect(/^[A-Za-z0-9_-]{43}$/.test(device_code), `device_code ${device_code}`);
+  expect(/^[0-9a-f]{12}[A-Za-z0-9_-]{43}$/.test(device_code), `device_code ${device_code}`);
   expect(
     /^WDJB-[A-Z]{4}$/.test(user_code),
     `user_code ${user_code} is not from the host's generator`,
