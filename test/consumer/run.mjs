@@ -4,7 +4,8 @@
 // 2. Create a throwaway NestJS 12 app in a temp folder (test/consumer/fixture) that installs the tarball and its
 //    peers from the registry (the versions this repo uses, so the npm cache serves them).
 // 3. Check the package's `exports`: the root entry loads, internal paths do not.
-// 4. Compile the app with tsc in strict mode (ESM, nodenext, skipLibCheck off, so the shipped .d.ts are checked).
+// 4. Compile the app with tsc in strict mode (ESM, nodenext, skipLibCheck off, so the shipped .d.ts are checked),
+//    without the optional peer ioredis installed (the app does not use Redis storage).
 // 5. Start it and complete a device flow over HTTP: device authorization → approval through the exported
 //    DeviceGrantService (the app's own controller) → token, plus a replay and the metadata document; once on
 //    @nestjs/platform-express and once on @nestjs/platform-fastify (the same compiled app, CONSUMER_ADAPTER).
@@ -108,9 +109,8 @@ function createApp(tarball) {
           '@nestjs/platform-fastify',
           '@nestjs/swagger',
           'better-sqlite3',
-          // Optional peer: its types appear in the declarations of the Redis storage, so a host that
-          // type-checks libraries (skipLibCheck: false, as this app does) installs it.
-          'ioredis',
+          // Not ioredis: an optional peer this app does not use (no `storage: 'redis'`). The package's
+          // declarations must compile without it, with skipLibCheck off (below).
           'reflect-metadata',
           'rxjs',
           'typeorm',

@@ -95,6 +95,7 @@ export {
 export {
   DeviceFlowRedis,
   type DeviceFlowRedisOptions,
+  type RedisClient,
 } from './persistence/redis/redis-connection.js';
 export { RedisAttemptLimiter } from './persistence/redis/redis-attempt.limiter.js';
 export { DeviceFlowPurger, type PurgeResult } from './persistence/purge.service.js';

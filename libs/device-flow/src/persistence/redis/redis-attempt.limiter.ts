@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-connection.js';
 import {
   type AttemptBucket,
   type AttemptLimiter,
@@ -62,9 +63,10 @@ export class RedisAttemptLimiter implements AttemptLimiter {
   private readonly redis: RedisWithScripts;
 
   constructor(
-    redis: Redis,
+    client: RedisClient,
     private readonly keyPrefix = 'device-flow:',
   ) {
+    const redis = client as Redis;
     if (!('dfRecordAttempt' in redis))
       redis.defineCommand('dfRecordAttempt', { lua: RECORD, numberOfKeys: 1 });
     if (!('dfTakeAttempt' in redis))

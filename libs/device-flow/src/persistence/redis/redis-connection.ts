@@ -1,14 +1,25 @@
 import type { OnModuleDestroy } from '@nestjs/common';
-import type { Redis, RedisOptions } from 'ioredis';
+import type { RedisOptions } from 'ioredis';
+
+/**
+ * An ioredis client (`new Redis(…)` from `ioredis` 5), described by the few members the module's own declarations
+ * need, so that they compile without `ioredis` installed (it is an optional peer: only `storage: 'redis'` and the
+ * Redis stores need it at run time). The stores use the client's full ioredis API.
+ */
+export interface RedisClient {
+  defineCommand(name: string, definition: { lua: string; numberOfKeys?: number }): void;
+  pipeline(): unknown;
+  disconnect(): void;
+}
 
 /** Redis settings of the module (`storage: 'redis'`). */
 export interface DeviceFlowRedisOptions {
   /** Your own ioredis client; the module never closes it. */
-  client?: Redis;
+  client?: RedisClient;
   /** Or a URL (`redis://host:6379/0`) for a client the module opens and closes. Default `redis://127.0.0.1:6379`. */
   url?: string;
-  /** Or ioredis options for a client the module opens and closes. */
-  options?: RedisOptions;
+  /** Or ioredis options (ioredis's `RedisOptions`) for a client the module opens and closes. */
+  options?: object;
   /** Prefix of every key (default `device-flow:`); give each deployment sharing a Redis its own. */
   keyPrefix?: string;
 }
@@ -20,7 +31,7 @@ export interface DeviceFlowRedisOptions {
  */
 export class DeviceFlowRedis implements OnModuleDestroy {
   private constructor(
-    readonly client: Redis,
+    readonly client: RedisClient,
     private readonly owned: boolean,
   ) {}
 
@@ -31,10 +42,10 @@ export class DeviceFlowRedis implements OnModuleDestroy {
   static async connect(o: DeviceFlowRedisOptions = {}): Promise<DeviceFlowRedis> {
     if (o.client) return new DeviceFlowRedis(o.client, false);
     const { Redis } = await import('ioredis');
-    const defaults: RedisOptions = { maxRetriesPerRequest: 1 };
+    const options: RedisOptions = { maxRetriesPerRequest: 1, ...(o.options as RedisOptions) };
     const client = o.url
-      ? new Redis(o.url, { ...defaults, ...o.options })
-      : new Redis({ host: '127.0.0.1', port: 6379, ...defaults, ...o.options });
+      ? new Redis(o.url, options)
+      : new Redis({ host: '127.0.0.1', port: 6379, ...options });
     // Connection errors surface on the commands that fail; this keeps them from crashing the process.
     client.on('error', () => {});
     return new DeviceFlowRedis(client, true);

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-connection.js';
 import {
   type DeviceCodeChanges,
   type DeviceCodeRecord,
@@ -132,7 +133,8 @@ export class RedisDeviceCodeRepository implements DeviceCodeRepository {
   private readonly prefix: string;
   private readonly retentionMs: number;
 
-  constructor(redis: Redis, options: RedisDeviceCodeRepositoryOptions = {}) {
+  constructor(client: RedisClient, options: RedisDeviceCodeRepositoryOptions = {}) {
+    const redis = client as Redis;
     this.prefix = options.keyPrefix ?? 'device-flow:';
     this.retentionMs = options.retentionMs ?? 86_400_000;
     const scripts: Record<string, [string, number]> = {
