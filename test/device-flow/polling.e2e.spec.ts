@@ -106,4 +106,16 @@ describe.each(['typeorm', 'memory'] as const)('polling (%s storage)', (storage) 
       expect((await poll(deviceCode)).body.error).toBe('slow_down');
       expect(counter.queries).toHaveLength(3); // two conditional updates, one read for the message
     });
+
+  if (storage === 'typeorm')
+    it('starts a device authorization with two statements: the issuance count and the insert', async () => {
+      await start(); // fills the client cache and the kill switch view
+      counter.queries = [];
+      await start2();
+      expect(counter.queries).toHaveLength(2);
+      expect(counter.queries[0]).toMatch(
+        /^INSERT INTO "device_flow_attempts".*ON CONFLICT.*WHERE/s,
+      );
+      expect(counter.queries[1]).toMatch(/^INSERT INTO "device_flow_device_codes"/);
+    });
 });
