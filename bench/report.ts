@@ -18,29 +18,23 @@ export interface BenchReport {
 /** The Markdown table of a run: req/s, latency and the ratio of each scenario to the bare route (d). */
 export function renderTable(r: BenchReport): string {
   const bare = r.scenarios.find((s) => s.id === 'bare');
+  const rows = r.scenarios.map((s) => {
+    const ratio = bare ? (s.requestsPerSecond / bare.requestsPerSecond).toFixed(2) : '—';
+    return `| ${s.label} | ${Math.round(s.requestsPerSecond)} | ${s.p50} | ${s.p99} | ${ratio} | ${answers(
+      s.outcomes,
+      s.statuses,
+    )}${s.errors || s.timeouts ? `; errors ${s.errors}, timeouts ${s.timeouts}` : ''} |`;
+  });
   const lines = [
     `**${r.adapter}**, ${r.database}, ${r.connections} connections × ${r.duration} s, ${r.liveCodes} live codes, ` +
       `interval ${r.interval} s, ${r.pinned ? 'server on CPU 0, load on CPU 1' : 'not pinned'} — ${r.date}`,
-    '',
-    '| Scenario | req/s | p50 ms | p99 ms | × bare (d) | Answers |',
-    '| --- | ---: | ---: | ---: | ---: | --- |',
+    ...table(
+      undefined,
+      '| Scenario | req/s | p50 ms | p99 ms | × bare (d) | Answers |',
+      '| --- | ---: | ---: | ---: | ---: | --- |',
+      rows,
+    ),
   ];
-  for (const s of r.scenarios) {
-    const ratio = bare ? (s.requestsPerSecond / bare.requestsPerSecond).toFixed(2) : '—';
-    const answers = Object.entries(s.outcomes)
-      .concat(
-        Object.keys(s.outcomes).length
-          ? []
-          : Object.entries(s.statuses).map(([k, v]) => [`HTTP ${k}`, v]),
-      )
-      .map(([k, v]) => `${k} ${v}`)
-      .join(', ');
-    lines.push(
-      `| ${s.label} | ${Math.round(s.requestsPerSecond)} | ${s.p50} | ${s.p99} | ${ratio} | ${answers}${
-        s.errors || s.timeouts ? `; errors ${s.errors}, timeouts ${s.timeouts}` : ''
-      } |`,
-    );
-  }
   return lines.join('\n') + '\n';
 }
 
@@ -64,6 +58,16 @@ export interface ScalingReport {
 
 const pct = (v: number | undefined) => (v === undefined ? '—' : `${Math.round(v * 100)} %`);
 const num = (v: number | undefined, digits = 0) => (v === undefined ? '—' : v.toFixed(digits));
+
+/** A Markdown table after a blank line: its caption paragraph (if any), header and alignment rows, then rows. */
+function table(
+  caption: string | undefined,
+  header: string,
+  align: string,
+  rows: string[],
+): string[] {
+  return ['', ...(caption === undefined ? [] : [caption, '']), header, align, ...rows];
+}
 
 function answers(outcomes: Record<string, number>, statuses: Record<string, number>): string {
   const entries = Object.keys(outcomes).length
@@ -90,87 +94,82 @@ export function renderScaling(r: ScalingReport): string {
         .map(([k, v]) => `${k} ${v}`)
         .join(', ')})`
     : '';
+  const throughput = r.rows.map((row) => {
+    const base = one(row);
+    return `| ${name(row)} | ${Math.round(row.requestsPerSecond)} | ${row.perInstance
+      .map((p) => Math.round(p.requestsPerSecond))
+      .join(' + ')} | ${num(row.p50, 1)} | ${row.p99} | ${
+      base ? (row.requestsPerSecond / base.requestsPerSecond).toFixed(2) : '—'
+    } | ${row.loadAverage.toFixed(1)} | ${answers(row.outcomes, row.statuses)}${
+      row.errors ? `; errors/timeouts ${row.errors}` : ''
+    } |`;
+  });
+  const cpu = r.rows.map((row) => {
+    const c = row.cpuPerRequestUs;
+    return `| ${name(row)} | ${num(c.servers)} | ${num(c.postgres)} | ${num(c.load)} | ${row.serverCpuShare
+      .map(pct)
+      .join(
+        ' + ',
+      )} | ${row.loadCpuShare.map(pct).join(' + ')} | ${pct(row.postgresCpuShare)} | ${pct(
+      row.othersCpuShare,
+    )} | ${row.machine?.map((m) => `${pct(m.busy)} (${pct(m.steal)})`).join(', ') ?? '—'} | ${row.serverRunQueueShare
+      .map(pct)
+      .join(' + ')} | ${row.loadRunQueueShare.map(pct).join(' + ')} |`;
+  });
+  const locks = r.rows.flatMap((row) => {
+    const l = row.locks;
+    if (!l) return [];
+    const waits = Object.entries(l.activeBackendsBy)
+      .sort((a, b) => b[1] - a[1])
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ');
+    const ungranted = Object.entries(l.ungrantedBy)
+      .map(([k, v]) => `${k.replace(/\|/g, '\\|')} ×${v}`)
+      .join(', ');
+    return [
+      `| ${name(row)} | ${l.samples} | ${l.samplesWithUngrantedLocks} | ${l.lockWaitingBackends} | ${
+        ungranted || '—'
+      } | ${waits || '—'} |`,
+    ];
+  });
+  const totals = r.totals.map((t) => {
+    const c = t.counters;
+    return `| ${config(t)} | ${c.xact_commit} | ${c.xact_rollback} | ${c.deadlocks} | ${c.tup_inserted} | ${c.tup_updated} |`;
+  });
   const lines = [
     `**${r.adapter}**, ${r.database}${settings}, ${r.connections} connections in all × ${r.duration} s, ` +
       `interval ${r.interval} s, ${Math.round(r.earlyShare * 100)} % of polls on own codes sent early on purpose — ${r.date}`,
     '',
     `Machine: ${r.machine}. Pinning: ${[...new Set(r.rows.map((x) => x.pinning))].join(' / ')}; PostgreSQL not pinned.`,
-    '',
-    '| Scenario | Instances | req/s (sum) | per instance | p50 ms (mean) | p99 ms (worst) | × 1 instance | load avg | Answers |',
-    '| --- | --- | ---: | --- | ---: | ---: | ---: | ---: | --- |',
+    ...table(
+      undefined,
+      '| Scenario | Instances | req/s (sum) | per instance | p50 ms (mean) | p99 ms (worst) | × 1 instance | load avg | Answers |',
+      '| --- | --- | ---: | --- | ---: | ---: | ---: | ---: | --- |',
+      throughput,
+    ),
+    ...table(
+      "Where the CPU went (from /proc; µs of CPU per request, each process's share of one CPU over the window, " +
+        'and the share of the window its main thread spent runnable but waiting for a CPU):',
+      '| Scenario | Instances | servers µs/req | PostgreSQL µs/req | load gen µs/req | server CPU use | load gen CPU use | PostgreSQL CPU use | everything else | CPUs busy (stolen) | servers waiting for a CPU | load gens waiting for a CPU |',
+      '| --- | --- | ---: | ---: | ---: | --- | --- | ---: | ---: | --- | --- | --- |',
+      cpu,
+    ),
+    ...(locks.length
+      ? table(
+          'PostgreSQL lock waits during the window (`pg_locks` and `pg_stat_activity`, sampled):',
+          '| Scenario | Instances | samples | samples with an ungranted lock | backends waiting on a lock (sum over samples) | ungranted locks: type and statement | active backends by wait event (sum over samples) |',
+          '| --- | --- | ---: | ---: | ---: | --- | --- |',
+          locks,
+        )
+      : []),
+    ...(totals.length
+      ? table(
+          '`pg_stat_database` over each configuration (servers started to stopped: seeding, warm-ups, measurements):',
+          '| Instances | commits | rollbacks | deadlocks | rows inserted | rows updated |',
+          '| --- | ---: | ---: | ---: | ---: | ---: |',
+          totals,
+        )
+      : []),
   ];
-  for (const row of r.rows) {
-    const base = one(row);
-    lines.push(
-      `| ${name(row)} | ${Math.round(row.requestsPerSecond)} | ${row.perInstance
-        .map((p) => Math.round(p.requestsPerSecond))
-        .join(' + ')} | ${num(row.p50, 1)} | ${row.p99} | ${
-        base ? (row.requestsPerSecond / base.requestsPerSecond).toFixed(2) : '—'
-      } | ${row.loadAverage.toFixed(1)} | ${answers(row.outcomes, row.statuses)}${
-        row.errors ? `; errors/timeouts ${row.errors}` : ''
-      } |`,
-    );
-  }
-  lines.push(
-    '',
-    "Where the CPU went (from /proc; µs of CPU per request, each process's share of one CPU over the window, " +
-      'and the share of the window its main thread spent runnable but waiting for a CPU):',
-    '',
-    '| Scenario | Instances | servers µs/req | PostgreSQL µs/req | load gen µs/req | server CPU use | load gen CPU use | PostgreSQL CPU use | everything else | CPUs busy (stolen) | servers waiting for a CPU | load gens waiting for a CPU |',
-    '| --- | --- | ---: | ---: | ---: | --- | --- | ---: | ---: | --- | --- | --- |',
-  );
-  for (const row of r.rows) {
-    const c = row.cpuPerRequestUs;
-    lines.push(
-      `| ${name(row)} | ${num(c.servers)} | ${num(c.postgres)} | ${num(c.load)} | ${row.serverCpuShare
-        .map(pct)
-        .join(
-          ' + ',
-        )} | ${row.loadCpuShare.map(pct).join(' + ')} | ${pct(row.postgresCpuShare)} | ${pct(
-        row.othersCpuShare,
-      )} | ${row.machine?.map((m) => `${pct(m.busy)} (${pct(m.steal)})`).join(', ') ?? '—'} | ${row.serverRunQueueShare
-        .map(pct)
-        .join(' + ')} | ${row.loadRunQueueShare.map(pct).join(' + ')} |`,
-    );
-  }
-  if (r.rows.some((row) => row.locks)) {
-    lines.push(
-      '',
-      'PostgreSQL lock waits during the window (`pg_locks` and `pg_stat_activity`, sampled):',
-      '',
-      '| Scenario | Instances | samples | samples with an ungranted lock | backends waiting on a lock (sum over samples) | ungranted locks: type and statement | active backends by wait event (sum over samples) |',
-      '| --- | --- | ---: | ---: | ---: | --- | --- |',
-    );
-    for (const row of r.rows) {
-      const l = row.locks;
-      if (!l) continue;
-      const waits = Object.entries(l.activeBackendsBy)
-        .sort((a, b) => b[1] - a[1])
-        .map(([k, v]) => `${k} ${v}`)
-        .join(', ');
-      lines.push(
-        `| ${name(row)} | ${l.samples} | ${l.samplesWithUngrantedLocks} | ${l.lockWaitingBackends} | ${
-          Object.entries(l.ungrantedBy)
-            .map(([k, v]) => `${k.replace(/\|/g, '\\|')} ×${v}`)
-            .join(', ') || '—'
-        } | ${waits || '—'} |`,
-      );
-    }
-  }
-  if (r.totals.length) {
-    lines.push(
-      '',
-      '`pg_stat_database` over each configuration (servers started to stopped: seeding, warm-ups, measurements):',
-      '',
-      '| Instances | commits | rollbacks | deadlocks | rows inserted | rows updated |',
-      '| --- | ---: | ---: | ---: | ---: | ---: |',
-    );
-    for (const t of r.totals) {
-      const c = t.counters;
-      lines.push(
-        `| ${config(t)} | ${c.xact_commit} | ${c.xact_rollback} | ${c.deadlocks} | ${c.tup_inserted} | ${c.tup_updated} |`,
-      );
-    }
-  }
   return lines.join('\n') + '\n';
 }

@@ -1,7 +1,7 @@
-import type { CodeHasher } from './code-hasher.js';
-import { randomCode } from './code-hasher.js';
+import { type CodeHasher, randomCode } from './code-hasher.js';
+import { timeHex } from './time-ordered-id.js';
 
-/** Hex digits of the issue time (ms, 48 bits) that begin a device code. */
+/** Hex digits of the issue time (ms, 48 bits: {@link timeHex}) that begin a device code. */
 const TIME_DIGITS = 12;
 /** A device code as issued: the issue time in hex, then 256 random bits (base64url, 43 characters). */
 const DEVICE_CODE = /^[0-9a-f]{12}[A-Za-z0-9_-]{43}$/;
@@ -12,9 +12,7 @@ const DEVICE_CODE = /^[0-9a-f]{12}[A-Za-z0-9_-]{43}$/;
  * the code's storage key ({@link deviceCodeKey}) sorts by issue time.
  */
 export function newDeviceCode(now: number): string {
-  return (
-    (Math.max(0, Math.floor(now)) % 2 ** 48).toString(16).padStart(TIME_DIGITS, '0') + randomCode()
-  );
+  return timeHex(now) + randomCode();
 }
 
 /**

@@ -11,6 +11,11 @@ export function timeOrderedId(now: number): string {
   // A v4 UUID's 122 random bits come from Node's pooled generator (cheaper than a randomBytes call); the first
   // 48 become the time and the version digit becomes 7, which leaves the 74 random bits v7 has.
   const random = randomUUID();
-  const time = (Math.max(0, Math.floor(now)) % 2 ** 48).toString(16).padStart(12, '0');
+  const time = timeHex(now);
   return `${time.slice(0, 8)}-${time.slice(8)}-7${random.slice(15)}`;
+}
+
+/** A time in ms as 12 hex digits (48 bits, as UUIDv7 holds it): later times sort later. */
+export function timeHex(now: number): string {
+  return (Math.max(0, Math.floor(now)) % 2 ** 48).toString(16).padStart(12, '0');
 }

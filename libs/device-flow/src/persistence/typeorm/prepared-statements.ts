@@ -103,8 +103,7 @@ export class PreparedStatements {
 
   /** mysql2's pool of the DataSource, when that is the driver and it has one pool (no replication). */
   private mysqlPool(): MysqlPool | undefined {
-    if (!['mysql', 'mariadb', 'aurora-mysql'].includes(this.dataSource.options.type))
-      return undefined;
+    if (!isMysqlFamily(this.dataSource)) return undefined;
     const pool = (this.dataSource.driver as unknown as { pool?: Partial<MysqlPool> }).pool;
     return typeof pool?.execute === 'function' ? (pool as MysqlPool) : undefined;
   }
@@ -114,4 +113,9 @@ export class PreparedStatements {
     if (this.dataSource.options.type !== 'postgres') return undefined;
     return (this.dataSource.driver as unknown as { master?: PgPool }).master;
   }
+}
+
+/** Whether the DataSource talks to MySQL or MariaDB (their SQL dialect and mysql2 driver). */
+export function isMysqlFamily(dataSource: DataSource): boolean {
+  return ['mysql', 'mariadb', 'aurora-mysql'].includes(dataSource.options.type);
 }

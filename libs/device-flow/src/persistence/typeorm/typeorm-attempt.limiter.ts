@@ -6,7 +6,11 @@ import {
   windowRetryAfterMs,
 } from '../../verification/attempt-limiter.js';
 import { AttemptEntity } from './attempt.entity.js';
-import { PreparedStatements, type PreparedStatement } from './prepared-statements.js';
+import {
+  isMysqlFamily,
+  PreparedStatements,
+  type PreparedStatement,
+} from './prepared-statements.js';
 import type { StatementResult } from './sqlite-connection.js';
 
 /**
@@ -32,16 +36,18 @@ export class TypeOrmAttemptLimiter implements AttemptLimiter {
     // The new window starts at the event; within the window the count goes up. Each assignment reads the
     // row as it was (SQLite and PostgreSQL evaluate every SET against the old row; MySQL left to right, so
     // the count is assigned before the window start changes).
-    const mysql = ['mysql', 'mariadb', 'aurora-mysql'].includes(dataSource.options.type);
+    const mysql = isMysqlFamily(dataSource);
+    const upsert =
+      'INSERT INTO @t AS a ({key_hash}, {window_start}, {attempts}) VALUES (:0, :1, 1) ' +
+      'ON CONFLICT ({key_hash}) DO UPDATE SET ' +
+      '{attempts} = CASE WHEN a.{window_start} > :2 THEN a.{attempts} + 1 ELSE 1 END, ' +
+      '{window_start} = CASE WHEN a.{window_start} > :2 THEN a.{window_start} ELSE :1 END';
     this.count = this.statements.prepare(
       mysql
         ? 'INSERT INTO @t ({key_hash}, {window_start}, {attempts}) VALUES (:0, :1, 1) ' +
             'ON DUPLICATE KEY UPDATE {attempts} = IF({window_start} > :2, {attempts} + 1, 1), ' +
             '{window_start} = IF({window_start} > :2, {window_start}, :1)'
-        : 'INSERT INTO @t AS a ({key_hash}, {window_start}, {attempts}) VALUES (:0, :1, 1) ' +
-            'ON CONFLICT ({key_hash}) DO UPDATE SET ' +
-            '{attempts} = CASE WHEN a.{window_start} > :2 THEN a.{attempts} + 1 ELSE 1 END, ' +
-            '{window_start} = CASE WHEN a.{window_start} > :2 THEN a.{window_start} ELSE :1 END',
+        : upsert,
     );
     // Values as above plus 3 the limit. A full window's row is left as it is; what tells the caller apart:
     if (mysql) {
@@ -60,11 +66,7 @@ export class TypeOrmAttemptLimiter implements AttemptLimiter {
       // The update happens only while the window has room (or is over): a full bucket's row changes nowhere
       // and the statement reports no changed row.
       this.countIfRoom = this.statements.prepare(
-        'INSERT INTO @t AS a ({key_hash}, {window_start}, {attempts}) VALUES (:0, :1, 1) ' +
-          'ON CONFLICT ({key_hash}) DO UPDATE SET ' +
-          '{attempts} = CASE WHEN a.{window_start} > :2 THEN a.{attempts} + 1 ELSE 1 END, ' +
-          '{window_start} = CASE WHEN a.{window_start} > :2 THEN a.{window_start} ELSE :1 END ' +
-          'WHERE a.{window_start} <= :2 OR a.{attempts} < :3',
+        `${upsert} WHERE a.{window_start} <= :2 OR a.{attempts} < :3`,
       );
       this.counted = (r) => (r.affected ?? 0) > 0;
     }
