@@ -148,6 +148,32 @@ describe.each(SETUPS)('bad input ($name)', ({ nest }) => {
       expect([400, 413]).toContain(res.status);
     });
 
+    it('gives every platform and body-parser setup the same answer to the same bad request', async () => {
+      const described = async (
+        req: PromiseLike<{ status: number; body: unknown; headers: Record<string, string> }>,
+        description: string,
+      ) =>
+        expect(
+          ((await rejected(req)).body as { error_description?: string }).error_description,
+        ).toBe(description);
+      const body = form(valid);
+      const formType = 'application/x-www-form-urlencoded';
+      const wrongType = `content type must be ${formType}`;
+      await described(post().send(Buffer.from(body)).unset('Content-Type'), wrongType);
+      await described(post().field('client_id', 'tv'), wrongType);
+      for (const charset of ['utf8', 'us-ascii', 'bogus'])
+        await described(
+          post().set('Content-Type', `${formType}; charset=${charset}`).send(body),
+          'form bodies must be UTF-8',
+        );
+      await described(
+        post().type('form').set('Content-Encoding', 'gzip').send(body),
+        'content encoding not supported; send the form uncompressed',
+      );
+      const many = Array.from({ length: 1000 }, (_, i) => `p${i}=1`).join('&');
+      await described(post().type('form').send(`${body}&${many}`), 'too many parameters');
+    });
+
     it('answers other methods with 405 and Allow: POST', async () => {
       for (const method of ['get', 'put', 'delete', 'patch'] as const) {
         const res = await t.http[method](path);

@@ -32,14 +32,15 @@ describe.each(['/oauth/device_authorization', '/oauth/token'])(
       if (path === '/oauth/token') expect(res.body.error).toBe('invalid_grant');
       else expect(res.status).toBe(200);
     };
-    const expectInvalidClient = (
-      res: { status: number; body: unknown; headers: Record<string, string> },
-      challenged: boolean,
-    ) => {
+    /** `invalid_client`: 401, always with a Basic challenge (RFC 6749 §5.2; RFC 9110 §15.5.2 for every 401). */
+    const expectInvalidClient = (res: {
+      status: number;
+      body: unknown;
+      headers: Record<string, string>;
+    }) => {
       expect(oauthError(res.body)).toBe('invalid_client');
       expect(res.status).toBe(401);
-      if (challenged) expect(res.headers['www-authenticate']).toMatch(/^Basic /);
-      else expect(res.headers['www-authenticate']).toBeUndefined();
+      expect(res.headers['www-authenticate']).toBe('Basic realm="device-flow"');
     };
 
     it('public client: client_id only', async () => {
@@ -61,20 +62,21 @@ describe.each(['/oauth/device_authorization', '/oauth/token'])(
     });
 
     it('invalid_client with WWW-Authenticate when the Authorization header was used', async () => {
-      expectInvalidClient(await send({}, basic('secret-tv', 'wrong-secret')), true);
-      expectInvalidClient(await send({}, basic('nobody', 'whatever')), true);
-      expectInvalidClient(await send({}, 'Basic !!!'), true);
-      expectInvalidClient(await send({ client_id: 'tv' }, 'Bearer abc'), true);
+      // A public client presenting itself through Basic with an empty secret is told what to do instead.
+      const empty = await send({}, basic('tv', ''));
+      expectInvalidClient(empty);
+      expect(empty.body.error_description).toMatch(/empty client secret/);
+      expectInvalidClient(await send({}, basic('secret-tv', 'wrong-secret')));
+      expectInvalidClient(await send({}, basic('nobody', 'whatever')));
+      expectInvalidClient(await send({}, 'Basic !!!'));
+      expectInvalidClient(await send({ client_id: 'tv' }, 'Bearer abc'));
     });
 
-    it('invalid_client without WWW-Authenticate otherwise', async () => {
-      expectInvalidClient(
-        await send({ client_id: 'secret-tv', client_secret: 'wrong-secret' }),
-        false,
-      );
-      expectInvalidClient(await send({ client_id: 'secret-tv' }), false); // secret missing
-      expectInvalidClient(await send({ client_id: 'nobody' }), false);
-      expectInvalidClient(await send({ client_id: 'nobody', client_secret: 'whatever' }), false);
+    it('invalid_client with WWW-Authenticate for the body methods as well', async () => {
+      expectInvalidClient(await send({ client_id: 'secret-tv', client_secret: 'wrong-secret' }));
+      expectInvalidClient(await send({ client_id: 'secret-tv' })); // secret missing
+      expectInvalidClient(await send({ client_id: 'nobody' }));
+      expectInvalidClient(await send({ client_id: 'nobody', client_secret: 'whatever' }));
     });
 
     it('the same description for an unknown client and a wrong secret', async () => {
@@ -84,12 +86,12 @@ describe.each(['/oauth/device_authorization', '/oauth/token'])(
     });
 
     it('a public client sending a secret is refused', async () => {
-      expectInvalidClient(await send({ client_id: 'tv', client_secret: 'anything-at-all' }), false);
-      expectInvalidClient(await send({}, basic('tv', 'anything-at-all')), true);
+      expectInvalidClient(await send({ client_id: 'tv', client_secret: 'anything-at-all' }));
+      expectInvalidClient(await send({}, basic('tv', 'anything-at-all')));
     });
 
     it('a disabled client is refused', async () => {
-      expectInvalidClient(await send({ client_id: 'disabled' }), false);
+      expectInvalidClient(await send({ client_id: 'disabled' }));
     });
 
     it('two methods at once is invalid_request', async () => {
@@ -99,6 +101,24 @@ describe.each(['/oauth/device_authorization', '/oauth/token'])(
       );
       expect(oauthError(res.body)).toBe('invalid_request');
       expect(res.status).toBe(400);
+    });
+
+    it('a repeated Authorization header is invalid_request, in either order', async () => {
+      const good = basic('secret-tv', CONFIDENTIAL_SECRET);
+      const bad = basic('secret-tv', 'wrong-secret');
+      for (const pair of [
+        [good, bad],
+        [bad, good],
+      ]) {
+        const res = await t.http
+          .post(path)
+          .type('form')
+          .set('Authorization', pair as unknown as string)
+          .send(form(extra));
+        expect(oauthError(res.body)).toBe('invalid_request');
+        expect(res.status).toBe(400);
+        expect(res.body.error_description).toBe('repeated Authorization header');
+      }
     });
 
     it('a body client_id other than the header one is invalid_request', async () => {

@@ -18,7 +18,7 @@ const MAX_CREDENTIALS_LENGTH = 4096;
  * @see RFC 6749 §2.3.1
  */
 export function parseBasicCredentials(header: string): BasicCredentials {
-  const invalid = () => new InvalidClientError('malformed Authorization header', true);
+  const invalid = () => new InvalidClientError('malformed Authorization header');
   const m = /^Basic[ ]+([A-Za-z0-9+/]+={0,2})[ ]*$/i.exec(header);
   if (!m || m[1].length > MAX_CREDENTIALS_LENGTH || m[1].length % 4 === 1) throw invalid();
   const decoded = Buffer.from(m[1], 'base64').toString('utf8');
@@ -32,7 +32,12 @@ export function parseBasicCredentials(header: string): BasicCredentials {
   } catch {
     throw invalid();
   }
-  if (clientId === '' || secret === '') throw invalid();
+  if (clientId === '') throw invalid();
+  if (secret === '') {
+    throw new InvalidClientError(
+      'empty client secret in the Authorization header; a public client sends client_id in the body',
+    );
+  }
   return { clientId, secret };
 }
 

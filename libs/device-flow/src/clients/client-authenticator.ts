@@ -3,7 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { hashClientSecret, verifyClientSecret } from '../codes/secret-hash.js';
 import { InvalidClientError, InvalidRequestError } from '../errors/oauth.errors.js';
 import type { FormParams } from '../http/form-body.parser.js';
-import type { HttpRequest } from '../http/http-exchange.js';
+import { type HttpRequest, requestStream } from '../http/http-exchange.js';
 import { parseBasicCredentials } from './basic-credentials.js';
 import { CachingClientRepository } from './caching-client.repository.js';
 import type { ClientRecord, ClientRepository } from './client.repository.js';
@@ -12,7 +12,6 @@ import type { ClientRecord, ClientRepository } from './client.repository.js';
 interface PresentedCredentials {
   clientId: string;
   secret?: string;
-  viaHeader: boolean;
 }
 
 /**
@@ -23,7 +22,7 @@ interface PresentedCredentials {
  * - `none` (public clients): `client_id` only.
  *
  * Exactly one method per request (RFC 6749 §2.3: "MUST NOT use more than one authentication method").
- * Failures are `invalid_client` (401, with `WWW-Authenticate: Basic` when the header was used).
+ * Failures are `invalid_client` (401, with `WWW-Authenticate: Basic`).
  */
 @Injectable()
 export class ClientAuthenticator {
@@ -36,7 +35,7 @@ export class ClientAuthenticator {
   async authenticate(req: HttpRequest, form: FormParams): Promise<ClientRecord> {
     const creds = this.presented(req, form);
     const client = await this.clients.findById(creds.clientId);
-    const fail = (why: string) => new InvalidClientError(why, creds.viaHeader);
+    const fail = (why: string) => new InvalidClientError(why);
     if (!client) {
       // Spend the same scrypt time as for a real confidential client, so that response times do not tell
       // which client ids exist (RFC 6749 §10.3, §10.10).
@@ -63,6 +62,10 @@ export class ClientAuthenticator {
     const bodyId = form.get('client_id');
     const bodySecret = form.get('client_secret');
     if (header !== undefined) {
+      // Node keeps the first of repeated Authorization headers and drops the rest: refuse the ambiguity instead.
+      if (repeatedHeader(req, 'authorization')) {
+        throw new InvalidRequestError('repeated Authorization header');
+      }
       const basic = parseBasicCredentials(header);
       if (bodySecret !== undefined) {
         throw new InvalidRequestError('use one client authentication method, not several');
@@ -70,10 +73,19 @@ export class ClientAuthenticator {
       if (bodyId !== undefined && bodyId !== basic.clientId) {
         throw new InvalidRequestError('client_id does not match the Authorization header');
       }
-      return { ...basic, viaHeader: true };
+      return basic;
     }
     if (bodyId === undefined)
       throw new InvalidRequestError('missing required parameter: client_id');
-    return { clientId: bodyId, secret: bodySecret, viaHeader: false };
+    return { clientId: bodyId, secret: bodySecret };
   }
+}
+
+/** Whether the request carried the header `name` (lower case) more than once. */
+function repeatedHeader(req: HttpRequest, name: string): boolean {
+  const raw: readonly string[] = requestStream(req).rawHeaders ?? [];
+  let seen = 0;
+  for (let i = 0; i < raw.length; i += 2)
+    if (raw[i].toLowerCase() === name && ++seen > 1) return true;
+  return false;
 }

@@ -11,6 +11,7 @@ import {
   requestPath,
   responseSent,
 } from '../http/http-exchange.js';
+import { contentEncodingError, formContentTypeError } from '../http/form-body.parser.js';
 import { setNoStore } from '../http/no-store.js';
 import {
   InvalidRequestError,
@@ -69,9 +70,8 @@ export class OAuthExceptionFilter implements ExceptionFilter {
     if (exception instanceof OAuthError) return exception;
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
-      if (status === 413) return new RequestTooLargeError('request body too large');
       if (status === 404) return new InvalidRequestError('no such endpoint');
-      if (status >= 400 && status < 500) return new InvalidRequestError('malformed request body');
+      if (status >= 400 && status < 500) return rejectedBody(exception, req);
     }
     if (isTransient(exception)) {
       this.logger.error(
@@ -85,6 +85,27 @@ export class OAuthExceptionFilter implements ExceptionFilter {
     );
     return new ServerError();
   }
+}
+
+/**
+ * A body the platform's own parser refused before the handler ran (Express's body-parser, Fastify's content
+ * type parsers), answered as {@link parseForm} answers the same request on the other platform: the content type
+ * and encoding are judged from the headers, the rest from what the platform said.
+ */
+function rejectedBody(exception: HttpException, req: HttpRequest | undefined): OAuthError {
+  const fromHeaders =
+    req &&
+    (formContentTypeError(req.headers['content-type']) ??
+      contentEncodingError(req.headers['content-encoding']));
+  if (fromHeaders) return fromHeaders;
+  // body-parser's error, kept by Nest as the exception's cause.
+  const type = (exception.cause as { type?: unknown } | undefined)?.type;
+  if (type === 'parameters.too.many') return new InvalidRequestError('too many parameters');
+  if (exception.getStatus() === 413) return new RequestTooLargeError('request body too large');
+  if (/prototype/i.test(exception.message)) {
+    return new InvalidRequestError('parameter malformed: __proto__');
+  }
+  return new InvalidRequestError('malformed request body');
 }
 
 function describe(e: unknown): string {

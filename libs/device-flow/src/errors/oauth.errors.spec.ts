@@ -19,8 +19,10 @@ describe('OAuth errors (RFC 6749 §5.2)', () => {
     expect(new RequestTooLargeError('big').status).toBe(413);
     const m = new MethodNotAllowedError('POST');
     expect([m.status, m.headers.Allow, m.error]).toEqual([405, 'POST', 'invalid_request']);
-    expect(new InvalidClientError('x').headers['WWW-Authenticate']).toBeUndefined();
-    expect(new InvalidClientError('x', true).headers['WWW-Authenticate']).toMatch(/^Basic /);
+    // RFC 9110 §15.5.2: every 401 carries a challenge, whichever authentication method failed.
+    expect(new InvalidClientError('x').headers['WWW-Authenticate']).toBe(
+      'Basic realm="device-flow"',
+    );
     expect(new TemporarilyUnavailableError().headers['Retry-After']).toBe('5');
   });
 

@@ -59,15 +59,20 @@ export class MethodNotAllowedError extends InvalidRequestError {
 }
 
 /**
- * Client authentication failed. 401; when the client tried the `Authorization` header the response carries
- * `WWW-Authenticate: Basic`. @see RFC 6749 §5.2
+ * Client authentication failed. 401 with `WWW-Authenticate: Basic`, whatever method the client tried: RFC 6749
+ * §5.2 requires the challenge when the client used the `Authorization` header, and HTTP (RFC 9110 §15.5.2) on
+ * every 401.
  */
 export class InvalidClientError extends OAuthError {
   readonly error = 'invalid_client';
   override readonly status = 401;
-  constructor(description: string, usedAuthorizationHeader = false) {
+  /**
+   * @param _usedAuthorizationHeader Ignored (the challenge is always sent); kept so that existing callers
+   *   compile.
+   */
+  constructor(description: string, _usedAuthorizationHeader?: boolean) {
     super(description);
-    if (usedAuthorizationHeader) this.headers['WWW-Authenticate'] = 'Basic realm="device-flow"';
+    this.headers['WWW-Authenticate'] = 'Basic realm="device-flow"';
   }
 }
 

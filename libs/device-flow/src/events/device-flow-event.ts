@@ -65,6 +65,17 @@ export interface RefreshTokenReusedEvent extends EventBase {
   subject: string;
 }
 
+/**
+ * A redeemed device code was presented again: every token issued for it was revoked.
+ * @see RFC 6749 §4.1.2, §10.5
+ */
+export interface DeviceCodeReusedEvent extends EventBase {
+  type: 'device_code.reused';
+  /** The device code's id, which is its grant's. */
+  grantId: string;
+  subject: string;
+}
+
 /** Tokens were revoked: one token (revocation endpoint) or a whole grant (device removal, reuse, admin). */
 export interface TokenRevokedEvent extends EventBase {
   type: 'token.revoked';
@@ -72,7 +83,12 @@ export interface TokenRevokedEvent extends EventBase {
   subject: string;
   /** `token`: one token via RFC 7009; `grant`: every token of the grant. */
   what: 'token' | 'grant';
-  reason: 'revocation_endpoint' | 'device_removed' | 'refresh_reuse' | 'kill_switch';
+  reason:
+    | 'revocation_endpoint'
+    | 'device_removed'
+    | 'refresh_reuse'
+    | 'device_code_reuse'
+    | 'kill_switch';
 }
 
 /** The admin kill switch was turned on or off, for one client or (clientId `*`) all. */
@@ -103,6 +119,7 @@ export type DeviceFlowEvent =
   | DeviceCodeExpiredEvent
   | TokenIssuedEvent
   | RefreshTokenReusedEvent
+  | DeviceCodeReusedEvent
   | TokenRevokedEvent
   | KillSwitchChangedEvent
   | GuessingLimitHitEvent;

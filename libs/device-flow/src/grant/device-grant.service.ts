@@ -103,7 +103,7 @@ export class DeviceGrantService {
     const record = await this.codes.findByDeviceCodeHash(hash);
     if (!record || record.clientId !== client.clientId)
       throw new InvalidGrantError('device code is invalid');
-    if (record.status === 'consumed') throw new InvalidGrantError('device code was already used');
+    if (record.status === 'consumed') return this.replayed(record, now);
     if (await this.killSwitch.engagedFor(client.clientId)) {
       throw new UnauthorizedClientError(
         'the device authorization grant is disabled for this client',
@@ -249,7 +249,8 @@ export class DeviceGrantService {
     // not burned and the device's next poll can still succeed.
     const outcome = await this.unitOfWork.run(async () => {
       const claimed = await this.codes.transition(record.id, 'approved', 'consumed', now);
-      if (!claimed) throw new InvalidGrantError('device code was already used');
+      // Another request redeemed it first: a second presentation of the code, answered after this unit of work.
+      if (!claimed) return { replayed: true as const };
       await this.deviceGrants.create({
         id: record.id,
         clientId: client.clientId,
@@ -274,6 +275,7 @@ export class DeviceGrantService {
         throw e;
       }
     });
+    if ('replayed' in outcome) return this.replayed(record, now);
     if ('refused' in outcome) throw outcome.refused;
     // Checked after the commit, so that a kill switch engaged from now on finds these tokens to revoke; engaged
     // while they were minted, the code may not be redeemed after all and stays used.
@@ -293,5 +295,33 @@ export class DeviceGrantService {
       refreshTokenIssued: outcome.response.refresh_token !== undefined,
     });
     return outcome.response;
+  }
+
+  /**
+   * A device code came back after it was redeemed. Either the device asked twice or someone else holds a copy
+   * of the code, and we cannot tell which; as for an authorization code presented twice, every token issued
+   * for it is revoked. The device, which polls one request at a time, never presents a redeemed code unless its
+   * answer was lost, and then it has no tokens to lose. A grant already revoked raises no event.
+   *
+   * @see RFC 6749 §4.1.2 and §10.5 (authorization codes; the device code plays their part, RFC 8628 §3.4)
+   */
+  private async replayed(record: DeviceCodeRecord, now: number): Promise<never> {
+    await this.deviceGrants.revoke(record.id, now);
+    const revoked = await this.tokenRepository.revokeGrant(record.id, now);
+    if (revoked > 0) {
+      const base = { at: now, clientId: record.clientId, grantId: record.id };
+      const subject = record.subject ?? '';
+      this.events.emit({ ...base, type: 'device_code.reused', subject });
+      this.events.emit({
+        ...base,
+        type: 'token.revoked',
+        subject,
+        what: 'grant',
+        reason: 'device_code_reuse',
+      });
+    }
+    throw new InvalidGrantError(
+      'device code was already used; the tokens issued for it have been revoked',
+    );
   }
 }

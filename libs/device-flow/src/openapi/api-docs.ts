@@ -81,7 +81,7 @@ function commonErrors(allow: string) {
       { invalid_client: 'unknown client, wrong secret, disabled client, or no credentials' },
       {
         'WWW-Authenticate': {
-          description: 'Present when the client tried HTTP Basic',
+          description: 'Always present (RFC 9110 §15.5.2), whichever method the client tried',
           schema: { type: 'string', example: 'Basic realm="device-flow"' },
         },
       },
@@ -237,7 +237,7 @@ export function TokenDocs() {
       invalid_request: [INVALID_REQUEST, 'missing required parameter: device_code'],
       invalid_grant: [
         'device or refresh code unknown, of another client, or already used',
-        'device code was already used',
+        'device code was already used; the tokens issued for it have been revoked',
       ],
       invalid_scope: [
         'refresh asked for a scope beyond the original grant',
