@@ -1,14 +1,20 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
-import { CLIENT_SECRET_BASIC_SCHEME, DeviceFlowModule } from '../libs/device-flow/src/index.js';
+import {
+  CLIENT_SECRET_BASIC_SCHEME,
+  DeviceFlowModule,
+  issuerBaseUrl,
+} from '../libs/device-flow/src/index.js';
 
 /** Where the demo serves its API docs: Swagger UI here, the document at `/docs-json` and `/docs-yaml`. */
 export const DOCS_PATH = 'docs';
 
 /**
  * Builds the OpenAPI document from the module's controllers (their @nestjs/swagger decorators) and serves
- * Swagger UI at `/docs`. Call before `app.init()` / `listen()`. On Fastify, @nestjs/swagger serves the Swagger
- * UI assets through `@fastify/static` (a dependency of the demo, not of the module).
+ * Swagger UI at `/docs`, under the issuer's path like every route (`/auth/docs`). The server is the issuer
+ * without a trailing slash and paths are relative to it, so they carry no global prefix. Call before
+ * `app.init()` / `listen()`. On Fastify, @nestjs/swagger serves the Swagger UI assets through `@fastify/static`
+ * (a dependency of the demo, not of the module).
  */
 export function setupApiDocs(app: INestApplication, issuer: string): OpenAPIObject {
   const config = new DocumentBuilder()
@@ -19,14 +25,17 @@ export function setupApiDocs(app: INestApplication, issuer: string): OpenAPIObje
         '(RFC 6749 §5.2) with `Cache-Control: no-store`.',
     )
     .setVersion('0.1.0')
-    .addServer(issuer)
+    .addServer(issuerBaseUrl(issuer))
     .addBasicAuth(
       { type: 'http', scheme: 'basic', description: 'client_secret_basic (RFC 6749 §2.3.1)' },
       CLIENT_SECRET_BASIC_SCHEME,
     )
     .build();
   // The module's endpoints only: the demo's own /api and /admin routes are examples, not a public API.
-  const document = SwaggerModule.createDocument(app, config, { include: [DeviceFlowModule] });
-  SwaggerModule.setup(DOCS_PATH, app, document);
+  const document = SwaggerModule.createDocument(app, config, {
+    include: [DeviceFlowModule],
+    ignoreGlobalPrefix: true,
+  });
+  SwaggerModule.setup(DOCS_PATH, app, document, { useGlobalPrefix: true });
   return document;
 }

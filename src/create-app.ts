@@ -1,12 +1,16 @@
 import type { DynamicModule, INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import {
+  DEVICE_FLOW_OPTIONS,
+  type ResolvedDeviceFlowOptions,
+} from '../libs/device-flow/src/index.js';
 import type { DemoConfig } from './demo.config.js';
 
 /**
  * Creates the demo's Nest application on the configured HTTP platform, with the same options on both: raw bodies
- * kept for the form parser, no `X-Powered-By`, `TRUST_PROXY` applied, shutdown hooks on. The benchmark starts its server through this
- * too, so it measures what `npm start` runs.
+ * kept for the form parser, no `X-Powered-By`, `TRUST_PROXY` applied, every route under the issuer's path,
+ * shutdown hooks on. The benchmark starts its server through this too, so it measures what `npm start` runs.
  */
 export async function createDemoApp(
   root: DynamicModule,
@@ -36,6 +40,19 @@ export async function createDemoApp(
     if (config.trustProxy !== undefined) express.set('trust proxy', config.trustProxy);
     app = express;
   }
+  serveUnderIssuerPath(app);
   app.enableShutdownHooks();
   return app;
+}
+
+/**
+ * Serves every route of the app under the issuer's path, as the module's URLs say: `ISSUER=https://host/auth`
+ * → `/auth/oauth/token`, `/auth/device`, `/auth/login`, `/auth/api`, `/auth/admin`, `/auth/docs`. A global
+ * prefix, identical on Express and Fastify; the module serves the RFC 8414 §3.1 metadata location
+ * (`/.well-known/oauth-authorization-server/auth`) itself, outside any prefix. Nothing changes for an issuer
+ * without a path. Call before `init()` / `listen()`.
+ */
+export function serveUnderIssuerPath(app: INestApplication): void {
+  const { issuerPath } = app.get<symbol, ResolvedDeviceFlowOptions>(DEVICE_FLOW_OPTIONS);
+  if (issuerPath) app.setGlobalPrefix(issuerPath);
 }

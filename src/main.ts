@@ -1,6 +1,11 @@
 import 'reflect-metadata';
 import { mkdirSync } from 'node:fs';
 import { Logger } from '@nestjs/common';
+import {
+  DEVICE_FLOW_OPTIONS,
+  issuerMetadataUrl,
+  type ResolvedDeviceFlowOptions,
+} from '../libs/device-flow/src/index.js';
 import { setupApiDocs } from './api-docs.js';
 import { AppModule } from './app.module.js';
 import { createDemoApp } from './create-app.js';
@@ -17,9 +22,11 @@ async function main(): Promise<void> {
   logger.log(
     `device flow demo listening on ${config.issuer} on ${config.adapter} (database: ${config.databaseUrl ?? DEFAULT_DATABASE_URL})`,
   );
-  logger.log(`metadata: ${config.issuer}/.well-known/oauth-authorization-server`);
-  logger.log(`verification page: ${config.issuer}/device (demo users alice/alice, bob/bob)`);
-  logger.log(`API docs: ${config.issuer}/docs`);
+  // URLs from the module's resolved options: no `//` after an issuer's trailing slash, its path kept.
+  const options = app.get<symbol, ResolvedDeviceFlowOptions>(DEVICE_FLOW_OPTIONS);
+  logger.log(`metadata: ${issuerMetadataUrl(config.issuer)}`);
+  logger.log(`verification page: ${options.verificationUri} (demo users alice/alice, bob/bob)`);
+  logger.log(`API docs: ${options.issuer}/docs`);
 }
 
 void main();

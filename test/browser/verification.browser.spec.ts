@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { DEVICE_CODE_GRANT_TYPE } from '../../libs/device-flow/src/index.js';
+import { DEVICE_CODE_GRANT_TYPE, ManualClock } from '../../libs/device-flow/src/index.js';
 import { type DemoServer, startDemoServer, startStaticServer } from '../support/demo-server.js';
 
 /**
@@ -240,6 +240,85 @@ describe.skipIf(!available)(
       expect(response.status()).toBe(429);
       expect(Number(response.headers()['retry-after'])).toBeGreaterThan(0);
       expect(await heading()).toBe('Too many attempts');
+    });
+  },
+  90_000,
+);
+
+describe.skipIf(!available)(
+  'verification page in Chromium, issuer with a path (ISSUER=<origin>/auth)',
+  () => {
+    let browser: Browser;
+    let server: DemoServer;
+    let page: Page;
+    const fetched: string[] = [];
+
+    beforeAll(async () => {
+      [browser, server] = await Promise.all([
+        chromium.launch({
+          executablePath: CHROMIUM,
+          args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+        }),
+        startDemoServer({ clock: new ManualClock(), issuerPath: '/auth' }),
+      ]);
+      page = await browser.newPage();
+      page.on('response', (r) => fetched.push(`${r.status()} ${new URL(r.url()).pathname}`));
+    }, 60_000);
+    afterAll(async () => {
+      await browser?.close();
+      await server?.close();
+    });
+
+    async function press(name: string) {
+      await Promise.all([page.waitForNavigation(), page.getByRole('button', { name }).click()]);
+    }
+    const path = () => new URL(page.url()).pathname;
+
+    it('discovery at the §3.1 location → verification_uri_complete → log in → approve, all under /auth', async () => {
+      const issuer = `${server.origin}/auth`;
+      const meta = await fetch(`${server.origin}/.well-known/oauth-authorization-server/auth`);
+      expect(meta.status).toBe(200);
+      const metadata = (await meta.json()) as Record<string, string>;
+      expect(metadata.issuer).toBe(issuer);
+      const asked = await fetch(metadata.device_authorization_endpoint!, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ client_id: 'demo-device', scope: 'profile read' }),
+      });
+      expect(asked.status).toBe(200);
+      const codes = (await asked.json()) as Record<string, string>;
+      expect(codes.verification_uri).toBe(`${issuer}/device`);
+
+      await page.goto(codes.verification_uri_complete!);
+      expect(path()).toBe('/auth/login');
+      await page.getByLabel('Username').fill('alice');
+      await page.getByLabel('Password').fill('alice');
+      await press('Sign in');
+      expect(path()).toBe('/auth/device');
+      expect(await page.getByLabel('Code').inputValue()).toBe(codes.user_code);
+      await press('Continue');
+      expect(await page.locator('h1').textContent()).toBe(
+        'Allow Demo TV App to access your account?',
+      );
+      await press('Approve');
+      expect(path()).toBe('/auth/device/approved');
+      expect(await page.locator('h1').textContent()).toBe('Device connected');
+      // The pages' stylesheet came from under /auth; nothing the browser asked for was missing.
+      expect(fetched).toContain('200 /auth/device/style.css');
+      expect(fetched.filter((f) => /^4/.test(f) && !f.endsWith('/favicon.ico'))).toEqual([]);
+
+      server.clock.advance(5000);
+      const polled = await fetch(metadata.token_endpoint!, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({
+          grant_type: DEVICE_CODE_GRANT_TYPE,
+          device_code: codes.device_code!,
+          client_id: 'demo-device',
+        }),
+      });
+      expect(polled.status).toBe(200);
+      expect(((await polled.json()) as Record<string, string>).scope).toBe('profile read');
     });
   },
   90_000,

@@ -12,6 +12,7 @@ import {
 } from '../../libs/device-flow/src/index.js';
 import { AppModule } from '../../src/app.module.js';
 import { AUDIT_LOG_SINK } from '../../src/audit-log.js';
+import { serveUnderIssuerPath } from '../../src/create-app.js';
 import { type DemoConfig, readDemoConfig } from '../../src/demo.config.js';
 import { createNestApp, form } from './test-app.js';
 
@@ -27,7 +28,10 @@ export interface DemoApp {
   close(): Promise<void>;
 }
 
-/** Starts the demo's AppModule (on `TEST_ADAPTER`'s platform); `env` adds demo environment variables. */
+/**
+ * Starts the demo's AppModule (on `TEST_ADAPTER`'s platform), served under the issuer's path as `npm start` does;
+ * `env` adds demo environment variables.
+ */
 export async function createDemoApp(env: Record<string, string> = {}): Promise<DemoApp> {
   const config: DemoConfig = readDemoConfig({
     PORT: '3000',
@@ -42,7 +46,7 @@ export async function createDemoApp(env: Record<string, string> = {}): Promise<D
     .overrideProvider(AUDIT_LOG_SINK)
     .useValue((line: string) => audit.push(line))
     .compile();
-  const app = await createNestApp(moduleRef);
+  const app = await createNestApp(moduleRef, { beforeInit: serveUnderIssuerPath });
   return {
     app,
     http: request(app.getHttpServer()),

@@ -56,6 +56,8 @@ export interface TestAppNestOptions extends Pick<NestApplicationOptions, 'rawBod
    * option, which can only be given when the instance is created).
    */
   trustProxy?: boolean;
+  /** Set-up of the app before `init()`, e.g. a global prefix (`serveUnderIssuerPath` of the demo). */
+  beforeInit?: (app: INestApplication) => void;
 }
 
 /**
@@ -66,12 +68,13 @@ export async function createNestApp(
   moduleRef: TestingModule,
   options: TestAppNestOptions = {},
 ): Promise<INestApplication> {
-  const { adapter = testAdapter(), trustProxy, ...appOptions } = options;
+  const { adapter = testAdapter(), trustProxy, beforeInit, ...appOptions } = options;
   if (adapter === 'fastify') {
     const fastify = moduleRef.createNestApplication<NestFastifyApplication>(
       new FastifyAdapter(trustProxy ? { trustProxy } : {}),
       { logger: false, ...appOptions },
     );
+    beforeInit?.(fastify);
     await fastify.init();
     await fastify.getHttpAdapter().getInstance().ready();
     return fastify;
@@ -81,6 +84,7 @@ export async function createNestApp(
     ...appOptions,
   });
   if (trustProxy) express.set('trust proxy', true);
+  beforeInit?.(express);
   await express.init();
   return express;
 }

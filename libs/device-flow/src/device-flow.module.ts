@@ -29,7 +29,9 @@ import { BodyParserErrorFilter } from './errors/body-parser-error.filter.js';
 import { DeviceGrantService } from './grant/device-grant.service.js';
 import { FastifyFormContent } from './http/fastify-form-content.js';
 import { routedController } from './http/routed-controller.js';
+import { AuthorizationServerMetadata } from './metadata/authorization-server-metadata.js';
 import { MetadataController } from './metadata/metadata.controller.js';
+import { WellKnownMetadataRoute } from './metadata/well-known-metadata.route.js';
 import { DeviceCodeRepository } from './persistence/device-code.repository.js';
 import { InMemoryClientRepository } from './persistence/memory/in-memory-client.repository.js';
 import { InMemoryDeviceCodeRepository } from './persistence/memory/in-memory-device-code.repository.js';
@@ -186,7 +188,9 @@ const DEFAULT_PROVIDERS: Provider[] = [
     (s) => new TypeOrmKillSwitchRepository(s.dataSource),
   ),
   fromOptions(TokenIssuer, (o) =>
-    o.jwt ? new JwtTokenIssuer(o.issuer, o.jwt.audience, o.jwt.keys) : new OpaqueTokenIssuer(),
+    o.jwt
+      ? new JwtTokenIssuer(o.issuerIdentifier, o.jwt.audience, o.jwt.keys)
+      : new OpaqueTokenIssuer(),
   ),
   { provide: DeviceFlowEvents, useClass: InProcessDeviceFlowEvents },
   ClientAuthenticator,
@@ -204,6 +208,8 @@ const DEFAULT_PROVIDERS: Provider[] = [
   DeviceCodeGrant,
   RefreshTokenGrant,
   VerificationQrCode,
+  AuthorizationServerMetadata,
+  WellKnownMetadataRoute,
   { provide: APP_FILTER, useClass: BodyParserErrorFilter },
   FastifyFormContent,
 ];

@@ -23,6 +23,7 @@ import {
   type JwtKeyOptions,
   resolveJwtKeys,
 } from './jwt/jwt-keys.js';
+import { issuerBaseUrl, issuerPath } from './metadata/issuer-url.js';
 
 /** JWT access token settings (`accessTokenFormat: 'jwt'`). @see RFC 9068 */
 export interface JwtAccessTokenOptions {
@@ -31,7 +32,7 @@ export interface JwtAccessTokenOptions {
    * Omitted: an ES256 key is generated at start-up, for development only (tokens die with the process).
    */
   keys?: JwtKeyOptions[];
-  /** The `aud` claim: the resource server(s) the tokens are for. Default: the issuer. */
+  /** The `aud` claim: the resource server(s) the tokens are for. Default: the issuer, as configured. */
   audience?: string | string[];
 }
 
@@ -65,9 +66,18 @@ export interface UserCodeOptions {
 
 /** Options of `DeviceFlowModule.forRoot()` / `forRootAsync()`. */
 export interface DeviceFlowModuleOptions {
-  /** This authorization server's issuer URL (RFC 8414 §2), e.g. `https://auth.example.com`. Required. */
+  /**
+   * This authorization server's issuer identifier (RFC 8414 §2), e.g. `https://auth.example.com`. Required.
+   * Advertised exactly as given (metadata `issuer`, JWT `iss`); endpoint URLs are built without its trailing
+   * slash. It may have a path (`https://example.com/auth`): the host then serves the module under that path
+   * (a global prefix, or a proxy that strips it), every link and redirect carries it, and the metadata is also
+   * served at `/.well-known/oauth-authorization-server/auth` (RFC 8414 §3.1).
+   */
   issuer: string;
-  /** Where users enter codes: a path on the issuer (default `/device`) or an absolute URL. @see RFC 8628 §3.2 */
+  /**
+   * Where users enter codes: a path on the issuer (default `/device`, under the issuer's path if it has one) or
+   * an absolute URL. @see RFC 8628 §3.2
+   */
   verificationUri?: string;
   /** Return `verification_uri_complete` (default true). @see RFC 8628 §3.3.1 */
   verificationUriComplete?: boolean;
@@ -141,7 +151,18 @@ export interface PurgeOptions {
 
 /** Options after defaults and validation. */
 export interface ResolvedDeviceFlowOptions {
+  /** The issuer URL without a trailing slash: endpoint URLs are this plus a route path. */
   issuer: string;
+  /**
+   * The issuer identifier exactly as configured (trailing slash and all): metadata `issuer`, JWT and
+   * introspection `iss`. @see RFC 8414 §3.3
+   */
+  issuerIdentifier: string;
+  /**
+   * The issuer's path (`''` when it has none, else e.g. `/auth`): where the host serves the module's routes, and
+   * the prefix of every path the verification page links or redirects to. @see RFC 8414 §2
+   */
+  issuerPath: string;
   verificationUri: string;
   verificationUriComplete: boolean;
   expiresIn: number;
@@ -189,7 +210,9 @@ export function resolveDeviceFlowOptions(o: DeviceFlowModuleOptions): ResolvedDe
     throw new DeviceFlowConfigurationError(m);
   };
   if (!o || typeof o !== 'object') fail('options are required');
-  const issuer = parseIssuer(o.issuer, fail);
+  const issuerIdentifier = parseIssuer(o.issuer, fail);
+  const issuer = issuerBaseUrl(issuerIdentifier);
+  const basePath = issuerPath(issuerIdentifier);
   const expiresIn = o.expiresIn ?? 1800;
   const interval = o.interval ?? 5;
   if (!Number.isInteger(expiresIn) || expiresIn < 10 || expiresIn > 86400)
@@ -256,7 +279,7 @@ export function resolveDeviceFlowOptions(o: DeviceFlowModuleOptions): ResolvedDe
   const accessTokenFormat = o.accessTokenFormat ?? 'opaque';
   if (accessTokenFormat !== 'opaque' && accessTokenFormat !== 'jwt')
     fail(`accessTokenFormat must be 'opaque' or 'jwt'`);
-  const jwt = accessTokenFormat === 'jwt' ? resolveJwt(o.jwt ?? {}, issuer, fail) : null;
+  const jwt = accessTokenFormat === 'jwt' ? resolveJwt(o.jwt ?? {}, issuerIdentifier, fail) : null;
   const privilegedClients = o.privilegedClients ?? [];
   if (!Array.isArray(privilegedClients) || privilegedClients.some((c) => typeof c !== 'string'))
     fail('privilegedClients must be a list of client ids');
@@ -265,6 +288,8 @@ export function resolveDeviceFlowOptions(o: DeviceFlowModuleOptions): ResolvedDe
     fail('bearerRealm must be 1-128 printable ASCII characters without quotes or backslashes');
   return {
     issuer,
+    issuerIdentifier,
+    issuerPath: basePath,
     verificationUri,
     verificationUriComplete: o.verificationUriComplete ?? true,
     expiresIn,
@@ -286,7 +311,7 @@ export function resolveDeviceFlowOptions(o: DeviceFlowModuleOptions): ResolvedDe
     database: o.database,
     hashSecret: o.hashSecret,
     clock: o.clock,
-    verification: resolveVerificationOptions(o.verification, o.hashSecret, fail),
+    verification: resolveVerificationOptions(o.verification, o.hashSecret, fail, basePath),
     issuanceLimit: rateLimit('issuanceLimit', o.issuanceLimit, DEFAULT_ISSUANCE_LIMIT, fail),
   };
 }
@@ -314,6 +339,10 @@ function resolveJwt(
   }
 }
 
+/**
+ * The issuer identifier as given, once checked: an absolute http(s) URL without query or fragment (RFC 8414 §2)
+ * whose path, if any, can be served as a route prefix (segments of unreserved characters, in normal form).
+ */
 function parseIssuer(value: unknown, fail: (m: string) => never): string {
   if (typeof value !== 'string' || value === '')
     return fail('issuer is required (e.g. https://auth.example.com)');
@@ -325,7 +354,17 @@ function parseIssuer(value: unknown, fail: (m: string) => never): string {
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') fail('issuer must be an http(s) URL');
   if (url.search || url.hash) fail('issuer must not have a query or fragment (RFC 8414 §2)');
-  return value.replace(/\/+$/, '');
+  const path = url.pathname.replace(/\/+$/, '');
+  const given = issuerBaseUrl(value);
+  if (
+    !/^(\/[A-Za-z0-9._~-]+)*$/.test(path) ||
+    !given.endsWith(path) ||
+    /\/\.{1,2}(\/|$)/.test(given)
+  )
+    fail(
+      `issuer path must be segments of letters, digits, - . _ ~ (it prefixes the module's routes), got ${value}`,
+    );
+  return value;
 }
 
 function resolveVerificationUri(value: string, issuer: string, fail: (m: string) => never): string {

@@ -19,6 +19,7 @@ export {
   resolveDeviceFlowOptions,
 } from './device-flow.options.js';
 export { type DeviceFlowRoutes, DEFAULT_ROUTES } from './device-flow.routes.js';
+export { issuerBaseUrl, issuerPath, issuerMetadataUrl } from './metadata/issuer-url.js';
 export {
   DEVICE_FLOW_OPTIONS,
   DEVICE_FLOW_DATA_SOURCE,

@@ -1,7 +1,12 @@
 import { type ArgumentsHost, Catch, HttpException, Inject } from '@nestjs/common';
 import { BaseExceptionFilter, HttpAdapterHost } from '@nestjs/core';
 import { type HttpRequest, requestPath } from '../http/http-exchange.js';
-import { DEVICE_FLOW_ROUTES, DEVICE_FLOW_VERIFICATION_PATH } from '../device-flow.constants.js';
+import {
+  DEVICE_FLOW_OPTIONS,
+  DEVICE_FLOW_ROUTES,
+  DEVICE_FLOW_VERIFICATION_PATH,
+} from '../device-flow.constants.js';
+import type { ResolvedDeviceFlowOptions } from '../device-flow.options.js';
 import type { DeviceFlowRoutes } from '../device-flow.routes.js';
 import { VerificationPageFilter } from '../verification/verification-page.filter.js';
 import { VerificationView } from '../verification/verification.view.js';
@@ -39,12 +44,13 @@ export class BodyParserErrorFilter extends BaseExceptionFilter {
     @Inject(DEVICE_FLOW_VERIFICATION_PATH) private readonly pagePath: string | null,
     @Inject(VerificationView) view: VerificationView,
     @Inject(HttpAdapterHost) app: HttpAdapterHost,
+    @Inject(DEVICE_FLOW_OPTIONS) private readonly options: ResolvedDeviceFlowOptions,
   ) {
     super();
     this.paths = OAUTH_PATHS.get(app) ?? new Set();
     OAUTH_PATHS.set(app, this.paths);
     for (const path of Object.values(routes)) this.paths.add(normalizePath(path));
-    this.pages = new VerificationPageFilter(pagePath, view);
+    this.pages = new VerificationPageFilter(pagePath, view, options);
   }
 
   override catch(exception: HttpException, host: ArgumentsHost): void {
@@ -62,12 +68,19 @@ export class BodyParserErrorFilter extends BaseExceptionFilter {
     return false;
   }
 
-  /** Whether a request path is one of the verification page's (as Express matches: any case, trailing slash). */
+  /**
+   * Whether a request path is one of the verification page's (as Express matches: any case, trailing slash),
+   * as mounted or under the issuer's path (a global prefix; a proxy that strips the path leaves it as mounted).
+   */
   private isPage(requestPath: string): boolean {
-    const p = this.pagePath?.toLowerCase() ?? null;
-    if (p === null) return false;
+    if (this.pagePath === null) return false;
     const path = requestPath.toLowerCase().replace(/(.)\/+$/, '$1');
-    if (p === '/') return path === '/' || path === '/decision';
-    return path === p || path.startsWith(p + '/');
+    const page = this.pagePath.toLowerCase();
+    const bases = this.options.issuerPath ? ['', this.options.issuerPath.toLowerCase()] : [''];
+    return bases.some((base) =>
+      page === '/'
+        ? path === (base || '/') || path === `${base}/decision`
+        : path === base + page || path.startsWith(base + page + '/'),
+    );
   }
 }

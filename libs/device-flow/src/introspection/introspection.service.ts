@@ -40,7 +40,7 @@ export class IntrospectionService {
       ...(record.kind === 'access' ? { token_type: 'Bearer' } : {}),
       exp: Math.floor(record.expiresAt / 1000),
       iat: Math.floor(record.createdAt / 1000),
-      iss: this.options.issuer,
+      iss: this.options.issuerIdentifier,
       ...(jwt ? { aud: jwt.audience.length === 1 ? jwt.audience[0] : jwt.audience } : {}),
     };
   }

@@ -1,52 +1,31 @@
 import { Controller, Get, Inject, Res, UseFilters } from '@nestjs/common';
-import { DEVICE_CODE_GRANT_TYPE, REFRESH_TOKEN_GRANT_TYPE } from '../clients/client.repository.js';
-import { DEVICE_FLOW_OPTIONS, DEVICE_FLOW_ROUTES } from '../device-flow.constants.js';
-import type { ResolvedDeviceFlowOptions } from '../device-flow.options.js';
-import type { DeviceFlowRoutes } from '../device-flow.routes.js';
 import { OAuthExceptionFilter } from '../errors/oauth-exception.filter.js';
 import type { HttpResponse } from '../http/http-exchange.js';
 import { GetOnlyEndpoint } from '../http/method-not-allowed.js';
 import { DeviceFlowApiTag, MetadataDocs } from '../openapi/api-docs.js';
-
-/** Client authentication methods of every endpoint that authenticates clients. @see RFC 8414 §2 */
-const AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'none'];
+import { AuthorizationServerMetadata } from './authorization-server-metadata.js';
 
 /**
- * Authorization server metadata, built once at start-up.
+ * Authorization server metadata at `routes.metadata`, relative to the issuer's path like every route: for an
+ * issuer with a path (`https://example.com/auth`) that is `/auth/.well-known/oauth-authorization-server`, where
+ * many clients look too; {@link WellKnownMetadataRoute} serves the RFC 8414 §3.1 location.
  *
- * @see RFC 8414 §2, §3; RFC 8628 §4 (`device_authorization_endpoint`); RFC 7662 §4 and RFC 7009 §3
- * (introspection and revocation endpoints in the metadata, registered by RFC 8414 §7.1.2)
+ * @see RFC 8414 §3
  */
 @Controller()
 @DeviceFlowApiTag()
 @UseFilters(OAuthExceptionFilter)
 export class MetadataController extends GetOnlyEndpoint {
-  private readonly metadata: Record<string, unknown>;
-
   constructor(
-    @Inject(DEVICE_FLOW_OPTIONS) options: ResolvedDeviceFlowOptions,
-    @Inject(DEVICE_FLOW_ROUTES) routes: DeviceFlowRoutes,
+    @Inject(AuthorizationServerMetadata) private readonly metadata: AuthorizationServerMetadata,
   ) {
     super();
-    this.metadata = {
-      issuer: options.issuer,
-      device_authorization_endpoint: options.issuer + routes.deviceAuthorization,
-      token_endpoint: options.issuer + routes.token,
-      ...(options.jwt ? { jwks_uri: options.issuer + routes.jwks } : {}),
-      grant_types_supported: [DEVICE_CODE_GRANT_TYPE, REFRESH_TOKEN_GRANT_TYPE],
-      token_endpoint_auth_methods_supported: AUTH_METHODS,
-      introspection_endpoint: options.issuer + routes.introspection,
-      introspection_endpoint_auth_methods_supported: AUTH_METHODS,
-      revocation_endpoint: options.issuer + routes.revocation,
-      revocation_endpoint_auth_methods_supported: AUTH_METHODS,
-      response_types_supported: [],
-    };
   }
 
   @MetadataDocs()
   @Get()
-  get(@Res({ passthrough: true }) res: HttpResponse): Record<string, unknown> {
-    res.header('Cache-Control', 'public, max-age=300');
-    return this.metadata;
+  get(@Res({ passthrough: true }) res: HttpResponse): Readonly<Record<string, unknown>> {
+    this.metadata.setHeaders(res);
+    return this.metadata.document;
   }
 }

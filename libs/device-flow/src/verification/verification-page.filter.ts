@@ -5,8 +5,10 @@ import {
   HttpException,
   Inject,
   Logger,
+  Optional,
 } from '@nestjs/common';
-import { DEVICE_FLOW_VERIFICATION_PATH } from '../device-flow.constants.js';
+import { DEVICE_FLOW_OPTIONS, DEVICE_FLOW_VERIFICATION_PATH } from '../device-flow.constants.js';
+import type { ResolvedDeviceFlowOptions } from '../device-flow.options.js';
 import { isTransient } from '../errors/oauth-exception.filter.js';
 import {
   type HttpRequest,
@@ -22,6 +24,7 @@ import { VerificationView } from './verification.view.js';
  * The one place verification page errors become responses: always an HTML page from the
  * {@link VerificationView} with the page security headers — never JSON, never a stack trace. Unexpected
  * errors are logged and shown as a generic error page (500, or 503 with `Retry-After` when storage is away).
+ * Its links (stylesheet, "start over") carry the issuer's path, as the page's own do.
  */
 @Catch()
 export class VerificationPageFilter implements ExceptionFilter {
@@ -30,6 +33,9 @@ export class VerificationPageFilter implements ExceptionFilter {
   constructor(
     @Inject(DEVICE_FLOW_VERIFICATION_PATH) private readonly path: string | null,
     @Inject(VerificationView) private readonly view: VerificationView,
+    @Optional()
+    @Inject(DEVICE_FLOW_OPTIONS)
+    private readonly options: Pick<ResolvedDeviceFlowOptions, 'issuerPath'> | null = null,
   ) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
@@ -65,8 +71,9 @@ export class VerificationPageFilter implements ExceptionFilter {
     return new VerificationPageError(500, { kind: 'error', startOver });
   }
 
+  /** The page's path as the browser sees it (issuer's path + mount path), `''` at the root. */
   private base(): string {
     const path = this.path ?? '/';
-    return path === '/' ? '' : path;
+    return (this.options?.issuerPath ?? '') + (path === '/' ? '' : path);
   }
 }

@@ -32,7 +32,9 @@ const STATUSES: ReadonlySet<string> = new Set<VerificationStatus>([
 
 /**
  * The verification page (RFC 8628 §3.3): code entry, consent, decision and status pages, mounted at the path
- * of `verificationUri`.
+ * of `verificationUri` (relative to the issuer's path). Every form action, link, redirect and the session
+ * cookie's path carry the issuer's path, as the browser sees it: `/auth/device/approved` for issuer
+ * `https://example.com/auth`, whether the host serves the module under `/auth` or a proxy strips it.
  *
  * - `GET  <path>`          code entry form; `?user_code=` pre-fills only (§3.3.1), never approves
  * - `POST <path>`          submitted code → consent page (or the entry form again with "not valid")
@@ -46,6 +48,7 @@ const STATUSES: ReadonlySet<string> = new Set<VerificationStatus>([
 @Controller()
 @UseFilters(VerificationPageFilter)
 export class VerificationController {
+  /** The page's path as the browser sees it (issuer's path + mount path), `''` at the root. */
   private readonly base: string;
   private readonly sessions: VerificationSessions;
   private readonly issuerOrigin: string;
@@ -61,8 +64,13 @@ export class VerificationController {
   ) {
     const v = options.verification;
     const path = mountedAt ?? '/';
-    this.base = path === '/' ? '' : path;
-    this.sessions = new VerificationSessions(v.sessionKey, v.cookieName, path, v.sessionTtlMs);
+    this.base = options.issuerPath + (path === '/' ? '' : path);
+    this.sessions = new VerificationSessions(
+      v.sessionKey,
+      v.cookieName,
+      this.base || '/',
+      v.sessionTtlMs,
+    );
     this.issuerOrigin = new URL(options.issuer).origin;
     this.formActions = /^https?:/.test(v.loginUrl) ? [new URL(v.loginUrl).origin] : [];
   }

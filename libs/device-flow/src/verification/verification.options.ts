@@ -12,8 +12,10 @@ export interface RateLimit {
 /** Options of the verification page (RFC 8628 §3.3), under `verification` in the module options. */
 export interface VerificationOptions {
   /**
-   * Where anonymous users are sent to sign in (default `/login`). The page appends `return_to=<path>`, a
-   * same-origin relative path back to the same code; validate it with `safeReturnTo()` before redirecting.
+   * Where anonymous users are sent to sign in (default `/login`): a path on the issuer (under the issuer's
+   * path, if it has one: `/login` with issuer `https://example.com/auth` is `/auth/login`) or an absolute
+   * http(s) URL. The page appends `return_to=<path>`, a same-origin path (with the issuer's path) back to the
+   * same code; validate it with `safeReturnTo()` before redirecting.
    */
   loginUrl?: string;
   /** Name of the query parameter carrying the return path (default `return_to`). */
@@ -37,6 +39,7 @@ export interface VerificationOptions {
 
 /** Verification options after defaults. */
 export interface ResolvedVerificationOptions {
+  /** Where the page redirects anonymous users: a path (with the issuer's path in front) or an absolute URL. */
   loginUrl: string;
   returnToParameter: string;
   sessionKey: Buffer;
@@ -57,11 +60,15 @@ export const DEFAULT_VERIFICATION_LIMITS = {
 /** Default budget of device code issuance per client and IP. */
 export const DEFAULT_ISSUANCE_LIMIT: RateLimit = { limit: 30, windowSeconds: 600 };
 
-/** Applies defaults to the verification options; `fail` throws a configuration error. */
+/**
+ * Applies defaults to the verification options; `fail` throws a configuration error. `issuerPath` (the
+ * issuer's path, `''` when none) goes in front of a `loginUrl` given as a path.
+ */
 export function resolveVerificationOptions(
   o: VerificationOptions | undefined,
   hashSecret: string | undefined,
   fail: (m: string) => never,
+  issuerPath = '',
 ): ResolvedVerificationOptions {
   const v = o ?? {};
   const loginUrl = v.loginUrl ?? '/login';
@@ -79,7 +86,7 @@ export function resolveVerificationOptions(
   if (!Number.isInteger(sessionTtl) || sessionTtl < 60)
     fail('verification.sessionTtl must be a whole number of seconds, at least 60');
   return {
-    loginUrl,
+    loginUrl: loginUrl.startsWith('/') ? issuerPath + loginUrl : loginUrl,
     returnToParameter,
     sessionKey: sessionKey(v.sessionSecret, hashSecret),
     cookieName,
@@ -115,7 +122,8 @@ export function rateLimit(
 
 /**
  * The path of the verification page on this server: the path of `verificationUri` when it is on the issuer's
- * origin (relative to the issuer's own path, if any); null when it points at another host, whose page the
+ * origin, relative to the issuer's own path if any (the path the page is mounted at, under the host's global
+ * prefix or behind a proxy that strips the issuer's path); null when it points at another host, whose page the
  * integrator serves.
  */
 export function verificationPath(issuer: string, verificationUri = '/device'): string | null {
