@@ -1,5 +1,4 @@
 import {
-  Body,
   type CanActivate,
   Controller,
   Delete,
@@ -13,7 +12,9 @@ import {
   Param,
   Post,
   Query,
+  Req,
   UseGuards,
+  UseInterceptors,
 } from '@nestjs/common';
 import {
   type AuthorizedDevice,
@@ -22,6 +23,8 @@ import {
   type HttpRequest,
   type KillSwitchRecord,
 } from '../libs/device-flow/src/index.js';
+import { parseKillSwitchRequest, parseReleaseQuery, pathParam } from './admin-requests.js';
+import { NoStoreInterceptor } from './no-store.interceptor.js';
 
 /** Injection token of the demo admin secret. */
 export const DEMO_ADMIN_SECRET = Symbol('DEMO_ADMIN_SECRET');
@@ -48,17 +51,14 @@ export class DemoAdminGuard implements CanActivate {
   }
 }
 
-/** Body of `POST /admin/kill-switch` (JSON). */
-interface KillSwitchBody {
-  /** The client to disable; omitted → every client. */
-  client_id?: unknown;
-  reason?: unknown;
-  revoke_tokens?: unknown;
-}
-
-/** The demo's admin API: any user's devices, and the kill switch. */
+/**
+ * The demo's admin API: any user's devices, and the kill switch. Input is checked strictly
+ * (`admin-requests.ts`): a malformed request changes nothing — above all it never falls through to "every
+ * client". Errors are `{"error","error_description"}` JSON ({@link AdminErrorFilter}); nothing is cached.
+ */
 @Controller('admin')
 @UseGuards(DemoAdminGuard)
+@UseInterceptors(NoStoreInterceptor)
 export class AdminController {
   constructor(
     @Inject(DeviceManagementService) private readonly management: DeviceManagementService,
@@ -66,7 +66,7 @@ export class AdminController {
 
   @Get('users/:subject/devices')
   devices(@Param('subject') subject: string): Promise<AuthorizedDevice[]> {
-    return this.management.listDevices(subject);
+    return this.management.listDevices(pathParam('subject', subject));
   }
 
   @Delete('users/:subject/devices/:grantId')
@@ -75,7 +75,11 @@ export class AdminController {
     @Param('subject') subject: string,
     @Param('grantId') grantId: string,
   ): Promise<void> {
-    if (!(await this.management.removeDevice(subject, grantId)))
+    const removed = await this.management.removeDevice(
+      pathParam('subject', subject),
+      pathParam('grantId', grantId),
+    );
+    if (!removed)
       throw new NotFoundException({ error: 'not_found', error_description: 'no such device' });
   }
 
@@ -84,22 +88,22 @@ export class AdminController {
     return this.management.listKillSwitches();
   }
 
-  /** Engages the kill switch for `client_id`, or for every client. */
+  /** Engages the kill switch for `client_id`, or for every client when the JSON object has no `client_id`. */
   @Post('kill-switch')
   @HttpCode(200)
-  async disable(@Body() body: KillSwitchBody = {}): Promise<{ revokedGrants: number }> {
-    const clientId = typeof body.client_id === 'string' && body.client_id ? body.client_id : null;
+  async disable(@Req() req: HttpRequest): Promise<{ revokedGrants: number }> {
+    const { clientId, reason, revokeTokens } = parseKillSwitchRequest(req);
     const revokedGrants = await this.management.disableDeviceGrant(clientId, {
-      reason: typeof body.reason === 'string' ? body.reason.slice(0, 512) : undefined,
-      revokeTokens: body.revoke_tokens === true || body.revoke_tokens === 'true',
+      reason,
+      revokeTokens,
     });
     return { revokedGrants };
   }
 
-  /** Releases the kill switch for `?client_id=…`, or the global one. */
+  /** Releases the kill switch for `?client_id=…`, or the global one when there is no `client_id`. */
   @Delete('kill-switch')
   @HttpCode(204)
-  async enable(@Query('client_id') clientId?: string): Promise<void> {
-    await this.management.enableDeviceGrant(clientId || null);
+  async enable(@Query() query: unknown): Promise<void> {
+    await this.management.enableDeviceGrant(parseReleaseQuery(query));
   }
 }

@@ -6,11 +6,13 @@ import {
   VerificationUserResolver,
 } from '../libs/device-flow/src/index.js';
 import { AdminController, DEMO_ADMIN_SECRET, DemoAdminGuard } from './admin.controller.js';
+import { AdminErrorsModule } from './admin-error.filter.js';
 import { AUDIT_LOG_SINK, AuditLog, stdoutSink } from './audit-log.js';
 import { dataSourceOptionsFromUrl } from './database-url.js';
 import { DEMO_CLIENTS, type DemoConfig } from './demo.config.js';
 import { DemoSessionStore, DemoUserResolver } from './demo-users.js';
 import { DevicesController } from './devices.controller.js';
+import { LoginAttempts } from './login-attempts.js';
 import { LoginController } from './login.controller.js';
 
 /** The demo authorization server: a thin host app around {@link DeviceFlowModule}. */
@@ -35,6 +37,8 @@ export class AppModule {
           ],
           ...tokenFormat(config),
         }),
+        // After DeviceFlowModule, so that Nest tries AdminErrorFilter before the module's global filter.
+        AdminErrorsModule,
       ],
       controllers: [LoginController, DevicesController, AdminController],
       providers: [
@@ -42,6 +46,7 @@ export class AppModule {
         { provide: DEMO_ADMIN_SECRET, useValue: config.adminToken },
         { provide: AUDIT_LOG_SINK, useValue: stdoutSink },
         DemoAdminGuard,
+        LoginAttempts,
         AuditLog,
       ],
     };

@@ -7,6 +7,7 @@ import {
   NotFoundException,
   Param,
   UseGuards,
+  UseInterceptors,
 } from '@nestjs/common';
 import {
   type AuthenticatedGrant,
@@ -16,13 +17,16 @@ import {
   DeviceManagementService,
   RequireScopes,
 } from '../libs/device-flow/src/index.js';
+import { pathParam } from './admin-requests.js';
+import { NoStoreInterceptor } from './no-store.interceptor.js';
 
 /**
  * The demo's protected API, for holders of a device flow access token: who am I (scope `read`), and the
- * devices of the token's user, which they may remove.
+ * devices of the token's user, which they may remove. Personal data (IP addresses, user agents): never cached.
  */
 @Controller('api')
 @UseGuards(DeviceFlowBearerGuard)
+@UseInterceptors(NoStoreInterceptor)
 export class DevicesController {
   constructor(
     @Inject(DeviceManagementService) private readonly management: DeviceManagementService,
@@ -48,7 +52,7 @@ export class DevicesController {
     @CurrentGrant() grant: AuthenticatedGrant,
     @Param('grantId') grantId: string,
   ): Promise<void> {
-    if (!(await this.management.removeDevice(grant.subject, grantId)))
+    if (!(await this.management.removeDevice(grant.subject, pathParam('grantId', grantId))))
       throw new NotFoundException({ error: 'not_found', error_description: 'no such device' });
   }
 }

@@ -1,10 +1,12 @@
 import { Controller, Get, Inject, Post, Query, Req, Res } from '@nestjs/common';
 import {
+  DEVICE_FLOW_OPTIONS,
   html,
   type HttpRequest,
   type HttpResponse,
   isCrossSiteRequest,
   readCookie,
+  type ResolvedDeviceFlowOptions,
   safeReturnTo,
   seeOther,
   sendHtml,
@@ -12,9 +14,7 @@ import {
   setPageSecurityHeaders,
 } from '../libs/device-flow/src/index.js';
 import { checkCredentials, DEMO_SESSION_COOKIE, DemoSessionStore } from './demo-users.js';
-
-/** Where users go after login when no (safe) return path is given. */
-const DEFAULT_RETURN = '/device';
+import { LoginAttempts } from './login-attempts.js';
 
 /**
  * The demo's minimal login: username + password form, an in-memory session regenerated at every login, and a
@@ -24,22 +24,39 @@ const DEFAULT_RETURN = '/device';
  */
 @Controller('login')
 export class LoginController {
-  constructor(@Inject(DemoSessionStore) private readonly sessions: DemoSessionStore) {}
+  /** The module's options: links and redirects carry the issuer's path (`/auth/login`, `/auth/device`). */
+  @Inject(DEVICE_FLOW_OPTIONS) private readonly options!: ResolvedDeviceFlowOptions;
+
+  constructor(
+    @Inject(DemoSessionStore) private readonly sessions: DemoSessionStore,
+    @Inject(LoginAttempts) private readonly attempts: LoginAttempts,
+  ) {}
 
   @Get()
   form(@Query('return_to') returnTo: unknown, @Res() res: HttpResponse): void {
-    this.page(res, 200, safeReturnTo(returnTo, DEFAULT_RETURN));
+    this.page(res, 200, safeReturnTo(returnTo, this.verificationPage()));
   }
 
   @Post()
-  login(@Req() req: HttpRequest, @Res() res: HttpResponse): void {
+  async login(@Req() req: HttpRequest, @Res() res: HttpResponse): Promise<void> {
     // The host's body parser ran (Express urlencoded, Fastify @fastify/formbody): a plain object either way.
     const body = (req.body ?? {}) as Record<string, unknown>;
-    const returnTo = safeReturnTo(body.return_to, DEFAULT_RETURN);
+    const returnTo = safeReturnTo(body.return_to, this.verificationPage());
     const own = `${req.protocol ?? 'http'}://${req.headers.host ?? ''}`;
     if (isCrossSiteRequest(req, [own])) return this.page(res, 403, returnTo, 'refused');
-    const user = checkCredentials(str(body.username), str(body.password));
-    if (!user) return this.page(res, 401, returnTo, 'wrong');
+    // Guessing limit (LoginAttempts): checked before the password, so a right one is refused too while it holds;
+    // only a failure is counted.
+    const who = { username: str(body.username), ip: req.ip ?? null };
+    const wait = await this.attempts.retryAfterSeconds(who);
+    if (wait > 0) {
+      res.header('Retry-After', String(wait));
+      return this.page(res, 429, returnTo, 'locked', wait);
+    }
+    const user = checkCredentials(who.username, str(body.password));
+    if (!user) {
+      await this.attempts.recordFailure(who);
+      return this.page(res, 401, returnTo, 'wrong');
+    }
     const previous = readCookie(req, DEMO_SESSION_COOKIE);
     const id = this.sessions.regenerate(previous, user);
     setCookie(req, res, DEMO_SESSION_COOKIE, id, { httpOnly: true, sameSite: 'Lax', path: '/' });
@@ -51,15 +68,19 @@ export class LoginController {
     res: HttpResponse,
     status: number,
     returnTo: string,
-    error?: 'wrong' | 'refused',
+    error?: 'wrong' | 'refused' | 'locked',
+    retryAfterSeconds = 0,
   ): void {
     setPageSecurityHeaders(res);
+    const minutes = Math.ceil(retryAfterSeconds / 60);
     const message =
       error === 'wrong'
         ? 'Wrong username or password.'
         : error === 'refused'
           ? 'This form came from another site and was not processed.'
-          : '';
+          : error === 'locked'
+            ? `Too many failed sign-in attempts. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`
+            : '';
     sendHtml(
       res,
       status,
@@ -69,7 +90,7 @@ export class LoginController {
             <meta charset="utf-8" />
             <meta name="viewport" content="width=device-width, initial-scale=1" />
             <title>Sign in · Device sign-in</title>
-            <link rel="stylesheet" href="/device/style.css" />
+            <link rel="stylesheet" href="${this.verificationPage()}/style.css" />
           </head>
           <body>
             <main class="card">
@@ -77,7 +98,7 @@ export class LoginController {
               <h1>Sign in</h1>
               <p class="hint">Demo users: alice / alice and bob / bob.</p>
               ${message ? html`<p id="login_error" class="error" role="alert">${message}</p>` : ''}
-              <form method="post" action="/login">
+              <form method="post" action="${this.options.issuerPath}/login">
                 <input type="hidden" name="return_to" value="${returnTo}" />
                 <label for="username">Username</label>
                 <input
@@ -105,6 +126,15 @@ export class LoginController {
           </body>
         </html> `.value,
     );
+  }
+
+  /**
+   * Where users go after login when no (safe) return path is given: the verification page, as the browser sees
+   * it (with the issuer's path). `return_to` itself may be any same-origin path, so the page's own, with the
+   * issuer's path, passes `safeReturnTo()`; other sites never do.
+   */
+  private verificationPage(): string {
+    return new URL(this.options.verificationUri).pathname;
   }
 }
 
