@@ -16,7 +16,7 @@ export const MAX_ADMIN_BODY_BYTES = 4096;
 /** Longest subject or grant id in a path (the grants table's `subject` column). */
 export const MAX_PATH_PARAM_LENGTH = 255;
 
-// The body errors' descriptions, shared with AdminErrorFilter, which answers the platforms' body parser errors
+// The body errors' descriptions, shared with DemoErrorFilter, which answers the platforms' body parser errors
 // (raised before any controller) with the same words.
 /** 400: the body is missing, not JSON, not an object, or has other members. */
 export const ADMIN_BODY_INVALID =

@@ -54,7 +54,7 @@ export class DemoAdminGuard implements CanActivate {
 /**
  * The demo's admin API: any user's devices, and the kill switch. Input is checked strictly
  * (`admin-requests.ts`): a malformed request changes nothing — above all it never falls through to "every
- * client". Errors are `{"error","error_description"}` JSON ({@link AdminErrorFilter}); nothing is cached.
+ * client". Errors are `{"error","error_description"}` JSON ({@link DemoErrorFilter}); nothing is cached.
  */
 @Controller('admin')
 @UseGuards(DemoAdminGuard)

@@ -6,7 +6,7 @@ import {
   VerificationUserResolver,
 } from '../libs/device-flow/src/index.js';
 import { AdminController, DEMO_ADMIN_SECRET, DemoAdminGuard } from './admin.controller.js';
-import { AdminErrorsModule } from './admin-error.filter.js';
+import { DemoErrorsModule } from './demo-error.filter.js';
 import { AUDIT_LOG_SINK, AuditLog, stdoutSink } from './audit-log.js';
 import { dataSourceOptionsFromUrl } from './database-url.js';
 import { DEMO_CLIENTS, type DemoConfig } from './demo.config.js';
@@ -37,8 +37,8 @@ export class AppModule {
           ],
           ...tokenFormat(config),
         }),
-        // After DeviceFlowModule, so that Nest tries AdminErrorFilter before the module's global filter.
-        AdminErrorsModule,
+        // After DeviceFlowModule, so that Nest tries DemoErrorFilter before the module's global filter.
+        DemoErrorsModule,
       ],
       controllers: [LoginController, DevicesController, AdminController],
       providers: [

@@ -6,6 +6,7 @@ import {
   type ResolvedDeviceFlowOptions,
 } from '../libs/device-flow/src/index.js';
 import type { DemoConfig } from './demo.config.js';
+import { fastifyFrameworkErrors } from './fastify-framework-errors.js';
 
 /**
  * Creates the demo's Nest application on the configured HTTP platform, with the same options on both: raw bodies
@@ -33,7 +34,15 @@ export async function createDemoApp(
                 ? (_addr: string, hop: number) => hop < (config.trustProxy as number)
                 : config.trustProxy,
           };
-    app = await NestFactory.create(root, new FastifyAdapter(trustProxy), options);
+    // Routed as Express routes them: a trailing slash ignored, path parameters as long as the app allows (its
+    // own checks answer), and URLs Fastify cannot decode answered in the app's shapes, not Fastify's.
+    let created: INestApplication | undefined;
+    const adapter = new FastifyAdapter({
+      ...trustProxy,
+      routerOptions: { ignoreTrailingSlash: true, maxParamLength: 16_384 },
+      frameworkErrors: fastifyFrameworkErrors(() => created),
+    });
+    app = created = await NestFactory.create(root, adapter, options);
   } else {
     const express = await NestFactory.create<NestExpressApplication>(root, options);
     express.disable('x-powered-by');

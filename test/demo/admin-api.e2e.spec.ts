@@ -228,8 +228,8 @@ describe('demo admin API: bad input', () => {
       .send(form({ client_id: 'demo-device' }))
       .expect(200);
     expect(ok.body.user_code).toBeDefined();
-    // A host route outside the admin API keeps Nest's default answer.
+    // Outside the module's paths, the demo's own JSON shape, never Nest's default.
     const other = await http.get('/nope').expect(404);
-    expect(other.body.statusCode).toBe(404);
+    expect(other.body).toEqual({ error: 'not_found', error_description: 'no such route' });
   });
 });

@@ -1,0 +1,188 @@
+import { STATUS_CODES } from 'node:http';
+import {
+  type ArgumentsHost,
+  Catch,
+  type ExceptionFilter,
+  HttpException,
+  Inject,
+  Logger,
+  Module,
+} from '@nestjs/common';
+import { FILTER_CATCH_EXCEPTIONS } from '@nestjs/common/constants.js';
+import {
+  APP_FILTER,
+  ApplicationConfig,
+  BaseExceptionFilter,
+  HttpAdapterHost,
+  ModuleRef,
+} from '@nestjs/core';
+import {
+  DEFAULT_ROUTES,
+  DEVICE_FLOW_VERIFICATION_PATH,
+  type HttpRequest,
+} from '../libs/device-flow/src/index.js';
+import {
+  ADMIN_BODY_INVALID,
+  ADMIN_BODY_MEDIA_TYPE,
+  ADMIN_BODY_TOO_LARGE,
+} from './admin-requests.js';
+
+/** The demo's error body, outside the module's paths (as the admin guard's 403 and its 404 always were). */
+export interface DemoErrorBody {
+  /** Absent only where RFC 6750 §3.1 says so: a bearer-protected route called without any token. */
+  error?: string;
+  error_description: string;
+}
+
+/**
+ * Every error outside the module's own paths as `{"error","error_description"}` JSON with `Cache-Control:
+ * no-store`, the same on Express and Fastify, never Nest's default `{"statusCode",…}` shape: the admin API's
+ * refusals and validation errors as thrown, unknown routes as `not_found`, failures as `server_error` (logged,
+ * no details), and what the platforms' body parsers or routers reject before any controller runs (malformed
+ * JSON, `null` or `"x"` on Express, an empty body on Fastify, too large, another media type, a path that does
+ * not decode) as 400, 413 or 415 — which is why this is a global filter.
+ *
+ * Nest hands an exception to one global filter only, trying the last registered first. This one is registered
+ * after the module's (AppModule imports {@link DemoErrorsModule} after `DeviceFlowModule`), so on the module's
+ * paths (its endpoints, the verification page) it passes the exception on to the filter Nest would have picked
+ * without it: the module's, which answers OAuth JSON or a page there.
+ */
+@Catch()
+export class DemoErrorFilter extends BaseExceptionFilter {
+  private readonly logger = new Logger('Demo');
+  /** Where the module mounts the verification page (below the prefix); null when it has none. */
+  private pagePath: string | null | undefined;
+
+  constructor(
+    @Inject(ApplicationConfig) private readonly config: ApplicationConfig,
+    @Inject(HttpAdapterHost) private readonly adapter: HttpAdapterHost,
+    @Inject(ModuleRef) private readonly modules: ModuleRef,
+  ) {
+    super();
+  }
+
+  override catch(exception: unknown, host: ArgumentsHost): void {
+    const req =
+      host.getType() === 'http' ? host.switchToHttp().getRequest<HttpRequest>() : undefined;
+    if (!req) return this.passOn(exception, host);
+    const path = this.pathBelowPrefix(req);
+    if (this.isModulePath(path)) return this.passOn(exception, host);
+    const { status, body } = demoError(exception, path === '/admin' || path.startsWith('/admin/'));
+    if (status >= 500) this.logger.error(exception);
+    const http = this.adapter.httpAdapter;
+    const res: unknown = host.switchToHttp().getResponse();
+    if (http.isHeadersSent(res)) return void http.end(res);
+    http.setHeader(res, 'Cache-Control', 'no-store');
+    http.reply(res, body, status);
+  }
+
+  /** The request's path below the global prefix (the issuer's path), lower case, without a trailing slash. */
+  private pathBelowPrefix(req: HttpRequest): string {
+    const url = req.originalUrl ?? req.url ?? '';
+    const path = url
+      .split('?')[0]
+      .toLowerCase()
+      .replace(/(.)\/+$/, '$1');
+    const prefix = this.config
+      .getGlobalPrefix()
+      .toLowerCase()
+      .replace(/^\/+|\/+$/g, '');
+    if (prefix && (path === `/${prefix}` || path.startsWith(`/${prefix}/`)))
+      return path.slice(prefix.length + 1) || '/';
+    return path;
+  }
+
+  /** The module's endpoints (default routes, as the demo mounts them) and its verification page. */
+  private isModulePath(path: string): boolean {
+    if (Object.values(DEFAULT_ROUTES).some((route) => path === route.toLowerCase())) return true;
+    if (path.startsWith('/.well-known/')) return true;
+    // The module's provider, looked up app-wide when first needed (it is not exported to this module).
+    this.pagePath ??= this.modules.get<symbol, string | null>(DEVICE_FLOW_VERIFICATION_PATH, {
+      strict: false,
+    });
+    const page = this.pagePath?.toLowerCase();
+    return !!page && (path === page || path.startsWith(page + '/'));
+  }
+
+  /**
+   * To the global filter registered before this one whose `@Catch(...)` takes the exception — Nest's own choice
+   * had this filter not been there.
+   */
+  private passOn(exception: unknown, host: ArgumentsHost): void {
+    const filters = this.config.getGlobalFilters();
+    const at = filters.indexOf(this);
+    const next = (at < 0 ? filters : filters.slice(0, at))
+      .filter((f) => f !== this)
+      .reverse()
+      .find((f) => catches(f, exception));
+    if (next) return void next.catch(exception, host);
+    super.catch(exception, host);
+  }
+}
+
+/** Registers {@link DemoErrorFilter} app-wide; import it after `DeviceFlowModule` (see the filter). */
+@Module({ providers: [{ provide: APP_FILTER, useClass: DemoErrorFilter }] })
+export class DemoErrorsModule {}
+
+/** Whether a filter's `@Catch(...)` takes this exception (none listed: every exception). */
+function catches(filter: ExceptionFilter, exception: unknown): boolean {
+  const types: (abstract new (...args: never[]) => unknown)[] =
+    Reflect.getMetadata(FILTER_CATCH_EXCEPTIONS, Object.getPrototypeOf(filter)) ??
+    Reflect.getMetadata(FILTER_CATCH_EXCEPTIONS, filter.constructor) ??
+    [];
+  return types.length === 0 || types.some((type) => exception instanceof type);
+}
+
+/** The status and error body of an exception; `admin`: on the admin API, whose bodies have their own rules. */
+function demoError(exception: unknown, admin: boolean): { status: number; body: DemoErrorBody } {
+  const status = statusOf(exception);
+  if (status >= 500)
+    return { status, body: { error: 'server_error', error_description: 'internal error' } };
+  const thrown = exception instanceof HttpException ? exception.getResponse() : undefined;
+  // Shaped already: the admin API's own errors, the module's bearer guard (RFC 6750 §3) on /api.
+  if (isDemoErrorBody(thrown)) return { status, body: thrown };
+  return { status, body: describe(status, exception, admin) };
+}
+
+/** What a client error the demo did not raise itself (the platform's router or body parser) means. */
+function describe(status: number, exception: unknown, admin: boolean): DemoErrorBody {
+  switch (status) {
+    case 400:
+      // Before any controller: a body the JSON parser refused, or (Express) a path that is not valid UTF-8.
+      if ((exception as { cause?: unknown }).cause instanceof URIError)
+        return invalid('malformed URL');
+      return invalid(admin ? ADMIN_BODY_INVALID : 'malformed request body');
+    case 404:
+      return {
+        error: 'not_found',
+        error_description: admin ? 'no such admin route' : 'no such route',
+      };
+    case 413:
+      return invalid(admin ? ADMIN_BODY_TOO_LARGE : 'request body too large');
+    case 415:
+      return invalid(admin ? ADMIN_BODY_MEDIA_TYPE : 'unsupported media type');
+    default:
+      return invalid((STATUS_CODES[status] ?? 'bad request').toLowerCase());
+  }
+}
+
+function invalid(description: string): DemoErrorBody {
+  return { error: 'invalid_request', error_description: description };
+}
+
+/** An HttpException's status, a platform client error's (`statusCode` 4xx), or 500. */
+function statusOf(exception: unknown): number {
+  if (exception instanceof HttpException) return exception.getStatus();
+  const code = (exception as { statusCode?: unknown } | null)?.statusCode;
+  return typeof code === 'number' && code >= 400 && code < 500 ? code : 500;
+}
+
+function isDemoErrorBody(value: unknown): value is DemoErrorBody {
+  const v = value as Partial<DemoErrorBody> | null | undefined;
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    (v.error === undefined || typeof v.error === 'string') &&
+    typeof v.error_description === 'string'
+  );
+}

@@ -1,0 +1,80 @@
+import type { INestApplication } from '@nestjs/common';
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AppModule } from '../../src/app.module.js';
+import { createDemoApp } from '../../src/create-app.js';
+import { readDemoConfig } from '../../src/demo.config.js';
+import { testAdapter } from '../support/test-app.js';
+
+/**
+ * What the demo server (as `npm start` builds it) answers to URLs no route handles or that do not decode, on the
+ * platform under test: the same on Express and Fastify, a page on the verification page's paths and
+ * `{"error","error_description"}` JSON elsewhere — never Fastify's or Nest's own error shapes.
+ */
+describe(`malformed and unknown URLs on ${testAdapter()}`, () => {
+  let app: INestApplication;
+  beforeAll(async () => {
+    const config = readDemoConfig({ DATABASE_URL: 'sqlite::memory:' });
+    app = await createDemoApp(
+      AppModule.forConfig(config),
+      { adapter: testAdapter(), trustProxy: undefined },
+      false,
+    );
+    await app.init();
+    if (testAdapter() === 'fastify') await app.getHttpAdapter().getInstance().ready();
+  });
+  afterAll(() => app?.close());
+  const http = () => request(app.getHttpServer());
+  const expectJsonError = (
+    res: { status: number; body: unknown; headers: Record<string, string> },
+    status: number,
+    body: object,
+  ) => {
+    expect(res.status).toBe(status);
+    expect(res.body).toEqual(body);
+    expect(res.headers['cache-control']).toBe('no-store');
+  };
+
+  it('a verification page URL that does not decode gets the error page, with the page headers', async () => {
+    for (const path of ['/device/%zz', '/device/%E0%A4%A']) {
+      const res = await http().get(path);
+      expect(res.status, path).toBe(400);
+      expect(res.headers['content-type']).toBe('text/html; charset=utf-8');
+      expect(res.headers['content-security-policy']).toContain("frame-ancestors 'none'");
+      expect(res.headers['x-frame-options']).toBe('DENY');
+      expect(res.headers['cache-control']).toBe('no-store');
+      expect(res.text).toContain('<!doctype html>');
+    }
+  });
+
+  it('elsewhere a URL that does not decode is invalid_request JSON', async () => {
+    expectJsonError(await http().get('/api/devices/%zz'), 400, {
+      error: 'invalid_request',
+      error_description: 'malformed URL',
+    });
+    // Express finds no route for it (404), Fastify cannot decode it (400): either way the demo's JSON shape.
+    const token = await http().post('/oauth/token/%zz');
+    expect([400, 404]).toContain(token.status);
+    expect(Object.keys(token.body).sort()).toEqual(['error', 'error_description']);
+    expect(token.headers['cache-control']).toBe('no-store');
+  });
+
+  it('an unknown route is not_found JSON', async () => {
+    for (const path of ['/nothing', '/api/nothing', '/oauth'])
+      expectJsonError(await http().get(path), 404, {
+        error: 'not_found',
+        error_description: 'no such route',
+      });
+  });
+
+  it('a long path parameter reaches the app, whose own checks answer', async () => {
+    const res = await http().delete(`/api/devices/${'x'.repeat(5000)}`);
+    expectJsonError(res, 401, { error_description: 'a bearer token is required' });
+    expect(res.headers['www-authenticate']).toMatch(/^Bearer realm=/);
+  });
+
+  it('a trailing slash reaches the same route', async () => {
+    expect((await http().get('/device/')).status).toBe(303);
+    expect((await http().get('/login/')).status).toBe(200);
+  });
+});
