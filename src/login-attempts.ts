@@ -4,6 +4,8 @@ import {
   AttemptLimiter,
   Clock,
   type RateLimit,
+  releaseAttempts,
+  reserveAttempts,
 } from '../libs/device-flow/src/index.js';
 
 /**
@@ -22,12 +24,20 @@ export interface LoginAttempt {
   ip: string | null;
 }
 
+/** A sign-in let through the limit: say how it went, so that only a failure stays counted. */
+export interface LoginTicket {
+  /** The password was right: the attempt is given back (successful sign-ins never spend the budget). */
+  succeeded(): Promise<void>;
+  /** The password was wrong: the attempt stays counted. */
+  failed(): Promise<void>;
+}
+
 /**
  * Failed sign-ins on the demo login, counted through the module's {@link AttemptLimiter} — the configured
- * storage (the database, or Redis with `REDIS_URL`), so the budgets hold across instances. Used as the
- * verification page uses it for user codes: check before the credentials, count only a failure. A check and a
- * count are two steps, so concurrent guesses can overshoot a budget by the number in flight; the limiter has
- * no atomic "count only if it fails" (`takeAttempt` counts every attempt, successes included).
+ * storage (the database, or Redis with `REDIS_URL`), so the budgets hold across instances. As the verification
+ * page counts user code guesses: one attempt is reserved in both budgets before the password is checked (so
+ * that sign-ins racing each other never get more guesses through than the budgets allow) and given back when
+ * the password was right. A limiter that cannot take and release is checked before and counted after.
  *
  * @see RFC 8628 §5.1 (the same brute-force concern, for user codes)
  */
@@ -38,16 +48,28 @@ export class LoginAttempts {
     @Inject(Clock) private readonly clock: Clock,
   ) {}
 
-  /** Seconds until this username and IP may try again; 0 when both are within budget. */
-  async retryAfterSeconds(who: LoginAttempt): Promise<number> {
-    const ms = await this.limiter.retryAfterMs(buckets(who), this.clock.now());
-    return ms > 0 ? Math.ceil(ms / 1000) : 0;
+  /** A ticket for one sign-in attempt, or the seconds until this username and IP may try again. */
+  async begin(who: LoginAttempt): Promise<LoginTicket | number> {
+    const all = buckets(who);
+    const reservation = await reserveAttempts(this.limiter, all, this.clock.now());
+    if (reservation && 'retryAfterMs' in reservation) return seconds(reservation.retryAfterMs);
+    if (reservation) {
+      return {
+        succeeded: () => releaseAttempts(this.limiter, reservation.reserved, this.clock.now()),
+        failed: async () => {},
+      };
+    }
+    const wait = await this.limiter.retryAfterMs(all, this.clock.now());
+    if (wait > 0) return seconds(wait);
+    return {
+      succeeded: async () => {},
+      failed: () => this.limiter.record(all, this.clock.now()),
+    };
   }
+}
 
-  /** Counts a failed sign-in against the username and the IP. */
-  recordFailure(who: LoginAttempt): Promise<void> {
-    return this.limiter.record(buckets(who), this.clock.now());
-  }
+function seconds(ms: number): number {
+  return Math.max(1, Math.ceil(ms / 1000));
 }
 
 function buckets(who: LoginAttempt): AttemptBucket[] {

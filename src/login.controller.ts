@@ -34,32 +34,38 @@ export class LoginController {
 
   @Get()
   form(@Query('return_to') returnTo: unknown, @Res() res: HttpResponse): void {
-    this.page(res, 200, safeReturnTo(returnTo, this.verificationPage()));
+    this.page(res, 200, this.returnTo(returnTo));
   }
 
   @Post()
   async login(@Req() req: HttpRequest, @Res() res: HttpResponse): Promise<void> {
     // The host's body parser ran (Express urlencoded, Fastify @fastify/formbody): a plain object either way.
     const body = (req.body ?? {}) as Record<string, unknown>;
-    const returnTo = safeReturnTo(body.return_to, this.verificationPage());
+    const returnTo = this.returnTo(body.return_to);
     const own = `${req.protocol ?? 'http'}://${req.headers.host ?? ''}`;
     if (isCrossSiteRequest(req, [own])) return this.page(res, 403, returnTo, 'refused');
-    // Guessing limit (LoginAttempts): checked before the password, so a right one is refused too while it holds;
-    // only a failure is counted.
+    // Guessing limit (LoginAttempts): an attempt is taken before the password is checked, so a right one is
+    // refused too while the budget is spent, and given back when it was right: only failures count.
     const who = { username: str(body.username), ip: req.ip ?? null };
-    const wait = await this.attempts.retryAfterSeconds(who);
-    if (wait > 0) {
-      res.header('Retry-After', String(wait));
-      return this.page(res, 429, returnTo, 'locked', wait);
+    const ticket = await this.attempts.begin(who);
+    if (typeof ticket === 'number') {
+      res.header('Retry-After', String(ticket));
+      return this.page(res, 429, returnTo, 'locked', ticket);
     }
     const user = checkCredentials(who.username, str(body.password));
     if (!user) {
-      await this.attempts.recordFailure(who);
+      await ticket.failed();
       return this.page(res, 401, returnTo, 'wrong');
     }
+    await ticket.succeeded();
     const previous = readCookie(req, DEMO_SESSION_COOKIE);
     const id = this.sessions.regenerate(previous, user);
-    setCookie(req, res, DEMO_SESSION_COOKIE, id, { httpOnly: true, sameSite: 'Lax', path: '/' });
+    // Scoped to the issuer's path: other apps on the same origin never receive it.
+    setCookie(req, res, DEMO_SESSION_COOKIE, id, {
+      httpOnly: true,
+      sameSite: 'Lax',
+      path: this.options.issuerPath || '/',
+    });
     setPageSecurityHeaders(res);
     seeOther(res, returnTo);
   }
@@ -126,6 +132,21 @@ export class LoginController {
           </body>
         </html> `.value,
     );
+  }
+
+  /**
+   * Where to go after login: `return_to` when it is a safe same-origin path (`safeReturnTo()`) under the
+   * issuer's path (the demo's own pages; other apps on the origin are not its to send users to), else the
+   * verification page.
+   */
+  private returnTo(value: unknown): string {
+    const fallback = this.verificationPage();
+    const path = safeReturnTo(value, fallback);
+    const base = this.options.issuerPath;
+    if (!base) return path;
+    const inside =
+      path === base || (path.startsWith(base) && /^[/?#]/.test(path.slice(base.length)));
+    return inside ? path : fallback;
   }
 
   /**

@@ -37,4 +37,26 @@ await describeWith('RedisAttemptLimiter on Redis', ['redis'], () => {
     expect(ttl).toBeGreaterThan(45_000);
     expect(ttl).toBeLessThanOrEqual(50_000);
   });
+
+  it('release keeps the counter expiring when its window ends, creates no key, skips an ended window', async () => {
+    const own = `${prefix}release-ttl:`;
+    const limiter = new RedisAttemptLimiter(redis, own);
+    const bucket = { key: 'verify:ip:203.0.113.8', limit: 3, windowMs: 60_000 };
+    const now = Date.now();
+    expect(await limiter.take(bucket, now)).toBe(0);
+    expect(await limiter.take(bucket, now)).toBe(0);
+    await limiter.release(bucket, now + 10_000);
+    const keys = await redis.keys(`${own}*`);
+    expect(keys).toHaveLength(1);
+    expect(await redis.hget(keys[0]!, 'count')).toBe('1');
+    const ttl = await redis.pttl(keys[0]!);
+    expect(ttl).toBeGreaterThan(45_000);
+    expect(ttl).toBeLessThanOrEqual(60_000);
+    await limiter.release({ ...bucket, key: 'never-counted' }, now);
+    expect(await redis.keys(`${own}*`)).toHaveLength(1);
+    // A window that is over at `now` is left as it is (even while its key has not expired yet).
+    expect(await limiter.take(bucket, now)).toBe(0);
+    await limiter.release(bucket, now + 60_000);
+    expect(await redis.hget(keys[0]!, 'count')).toBe('2');
+  });
 });

@@ -221,7 +221,18 @@ describe('demo admin API: bad input', () => {
       .set('Content-Type', 'application/json')
       .send('{not json')
       .expect(400);
-    expect(json.body.error).toBe('invalid_request');
+    // The module's own answer, word for word: the demo's filter passed it on.
+    expect(json.body).toEqual({
+      error: 'invalid_request',
+      error_description: 'content type must be application/x-www-form-urlencoded',
+    });
+    // The verification page still answers a body it cannot read with its page, not JSON.
+    const page = await http
+      .post('/device')
+      .set('Content-Type', 'application/json')
+      .send('{not json')
+      .expect(400);
+    expect(page.headers['content-type']).toBe('text/html; charset=utf-8');
     const ok = await http
       .post('/oauth/device_authorization')
       .type('form')

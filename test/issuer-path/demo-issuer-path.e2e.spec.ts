@@ -109,6 +109,8 @@ describe(`demo with an issuer with a path (${ISSUER}) on ${testAdapter()}`, () =
       .send(form({ username: 'alice', password: 'alice', return_to: back }))
       .expect(303);
     expect(login.headers.location).toBe(back);
+    // The demo's session cookie is the issuer path's only: other apps on the origin never receive it.
+    expect(cookieOf(login).header).toMatch(/; Path=\/auth(;|$)/);
     const signedIn = cookieOf(login).pair;
 
     // The verification page: its session cookie, form and stylesheet all under /auth/device.
@@ -189,6 +191,9 @@ describe(`demo with an issuer with a path (${ISSUER}) on ${testAdapter()}`, () =
       '//evil.example',
       'https://evil.example/auth/device',
       '/\\evil.example',
+      // Same origin but outside the issuer's path: another app's, not the demo's to send users to.
+      '/other-app/page',
+      '/authx/device',
     ]) {
       const res = await t.http
         .post('/auth/login')

@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { type DataSource } from 'typeorm';
 import { InMemoryAttemptLimiter, TypeOrmAttemptLimiter } from '../../libs/device-flow/src/index.js';
@@ -40,6 +41,32 @@ await describeOnDatabases('TypeOrmAttemptLimiter', (server) => {
     expect(await l.take(b, t0 + 1000)).toBe(59_000);
     expect(statements).toHaveBeenCalledTimes(2);
     statements.mockRestore();
+  });
+  it('gives back with one UPDATE statement; creates no row, leaves a window that is over', async () => {
+    const l = new TypeOrmAttemptLimiter(ds);
+    const b = { key: 'one-release', limit: 1, windowMs: 60_000 };
+    const t0 = Date.UTC(2026, 0, 1);
+    expect(await l.take(b, t0)).toBe(0);
+    const statements = vi.spyOn(ds.logger, 'logQuery');
+    await l.release(b, t0 + 1000);
+    expect(statements).toHaveBeenCalledTimes(1);
+    expect(String(statements.mock.calls[0]![0])).toMatch(/^UPDATE /);
+    statements.mockRestore();
+    expect(await l.take(b, t0 + 2000)).toBe(0);
+    const [table, attemptsColumn, keyColumn] = ['device_flow_attempts', 'attempts', 'key_hash'].map(
+      (name) => ds.driver.escape(name),
+    );
+    const rows = async () => Number((await ds.query(`SELECT COUNT(*) AS n FROM ${table}`))[0].n);
+    const before = await rows();
+    await l.release({ ...b, key: 'one-release-never-counted' }, t0);
+    expect(await rows()).toBe(before);
+    // Once the window is over the row is left as it is (the next count starts a new window anyway).
+    const hash = createHash('sha256').update(b.key, 'utf8').digest('base64url');
+    const sql = `SELECT ${attemptsColumn} AS n FROM ${table} WHERE ${keyColumn} = '${hash}'`;
+    const attempts = async () => Number((await ds.query(sql))[0].n);
+    expect(await attempts()).toBe(1);
+    await l.release(b, t0 + 60_000);
+    expect(await attempts()).toBe(1);
   });
   it('deletes only stale counters', async () => {
     const l = new TypeOrmAttemptLimiter(ds);

@@ -608,6 +608,34 @@ describe('verification page (RFC 8628 §3.3)', () => {
       await other.post('/device', { user_code: codes.user_code }).expect(429);
     });
 
+    it('racing wrong entries get no more lookups than the budget; the valid code stays usable after', async () => {
+      await app(tight);
+      const codes = await deviceAsks();
+      const b = await browser();
+      // 12 wrong entries in flight at once from one session whose budget is 3.
+      const answers = await Promise.all(
+        Array.from({ length: 12 }, () => b.post('/device', { user_code: 'BCDF-GHJK' })),
+      );
+      const statuses = answers.map((r) => r.status).sort();
+      expect(statuses).toEqual([...Array<number>(3).fill(400), ...Array<number>(9).fill(429)]);
+      await b.post('/device', { user_code: codes.user_code }).expect(429);
+      t.clock.advance(60_000);
+      await b.post('/device', { user_code: codes.user_code }).expect(200);
+    });
+
+    it('racing entries of a valid code are all answered, and give their reservation back', async () => {
+      await app(tight);
+      const codes = await deviceAsks();
+      const b = await browser();
+      const answers = await Promise.all(
+        Array.from({ length: 3 }, () => b.post('/device', { user_code: codes.user_code })),
+      );
+      expect(answers.map((r) => r.status)).toEqual([200, 200, 200]);
+      // Nothing was kept: the whole budget of 3 failures is still there.
+      await fail(b, 3);
+      await b.post('/device', { user_code: codes.user_code }).expect(429);
+    });
+
     it('successful entries are not counted', async () => {
       await app(tight);
       const codes = await deviceAsks();

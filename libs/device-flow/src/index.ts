@@ -169,7 +169,15 @@ export {
   DEFAULT_ISSUANCE_LIMIT,
   verificationPath,
 } from './verification/verification.options.js';
-export { AttemptLimiter, type AttemptBucket, takeAttempt } from './verification/attempt-limiter.js';
+export {
+  AttemptLimiter,
+  type AttemptBucket,
+  takeAttempt,
+  releaseAttempt,
+  reserveAttempts,
+  releaseAttempts,
+  type AttemptReservation,
+} from './verification/attempt-limiter.js';
 export { InMemoryAttemptLimiter } from './persistence/memory/in-memory-attempt.limiter.js';
 export { TypeOrmAttemptLimiter } from './persistence/typeorm/typeorm-attempt.limiter.js';
 export { AttemptEntity } from './persistence/typeorm/attempt.entity.js';

@@ -93,7 +93,12 @@ export class OAuthExceptionFilter implements ExceptionFilter {
  * and encoding are judged from the headers, the rest from what the platform said.
  */
 function rejectedBody(exception: HttpException, req: HttpRequest | undefined): OAuthError {
+  // Only what a body parser answers (400, 413, 415) is judged by the body's headers; another 4xx (a host guard's
+  // 403 on a GET endpoint, say) is not about the body.
+  const status = exception.getStatus();
+  const aboutBody = status === 400 || status === 413 || status === 415;
   const fromHeaders =
+    aboutBody &&
     req &&
     (formContentTypeError(req.headers['content-type']) ??
       contentEncodingError(req.headers['content-encoding']));
@@ -101,7 +106,7 @@ function rejectedBody(exception: HttpException, req: HttpRequest | undefined): O
   // body-parser's error, kept by Nest as the exception's cause.
   const type = (exception.cause as { type?: unknown } | undefined)?.type;
   if (type === 'parameters.too.many') return new InvalidRequestError('too many parameters');
-  if (exception.getStatus() === 413) return new RequestTooLargeError('request body too large');
+  if (status === 413) return new RequestTooLargeError('request body too large');
   if (/prototype/i.test(exception.message)) {
     return new InvalidRequestError('parameter malformed: __proto__');
   }

@@ -38,6 +38,14 @@ export interface AttemptLimiter {
    * ({@link takeAttempt}).
    */
   take?(bucket: AttemptBucket, now: number): Promise<number>;
+  /**
+   * Optional, with {@link take}: gives back one event counted in `bucket` while its window is still open at
+   * `now` (the count goes down by one, never below zero; nothing happens once the window is over). Lets a caller
+   * reserve room before an attempt — so that racing attempts can never exceed `limit` — and give it back when
+   * the attempt turns out not to count (a guesser's correct entry). Used by the verification page's guessing
+   * limits; without it, those check before and count after each failed attempt.
+   */
+  release?(bucket: AttemptBucket, now: number): Promise<void>;
 }
 
 /** Injection token for {@link AttemptLimiter}. */
@@ -68,4 +76,53 @@ export async function takeAttempt(
   const wait = await limiter.retryAfterMs([bucket], now);
   if (wait === 0) await limiter.record([bucket], now);
   return wait;
+}
+
+/**
+ * Gives back one event counted in `bucket` ({@link AttemptLimiter.release}) when the limiter can, while the
+ * window open at `now` lasts; does nothing for a limiter without `release`.
+ */
+export async function releaseAttempt(
+  limiter: AttemptLimiter,
+  bucket: AttemptBucket,
+  now: number,
+): Promise<void> {
+  if (limiter.release) await limiter.release(bucket, now);
+}
+
+/** What {@link reserveAttempts} got: every bucket reserved, or the ms to wait (nothing reserved). */
+export type AttemptReservation = { reserved: readonly AttemptBucket[] } | { retryAfterMs: number };
+
+/**
+ * Reserves one event in each bucket, all or none, before an attempt whose outcome decides whether it counts
+ * (a guess: a failure counts, a success does not). When a bucket is full, what was taken is given back and the
+ * wait is returned. Give the reservation back with {@link releaseAttempts} when the attempt does not count.
+ * Because the count comes first, attempts racing each other never get more through than the limits allow —
+ * which a check before and a count after cannot promise. Null when the limiter cannot take and release.
+ */
+export async function reserveAttempts(
+  limiter: AttemptLimiter,
+  buckets: readonly AttemptBucket[],
+  now: number,
+): Promise<AttemptReservation | null> {
+  if (!limiter.take || !limiter.release) return null;
+  const reserved: AttemptBucket[] = [];
+  for (const bucket of buckets) {
+    const retryAfterMs = await limiter.take(bucket, now);
+    if (retryAfterMs > 0) {
+      await releaseAttempts(limiter, reserved, now);
+      return { retryAfterMs };
+    }
+    reserved.push(bucket);
+  }
+  return { reserved };
+}
+
+/** Gives back one event in each bucket ({@link releaseAttempt}). */
+export async function releaseAttempts(
+  limiter: AttemptLimiter,
+  buckets: readonly AttemptBucket[],
+  now: number,
+): Promise<void> {
+  for (const bucket of buckets) await releaseAttempt(limiter, bucket, now);
 }

@@ -10,7 +10,13 @@ import { parseScope } from '../grant/scope.js';
 import { UserCodeDecisionError } from '../grant/user-code-decision.error.js';
 import { DeviceFlowEvents } from '../events/device-flow-events.js';
 import type { DeviceCodeRecord } from '../persistence/device-code.repository.js';
-import { type AttemptBucket, AttemptLimiter } from './attempt-limiter.js';
+import {
+  type AttemptBucket,
+  AttemptLimiter,
+  releaseAttempts,
+  reserveAttempts,
+} from './attempt-limiter.js';
+import { TooManyAttemptsPageError } from './verification.errors.js';
 import type { RateLimit } from './verification.options.js';
 
 /** Who is entering a code: guessing limits count per client IP and per session (plus globally). */
@@ -84,33 +90,53 @@ export class VerificationService {
     return code === null ? null : formatUserCode(code, this.options.userCode);
   }
 
+  /**
+   * Runs a code lookup or decision under the guesser's budgets. With a limiter that can take and release, one
+   * attempt is first reserved in every budget, atomically, so that entries racing each other (many requests in
+   * flight at once) can never get more lookups through than the budgets allow; the reservation is given back
+   * unless the entry failed. A limiter without them is checked before (by the page) and counted after a
+   * failure, which racing entries can overshoot by the number in flight.
+   */
   private async counted<T>(who: Guesser, action: () => Promise<T>): Promise<T> {
+    const reservation = await reserveAttempts(this.limiter, this.buckets(who), this.clock.now());
+    if (reservation && 'retryAfterMs' in reservation) {
+      throw new TooManyAttemptsPageError(Math.ceil(reservation.retryAfterMs / 1000));
+    }
+    const reserved = reservation?.reserved;
+    let result: T;
     try {
-      return await action();
+      result = await action();
     } catch (e) {
       if (e instanceof UserCodeDecisionError && e.problem !== 'scope_not_requested') {
-        await this.recordFailure(who);
-      }
+        if (reserved) await this.announceSpent(reserved, this.clock.now());
+        else await this.recordFailure(who);
+      } else if (reserved) await releaseAttempts(this.limiter, reserved, this.clock.now());
       throw e;
     }
+    if (reserved) await releaseAttempts(this.limiter, reserved, this.clock.now());
+    return result;
   }
 
-  /**
-   * Counts a failed entry; when it spends a budget, raises `user_code.guessing_limit_hit` once per budget
-   * (later entries are refused before any lookup, so they are never counted again in that window).
-   */
+  /** Counts a failed entry (limiters without take and release), then {@link announceSpent}. */
   private async recordFailure(who: Guesser): Promise<void> {
     const now = this.clock.now();
     const buckets = this.buckets(who);
     await this.limiter.record(buckets, now);
-    const sources = ['ip:' + (who.ip ?? 'unknown'), 'session', 'global'];
-    for (const [i, b] of buckets.entries()) {
+    await this.announceSpent(buckets, now);
+  }
+
+  /**
+   * After a counted failure, raises `user_code.guessing_limit_hit` for each budget it spent (later entries are
+   * refused before any lookup, so they are never counted again in that window).
+   */
+  private async announceSpent(buckets: readonly AttemptBucket[], now: number): Promise<void> {
+    for (const b of buckets) {
       if ((await this.limiter.retryAfterMs([b], now)) > 0) {
         this.events.emit({
           type: 'user_code.guessing_limit_hit',
           at: now,
           clientId: '',
-          source: sources[i],
+          source: sourceOf(b.key),
           attempts: b.limit,
         });
       }
@@ -130,4 +156,10 @@ export class VerificationService {
 /** An {@link AttemptBucket} from a {@link RateLimit}. */
 export function bucket(key: string, limit: RateLimit): AttemptBucket {
   return { key, limit: limit.limit, windowMs: limit.windowSeconds * 1000 };
+}
+
+/** What an event says was limited: `ip:ADDRESS`, `session` or `global` (the session id stays out of the log). */
+function sourceOf(key: string): string {
+  if (key.startsWith('verify:ip:')) return key.slice('verify:'.length);
+  return key.startsWith('verify:session:') ? 'session' : 'global';
 }

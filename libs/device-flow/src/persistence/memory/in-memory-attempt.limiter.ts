@@ -31,7 +31,6 @@ export class InMemoryAttemptLimiter implements AttemptLimiter {
     if (this.windows.size > 100_000) this.prune(now, buckets);
   }
 
-  /** Drops windows that are surely over, so memory stays bounded under a flood of distinct keys. */
   /** Checks and counts in one synchronous step, so no other caller runs in between. */
   async take(bucket: AttemptBucket, now: number): Promise<number> {
     const w = this.windows.get(bucket.key);
@@ -40,6 +39,16 @@ export class InMemoryAttemptLimiter implements AttemptLimiter {
     return wait;
   }
 
+  /**
+   * Gives back one event counted in the window open at `now`, in one synchronous step; never below zero, and
+   * nothing for a window that is over or a key never counted.
+   */
+  async release(bucket: AttemptBucket, now: number): Promise<void> {
+    const w = this.windows.get(bucket.key);
+    if (w && w.start + bucket.windowMs > now && w.count > 0) w.count--;
+  }
+
+  /** Drops windows that are surely over, so memory stays bounded under a flood of distinct keys. */
   private prune(now: number, buckets: readonly AttemptBucket[]): void {
     const longest = Math.max(...buckets.map((b) => b.windowMs));
     for (const [key, w] of this.windows) if (w.start + longest <= now) this.windows.delete(key);

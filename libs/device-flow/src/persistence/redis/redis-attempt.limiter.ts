@@ -47,9 +47,24 @@ if remaining < 1 then remaining = 1 end
 redis.call('PEXPIRE', KEYS[1], math.floor(remaining))
 return 0`;
 
+/**
+ * Release: give back one event while the window is open and its count above zero (one script, which Redis runs
+ * alone). Returns 1 when given back, else 0. The key's expiry is left as it is (HINCRBY keeps a key's TTL), and
+ * a missing key is not created. ARGV: now, window ms.
+ */
+const RELEASE = `
+local now = tonumber(ARGV[1])
+local window = tonumber(ARGV[2])
+local w = redis.call('HMGET', KEYS[1], 'start', 'count')
+if not w[1] or tonumber(w[1]) + window <= now then return 0 end
+if tonumber(w[2] or '0') <= 0 then return 0 end
+redis.call('HINCRBY', KEYS[1], 'count', -1)
+return 1`;
+
 type RedisWithScripts = Redis & {
   dfRecordAttempt(key: string, now: string, window: string): Promise<number>;
   dfTakeAttempt(key: string, now: string, window: string, limit: string): Promise<number>;
+  dfReleaseAttempt(key: string, now: string, window: string): Promise<number>;
 };
 
 /**
@@ -71,6 +86,8 @@ export class RedisAttemptLimiter implements AttemptLimiter {
       redis.defineCommand('dfRecordAttempt', { lua: RECORD, numberOfKeys: 1 });
     if (!('dfTakeAttempt' in redis))
       redis.defineCommand('dfTakeAttempt', { lua: TAKE, numberOfKeys: 1 });
+    if (!('dfReleaseAttempt' in redis))
+      redis.defineCommand('dfReleaseAttempt', { lua: RELEASE, numberOfKeys: 1 });
     this.redis = redis as RedisWithScripts;
   }
 
@@ -104,6 +121,11 @@ export class RedisAttemptLimiter implements AttemptLimiter {
         String(bucket.limit),
       ),
     );
+  }
+
+  /** Gives back one event counted in the window open at `now` (one script); see {@link RELEASE}. */
+  async release(bucket: AttemptBucket, now: number): Promise<void> {
+    await this.redis.dfReleaseAttempt(this.key(bucket.key), String(now), String(bucket.windowMs));
   }
 
   private key(key: string): string {

@@ -29,6 +29,8 @@ export class TypeOrmAttemptLimiter implements AttemptLimiter {
   private readonly countIfRoom: PreparedStatement;
   /** How {@link countIfRoom}'s result says whether the event was counted (the engines report it differently). */
   private readonly counted: (result: StatementResult) => boolean;
+  /** The conditional give-back behind {@link release}. */
+  private readonly uncount: PreparedStatement;
 
   constructor(dataSource: DataSource) {
     this.statements = new PreparedStatements(dataSource, AttemptEntity);
@@ -74,6 +76,14 @@ export class TypeOrmAttemptLimiter implements AttemptLimiter {
       'SELECT {key_hash}, {window_start}, {attempts} FROM @t WHERE {key_hash} IN (:0, :1, :2, :3)',
     );
     this.purge = this.statements.prepare('DELETE FROM @t WHERE {window_start} < :0');
+    // Values: 0 key hash, 1 start of the window that is still open at now (now − window). One plain UPDATE, the
+    // same on every engine: the row is changed only while its window is open and its count above zero, checked
+    // by the database on the row it updates (a row lock on PostgreSQL and MySQL/MariaDB; SQLite runs one writer
+    // at a time), so racing takes and releases never see a count below zero or above the limit.
+    this.uncount = this.statements.prepare(
+      'UPDATE @t SET {attempts} = {attempts} - 1 ' +
+        'WHERE {key_hash} = :0 AND {attempts} > 0 AND {window_start} > :1',
+    );
   }
 
   async retryAfterMs(buckets: readonly AttemptBucket[], now: number): Promise<number> {
@@ -113,6 +123,16 @@ export class TypeOrmAttemptLimiter implements AttemptLimiter {
     if (this.counted(await this.statements.run(this.countIfRoom, values))) return 0;
     // Full: the wait is the rest of the window (at least 1 ms should the window have ended meanwhile).
     return Math.max(1, await this.retryAfterMs([bucket], now));
+  }
+
+  /**
+   * Gives back one event counted in the window open at `now`, as one statement on every engine (an UPDATE of
+   * the count, never below zero). A window that is over, or a bucket never counted, is left as it is. The window
+   * is the one open at `now`: called after a window has ended and a new one has started, it gives back one of
+   * the new window's events.
+   */
+  async release(bucket: AttemptBucket, now: number): Promise<void> {
+    await this.statements.run(this.uncount, [hashKey(bucket.key), now - bucket.windowMs]);
   }
 
   /**
