@@ -18,7 +18,14 @@ import { LoginController } from './login.controller.js';
 /** The demo authorization server: a thin host app around {@link DeviceFlowModule}. */
 @Module({})
 export class AppModule {
-  static forConfig(config: DemoConfig): DynamicModule {
+  /**
+   * @param verification More verification page options (the benchmark raises the guessing budgets, whose
+   *   in-flight reservations would otherwise refuse its 50 parallel submissions from one signed-in user).
+   */
+  static forConfig(
+    config: DemoConfig,
+    verification: Omit<NonNullable<DeviceFlowModuleOptions['verification']>, 'loginUrl'> = {},
+  ): DynamicModule {
     const sessions = new DemoSessionStore();
     return {
       module: AppModule,
@@ -31,7 +38,7 @@ export class AppModule {
           database: dataSourceOptionsFromUrl(config.databaseUrl),
           ...(config.redisUrl ? { storage: 'redis', redis: { url: config.redisUrl } } : {}),
           clients: DEMO_CLIENTS,
-          verification: { loginUrl: '/login' },
+          verification: { ...verification, loginUrl: '/login' },
           providers: [
             { provide: VerificationUserResolver, useValue: new DemoUserResolver(sessions) },
           ],
