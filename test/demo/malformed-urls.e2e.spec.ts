@@ -1,10 +1,8 @@
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AppModule } from '../../src/app.module.js';
-import { createDemoApp } from '../../src/create-app.js';
-import { readDemoConfig } from '../../src/demo.config.js';
 import { testAdapter } from '../support/test-app.js';
+import { npmStartApp } from '../support/npm-start-app.js';
 
 /**
  * What the demo server (as `npm start` builds it) answers to URLs no route handles or that do not decode, on the
@@ -14,14 +12,7 @@ import { testAdapter } from '../support/test-app.js';
 describe(`malformed and unknown URLs on ${testAdapter()}`, () => {
   let app: INestApplication;
   beforeAll(async () => {
-    const config = readDemoConfig({ DATABASE_URL: 'sqlite::memory:' });
-    app = await createDemoApp(
-      AppModule.forConfig(config),
-      { adapter: testAdapter(), trustProxy: undefined },
-      false,
-    );
-    await app.init();
-    if (testAdapter() === 'fastify') await app.getHttpAdapter().getInstance().ready();
+    app = await npmStartApp();
   });
   afterAll(() => app?.close());
   const http = () => request(app.getHttpServer());

@@ -2,13 +2,11 @@ import 'reflect-metadata';
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_ADMIN_TOKEN, readDemoConfig } from '../../src/demo.config.js';
-import { setupApiDocs } from '../../src/api-docs.js';
-import { AppModule } from '../../src/app.module.js';
-import { createDemoApp as createDemoServerApp } from '../../src/create-app.js';
+import { DEMO_ADMIN_TOKEN } from '../../src/demo.config.js';
 import { createDemoApp, type DemoApp } from '../support/demo-app.js';
 import { DEVICE_GRANT, form, testAdapter } from '../support/test-app.js';
 import { csrfOf } from '../support/verification-agent.js';
+import { npmStartApp } from '../support/npm-start-app.js';
 
 const ISSUER = 'http://localhost:3000/auth';
 const METADATA_31 = '/.well-known/oauth-authorization-server/auth';
@@ -209,15 +207,7 @@ describe(`demo with an issuer with a path (${ISSUER}) on ${testAdapter()}`, () =
 describe(`demo server (src/create-app.ts) with ISSUER=${ISSUER} on ${testAdapter()}`, () => {
   let app: INestApplication;
   beforeAll(async () => {
-    const config = readDemoConfig({ ISSUER, DATABASE_URL: 'sqlite::memory:' });
-    app = await createDemoServerApp(
-      AppModule.forConfig(config),
-      { adapter: testAdapter(), trustProxy: undefined },
-      false,
-    );
-    setupApiDocs(app, config.issuer);
-    await app.init();
-    if (testAdapter() === 'fastify') await app.getHttpAdapter().getInstance().ready();
+    app = await npmStartApp({ ISSUER });
   });
   afterAll(() => app?.close());
 

@@ -4,27 +4,15 @@ import type { OpenAPIObject } from '@nestjs/swagger';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEVICE_FLOW_API_TAG } from '../../libs/device-flow/src/index.js';
-import { setupApiDocs } from '../../src/api-docs.js';
-import { AppModule } from '../../src/app.module.js';
-import { createDemoApp } from '../../src/create-app.js';
-import { readDemoConfig } from '../../src/demo.config.js';
 import { testAdapter } from '../support/test-app.js';
+import { npmStartApp } from '../support/npm-start-app.js';
 
 /** The demo's OpenAPI document, generated from the module's controllers, as served at /docs. */
 describe(`OpenAPI document of the demo (/docs) on ${testAdapter()}`, () => {
   let app: INestApplication;
   let doc: OpenAPIObject;
   beforeAll(async () => {
-    const config = readDemoConfig({ DATABASE_URL: 'sqlite::memory:' });
-    // As src/main.ts builds it, on the platform under test.
-    app = await createDemoApp(
-      AppModule.forConfig(config),
-      { adapter: testAdapter(), trustProxy: undefined },
-      false,
-    );
-    setupApiDocs(app, config.issuer);
-    await app.init();
-    if (testAdapter() === 'fastify') await app.getHttpAdapter().getInstance().ready();
+    app = await npmStartApp();
     doc = (await request(app.getHttpServer()).get('/docs-json').expect(200)).body as OpenAPIObject;
   });
   afterAll(() => app?.close());
