@@ -14,6 +14,7 @@ import { DemoSessionStore, DemoUserResolver } from './demo-users.js';
 import { DevicesController } from './devices.controller.js';
 import { LoginAttempts } from './login-attempts.js';
 import { LoginController } from './login.controller.js';
+import { OutsideIssuerPath } from './outside-issuer-path.js';
 
 /** The demo authorization server: a thin host app around {@link DeviceFlowModule}. */
 @Module({})
@@ -54,6 +55,7 @@ export class AppModule {
         { provide: AUDIT_LOG_SINK, useValue: stdoutSink },
         DemoAdminGuard,
         LoginAttempts,
+        OutsideIssuerPath,
         AuditLog,
       ],
     };

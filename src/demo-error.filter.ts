@@ -66,8 +66,9 @@ export class DemoErrorFilter extends BaseExceptionFilter {
       host.getType() === 'http' ? host.switchToHttp().getRequest<HttpRequest>() : undefined;
     if (!req) return this.passOn(exception, host);
     const path = this.pathBelowPrefix(req);
-    if (this.isModulePath(path)) return this.passOn(exception, host);
-    const { status, body } = demoError(exception, path === '/admin' || path.startsWith('/admin/'));
+    if (path !== null && this.isModulePath(path)) return this.passOn(exception, host);
+    const admin = path !== null && (path === '/admin' || path.startsWith('/admin/'));
+    const { status, body } = demoError(exception, admin);
     if (status >= 500) this.logger.error(exception);
     const http = this.adapter.httpAdapter;
     const res: unknown = host.switchToHttp().getResponse();
@@ -76,8 +77,12 @@ export class DemoErrorFilter extends BaseExceptionFilter {
     http.reply(res, body, status);
   }
 
-  /** The request's path below the global prefix (the issuer's path), lower case, without a trailing slash. */
-  private pathBelowPrefix(req: HttpRequest): string {
+  /**
+   * The request's path below the global prefix (the issuer's path), lower case, without a trailing slash; null
+   * when there is a prefix and the path is outside it (nothing of the demo's is there but the module's RFC 8414
+   * §3.1 metadata route, which raises no errors).
+   */
+  private pathBelowPrefix(req: HttpRequest): string | null {
     const url = req.originalUrl ?? req.url ?? '';
     const path = url
       .split('?')[0]
@@ -87,9 +92,10 @@ export class DemoErrorFilter extends BaseExceptionFilter {
       .getGlobalPrefix()
       .toLowerCase()
       .replace(/^\/+|\/+$/g, '');
-    if (prefix && (path === `/${prefix}` || path.startsWith(`/${prefix}/`)))
+    if (!prefix) return path;
+    if (path === `/${prefix}` || path.startsWith(`/${prefix}/`))
       return path.slice(prefix.length + 1) || '/';
-    return path;
+    return null;
   }
 
   /** The module's endpoints (default routes, as the demo mounts them) and its verification page. */

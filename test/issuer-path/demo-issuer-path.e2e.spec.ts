@@ -223,8 +223,20 @@ describe(`demo server (src/create-app.ts) with ISSUER=${ISSUER} on ${testAdapter
     expect(docs.body.servers).toEqual([{ url: ISSUER }]);
     expect(Object.keys(docs.body.paths)).toContain('/oauth/token');
     await http.get('/auth/docs').redirects(1).expect(200);
-    // Nothing is left at the root but the §3.1 metadata.
-    await http.get('/device').expect(404);
-    await http.get('/login').expect(404);
+    // Nothing is left at the root but the §3.1 metadata; what is asked there gets the demo's JSON 404 on both
+    // platforms (Express's own handler would answer an HTML "Cannot GET").
+    for (const [method, path] of [
+      ['get', '/device'],
+      ['get', '/login'],
+      ['get', '/admin/kill-switch'],
+      ['post', METADATA_31],
+    ] as const) {
+      const res = await http[method](path).expect(404);
+      expect(res.body, `${method} ${path}`).toEqual({
+        error: 'not_found',
+        error_description: 'no such route',
+      });
+      expect(res.headers['cache-control']).toBe('no-store');
+    }
   });
 });
