@@ -10,6 +10,8 @@ import request from 'supertest';
 import type TestAgent from 'supertest/lib/agent.js';
 import {
   DEVICE_CODE_GRANT_TYPE,
+  type DeviceFlowEvent,
+  DeviceFlowEvents,
   DeviceFlowModule,
   type DeviceFlowModuleExtras,
   type DeviceFlowModuleOptions,
@@ -213,4 +215,30 @@ export function oauthError(body: unknown): string {
       /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/.test(String(b.error_description)));
   if (!ok) throw new Error(`not an OAuth error body: ${JSON.stringify(body)}`);
   return b.error as string;
+}
+
+/** Every event the app raises from now on, in order (the array fills as they come). */
+export function recordEvents(t: TestApp): DeviceFlowEvent[] {
+  const events: DeviceFlowEvent[] = [];
+  t.app.get<DeviceFlowEvents>(DeviceFlowEvents).subscribe((e) => void events.push(e));
+  return events;
+}
+
+/** A refresh token grant request of client `tv` (RFC 6749 §6). */
+export function refreshGrant(t: TestApp, refreshToken: string, extra: Record<string, string> = {}) {
+  return t.http
+    .post('/oauth/token')
+    .type('form')
+    .send(
+      form({ client_id: 'tv', grant_type: 'refresh_token', refresh_token: refreshToken, ...extra }),
+    );
+}
+
+/** Introspection of `token` by client `tv` (RFC 7662), expecting 200. */
+export function introspectAs(t: TestApp, token: string) {
+  return t.http
+    .post('/oauth/introspect')
+    .type('form')
+    .send(form({ client_id: 'tv', token }))
+    .expect(200);
 }

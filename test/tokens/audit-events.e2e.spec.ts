@@ -1,10 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { DEVICE_CODE_GRANT_TYPE, type DeviceFlowEvent } from '../../libs/device-flow/src/index.js';
 import {
-  DEVICE_CODE_GRANT_TYPE,
-  type DeviceFlowEvent,
-  DeviceFlowEvents,
-} from '../../libs/device-flow/src/index.js';
-import { createTestApp, form, type TestApp, testAdapter } from '../support/test-app.js';
+  createTestApp,
+  form,
+  type TestApp,
+  testAdapter,
+  recordEvents,
+} from '../support/test-app.js';
 
 describe(`audit events on ${testAdapter()}`, () => {
   let t: TestApp;
@@ -13,8 +15,7 @@ describe(`audit events on ${testAdapter()}`, () => {
 
   const start = async () => {
     t = await createTestApp();
-    events = [];
-    t.app.get<DeviceFlowEvents>(DeviceFlowEvents).subscribe((e) => void events.push(e));
+    events = recordEvents(t);
   };
   const authorize = async () =>
     (

@@ -1,16 +1,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  type DeviceFlowEvent,
-  DeviceFlowEvents,
-  DeviceManagementService,
-} from '../../libs/device-flow/src/index.js';
+import { type DeviceFlowEvent, DeviceManagementService } from '../../libs/device-flow/src/index.js';
 import {
   createTestApp,
-  form,
   oauthError,
   poll,
   startAuthorization,
   type TestApp,
+  introspectAs,
+  recordEvents,
+  refreshGrant,
 } from '../support/test-app.js';
 
 /**
@@ -24,22 +22,12 @@ describe.each(['opaque', 'jwt'] as const)('device code reuse (%s access tokens)'
 
   const start = async () => {
     t = await createTestApp({ accessTokenFormat: format });
-    events = [];
-    t.app.get<DeviceFlowEvents>(DeviceFlowEvents).subscribe((e) => void events.push(e));
+    events = recordEvents(t);
   };
   const introspect = async (token: string) =>
-    (
-      await t.http
-        .post('/oauth/introspect')
-        .type('form')
-        .send(form({ client_id: 'tv', token }))
-        .expect(200)
-    ).body as { active: boolean };
-  const refresh = (refreshToken: string) =>
-    t.http
-      .post('/oauth/token')
-      .type('form')
-      .send(form({ client_id: 'tv', grant_type: 'refresh_token', refresh_token: refreshToken }));
+    (await introspectAs(t, token)).body as { active: boolean };
+  const refresh = (refreshToken: string) => refreshGrant(t, refreshToken);
+
   /** A code approved by alice and redeemed once: the code and the tokens it gave. */
   const redeemed = async () => {
     const auth = await startAuthorization(t, { client_id: 'tv', scope: 'read' });

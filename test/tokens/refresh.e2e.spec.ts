@@ -1,13 +1,19 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   type DeviceFlowEvent,
-  DeviceFlowEvents,
   DeviceManagementService,
   type TokenRecord,
   TokenRepository,
 } from '../../libs/device-flow/src/index.js';
 import { obtainTokens } from '../support/demo-app.js';
-import { createTestApp, form, type TestApp } from '../support/test-app.js';
+import {
+  createTestApp,
+  form,
+  type TestApp,
+  introspectAs,
+  recordEvents,
+  refreshGrant,
+} from '../support/test-app.js';
 
 describe.each(['opaque', 'jwt'] as const)('refresh tokens (%s access tokens)', (format) => {
   let t: TestApp;
@@ -16,27 +22,11 @@ describe.each(['opaque', 'jwt'] as const)('refresh tokens (%s access tokens)', (
 
   const start = async () => {
     t = await createTestApp({ accessTokenFormat: format });
-    events = [];
-    t.app.get<DeviceFlowEvents>(DeviceFlowEvents).subscribe((e) => void events.push(e));
+    events = recordEvents(t);
   };
   const refresh = (refreshToken: string, extra: Record<string, string> = {}) =>
-    t.http
-      .post('/oauth/token')
-      .type('form')
-      .send(
-        form({
-          client_id: 'tv',
-          grant_type: 'refresh_token',
-          refresh_token: refreshToken,
-          ...extra,
-        }),
-      );
-  const introspect = (token: string) =>
-    t.http
-      .post('/oauth/introspect')
-      .type('form')
-      .send(form({ client_id: 'tv', token }))
-      .expect(200);
+    refreshGrant(t, refreshToken, extra);
+  const introspect = (token: string) => introspectAs(t, token);
 
   it('rotates the refresh token on every use; a narrower scope is allowed, a wider one is not', async () => {
     await start();
