@@ -6,12 +6,13 @@ import {
   type ResolvedDeviceFlowOptions,
 } from '../libs/device-flow/src/index.js';
 import type { DemoConfig } from './demo.config.js';
+import { answerClientErrorsAsJson } from './client-errors.js';
 import { fastifyFrameworkErrors } from './fastify-framework-errors.js';
 
 /**
  * Creates the demo's Nest application on the configured HTTP platform, with the same options on both: raw bodies
  * kept for the form parser, no `X-Powered-By`, `TRUST_PROXY` applied, every route under the issuer's path,
- * shutdown hooks on. The benchmark starts its server through this too, so it measures what `npm start` runs.
+ * requests Node cannot parse answered in the demo's JSON shape, shutdown hooks on. The benchmark starts its server through this too, so it measures what `npm start` runs.
  */
 export async function createDemoApp(
   root: DynamicModule,
@@ -50,6 +51,7 @@ export async function createDemoApp(
     app = express;
   }
   serveUnderIssuerPath(app);
+  answerClientErrorsAsJson(app.getHttpServer());
   app.enableShutdownHooks();
   return app;
 }
