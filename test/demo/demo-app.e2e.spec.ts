@@ -34,6 +34,13 @@ describe('demo AppModule', () => {
       const http = request(app.getHttpServer());
       const meta = await http.get('/.well-known/oauth-authorization-server').expect(200);
       expect(meta.body.issuer).toBe('http://localhost:3999');
+      expect(meta.body.scopes_supported).toEqual([
+        'profile',
+        'email',
+        'read',
+        'write',
+        'offline_access',
+      ]);
 
       const pub = await http
         .post('/oauth/device_authorization')

@@ -261,6 +261,26 @@ describe('device authorization endpoint errors', () => {
       token_endpoint: 'http://localhost:3000/oauth/token',
       grant_types_supported: ['urn:ietf:params:oauth:grant-type:device_code', 'refresh_token'],
       token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
+      // The test clients' scopes (RFC 8414 §2), in order of first appearance.
+      scopes_supported: ['read', 'write', 'profile'],
     });
+  });
+
+  it('advertises the configured scopes_supported, or none', async () => {
+    for (const [scopesSupported, expected] of [
+      [
+        ['openid', 'read'],
+        ['openid', 'read'],
+      ],
+      [false, undefined],
+    ] as const) {
+      const other = await createTestApp({ scopesSupported: scopesSupported as string[] | false });
+      try {
+        const res = await other.http.get('/.well-known/oauth-authorization-server').expect(200);
+        expect(res.body.scopes_supported).toEqual(expected);
+      } finally {
+        await other.close();
+      }
+    }
   });
 });

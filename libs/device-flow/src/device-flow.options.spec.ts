@@ -161,6 +161,26 @@ describe('resolveDeviceFlowOptions', () => {
     fails({ clients: [{ clientId: 'a', scopes: ['a"b'] }] }, /not a valid scope token/);
   });
 
+  it("advertises the static clients' scopes by default, the given list, or none", () => {
+    const clients = [
+      { clientId: 'a', scopes: ['read', 'write'] },
+      { clientId: 'b' },
+      { clientId: 'c', scopes: ['write', 'profile'] },
+    ];
+    expect(resolve({}).scopesSupported).toEqual([]);
+    expect(resolve({ clients }).scopesSupported).toEqual(['read', 'write', 'profile']);
+    expect(
+      resolve({ clients, scopesSupported: ['openid', 'read', 'openid'] }).scopesSupported,
+    ).toEqual(['openid', 'read']);
+    expect(resolve({ clients, scopesSupported: false }).scopesSupported).toEqual([]);
+    fails({ scopesSupported: 'read' as never }, /scopesSupported must be a list of scope tokens/);
+    fails(
+      { scopesSupported: ['read write'] },
+      /scopesSupported: "read write" is not a valid scope/,
+    );
+    fails({ scopesSupported: [42 as never] }, /scopesSupported: 42 is not a valid scope token/);
+  });
+
   it('requires a hash secret of at least 16 characters when given', () => {
     fails({ hashSecret: 'short' }, /hashSecret must be at least 16 characters/);
     expect(resolve({ hashSecret: '0123456789abcdef' }).hashSecret).toBe('0123456789abcdef');

@@ -107,6 +107,12 @@ export interface DeviceFlowModuleOptions {
   bearerRealm?: string;
   /** Clients seeded into the client repository at start-up. */
   clients?: StaticClientOptions[];
+  /**
+   * Scope values advertised in the metadata (`scopes_supported`). Default: every scope of `clients`, in order
+   * of first appearance (omitted when they have none); `false` advertises none. Advertising is informational:
+   * what a client may request is still its own `scopes`. @see RFC 8414 §2
+   */
+  scopesSupported?: string[] | false;
   /** Seconds a client read from the repository is reused before being read again (default 30; 0 = off). */
   clientCacheTtl?: number;
   /**
@@ -177,6 +183,8 @@ export interface ResolvedDeviceFlowOptions {
   privilegedClients: string[];
   bearerRealm: string;
   clients: StaticClientOptions[];
+  /** `scopes_supported` of the metadata; empty: not advertised. */
+  scopesSupported: string[];
   clientCacheTtlMs: number;
   storage: DeviceFlowStorageKind;
   redis: DeviceFlowRedisOptions;
@@ -274,6 +282,7 @@ export function resolveDeviceFlowOptions(o: DeviceFlowModuleOptions): ResolvedDe
           `client ${c.clientId}: scope ${JSON.stringify(scope)} is not a valid scope token (RFC 6749 §3.3)`,
         );
   }
+  const scopesSupported = resolveScopesSupported(o.scopesSupported, clients, fail);
   if (o.hashSecret !== undefined && o.hashSecret.length < 16)
     fail('hashSecret must be at least 16 characters');
   const accessTokenFormat = o.accessTokenFormat ?? 'opaque';
@@ -303,6 +312,7 @@ export function resolveDeviceFlowOptions(o: DeviceFlowModuleOptions): ResolvedDe
     privilegedClients,
     bearerRealm,
     clients,
+    scopesSupported,
     clientCacheTtlMs: clientCacheTtl * 1000,
     storage,
     redis: o.redis ?? {},
@@ -314,6 +324,21 @@ export function resolveDeviceFlowOptions(o: DeviceFlowModuleOptions): ResolvedDe
     verification: resolveVerificationOptions(o.verification, o.hashSecret, fail, basePath),
     issuanceLimit: rateLimit('issuanceLimit', o.issuanceLimit, DEFAULT_ISSUANCE_LIMIT, fail),
   };
+}
+
+/** `scopesSupported` as given (checked, duplicates dropped), else the static clients' scopes; `false` → none. */
+function resolveScopesSupported(
+  given: string[] | false | undefined,
+  clients: StaticClientOptions[],
+  fail: (m: string) => never,
+): string[] {
+  if (given === false) return [];
+  if (given === undefined) return [...new Set(clients.flatMap((c) => c.scopes ?? []))];
+  if (!Array.isArray(given)) fail('scopesSupported must be a list of scope tokens, or false');
+  for (const scope of given)
+    if (typeof scope !== 'string' || !SCOPE_TOKEN.test(scope))
+      fail(`scopesSupported: ${JSON.stringify(scope)} is not a valid scope token (RFC 6749 §3.3)`);
+  return [...new Set(given)];
 }
 
 function resolveJwt(

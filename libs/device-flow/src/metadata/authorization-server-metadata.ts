@@ -13,6 +13,8 @@ const AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'none'];
  * issuer identifier exactly as configured (§3.3: identical to the one the client built the metadata URL from);
  * endpoint URLs are the issuer without its trailing slash plus each route.
  *
+ * `scopes_supported` is the configured list (by default the static clients' scopes), left out when empty.
+ *
  * @see RFC 8414 §2, §3; RFC 8628 §4 (`device_authorization_endpoint`); RFC 7662 §4 and RFC 7009 §3
  * (introspection and revocation endpoints in the metadata, registered by RFC 8414 §7.1.2)
  */
@@ -31,6 +33,7 @@ export class AuthorizationServerMetadata {
       device_authorization_endpoint: url(routes.deviceAuthorization),
       token_endpoint: url(routes.token),
       ...(options.jwt ? { jwks_uri: url(routes.jwks) } : {}),
+      ...(options.scopesSupported.length ? { scopes_supported: options.scopesSupported } : {}),
       grant_types_supported: [DEVICE_CODE_GRANT_TYPE, REFRESH_TOKEN_GRANT_TYPE],
       token_endpoint_auth_methods_supported: AUTH_METHODS,
       introspection_endpoint: url(routes.introspection),

@@ -272,6 +272,11 @@ export function MetadataDocs() {
               introspection_endpoint: { type: 'string', format: 'uri' },
               revocation_endpoint: { type: 'string', format: 'uri' },
               jwks_uri: { type: 'string', format: 'uri', description: 'With JWT access tokens' },
+              scopes_supported: {
+                type: 'array',
+                items: { type: 'string' },
+                description: 'Scopes clients may request here (omitted when none are configured)',
+              },
               grant_types_supported: { type: 'array', items: { type: 'string' } },
               token_endpoint_auth_methods_supported: { type: 'array', items: { type: 'string' } },
               response_types_supported: { type: 'array', items: { type: 'string' } },
