@@ -16,11 +16,7 @@ import {
   HttpAdapterHost,
   ModuleRef,
 } from '@nestjs/core';
-import {
-  DEFAULT_ROUTES,
-  DEVICE_FLOW_VERIFICATION_PATH,
-  type HttpRequest,
-} from '../libs/device-flow/src/index.js';
+import { DeviceFlowPaths, type HttpRequest } from '../libs/device-flow/src/index.js';
 import {
   ADMIN_BODY_INVALID,
   ADMIN_BODY_MEDIA_TYPE,
@@ -50,8 +46,8 @@ export interface DemoErrorBody {
 @Catch()
 export class DemoErrorFilter extends BaseExceptionFilter {
   private readonly logger = new Logger('Demo');
-  /** Where the module mounts the verification page (below the prefix); null when it has none. */
-  private pagePath: string | null | undefined;
+  /** The module's own paths, looked up app-wide when first needed (the module does not export to this one). */
+  private modulePaths: DeviceFlowPaths | undefined;
 
   constructor(
     @Inject(ApplicationConfig) private readonly config: ApplicationConfig,
@@ -65,8 +61,9 @@ export class DemoErrorFilter extends BaseExceptionFilter {
     const req =
       host.getType() === 'http' ? host.switchToHttp().getRequest<HttpRequest>() : undefined;
     if (!req) return this.passOn(exception, host);
+    // Outside the prefix nothing is the module's: the demo serves it under the issuer's path, never stripped.
     const path = this.pathBelowPrefix(req);
-    if (path !== null && this.isModulePath(path)) return this.passOn(exception, host);
+    if (path !== null && this.isModulePath(req)) return this.passOn(exception, host);
     const admin = path !== null && (path === '/admin' || path.startsWith('/admin/'));
     const { status, body } = demoError(exception, admin);
     if (status >= 500) this.logger.error(exception);
@@ -79,8 +76,7 @@ export class DemoErrorFilter extends BaseExceptionFilter {
 
   /**
    * The request's path below the global prefix (the issuer's path), lower case, without a trailing slash; null
-   * when there is a prefix and the path is outside it (nothing of the demo's is there but the module's RFC 8414
-   * §3.1 metadata route, which raises no errors).
+   * when there is a prefix and the path is outside it.
    */
   private pathBelowPrefix(req: HttpRequest): string | null {
     const url = req.originalUrl ?? req.url ?? '';
@@ -98,16 +94,10 @@ export class DemoErrorFilter extends BaseExceptionFilter {
     return null;
   }
 
-  /** The module's endpoints (default routes, as the demo mounts them) and its verification page. */
-  private isModulePath(path: string): boolean {
-    if (Object.values(DEFAULT_ROUTES).some((route) => path === route.toLowerCase())) return true;
-    if (path.startsWith('/.well-known/')) return true;
-    // The module's provider, looked up app-wide when first needed (it is not exported to this module).
-    this.pagePath ??= this.modules.get<symbol, string | null>(DEVICE_FLOW_VERIFICATION_PATH, {
-      strict: false,
-    });
-    const page = this.pagePath?.toLowerCase();
-    return !!page && (path === page || path.startsWith(page + '/'));
+  /** The module's endpoints and its verification page, as the module itself matches them. */
+  private isModulePath(req: HttpRequest): boolean {
+    this.modulePaths ??= this.modules.get(DeviceFlowPaths, { strict: false });
+    return !!this.modulePaths?.owns(req.originalUrl ?? req.url ?? '');
   }
 
   /**

@@ -1,9 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import {
-  DEVICE_FLOW_OPTIONS,
-  DEVICE_FLOW_VERIFICATION_PATH,
+  DeviceFlowPaths,
   type HttpResponse,
-  type ResolvedDeviceFlowOptions,
   sendHtml,
   setPageSecurityHeaders,
   VerificationView,
@@ -30,18 +28,16 @@ export function fastifyFrameworkErrors(app: () => INestApplication | undefined) 
   return (error: FrameworkError, req: FrameworkRequest, fastifyReply: unknown): void => {
     const reply = fastifyReply as HttpResponse; // FastifyReply has the header / status / send it uses
     const status = error.statusCode && error.statusCode < 500 ? error.statusCode : 400;
-    const page = pageBase(app());
-    const path = req.url.split('?')[0].toLowerCase();
-    if (
-      page &&
-      (path === page.base.toLowerCase() || path.startsWith(page.base.toLowerCase() + '/'))
-    ) {
+    const page = verificationPage(app(), req.url);
+    if (page) {
       setPageSecurityHeaders(reply);
-      const startOver = page.base || '/';
       sendHtml(
         reply,
         status,
-        page.view.render({ kind: 'error', startOver }, { stylesheetUrl: `${page.base}/style.css` }),
+        page.view.render(
+          { kind: 'error', startOver: page.base || '/' },
+          { stylesheetUrl: `${page.base}/style.css` },
+        ),
       );
       return;
     }
@@ -51,16 +47,18 @@ export function fastifyFrameworkErrors(app: () => INestApplication | undefined) 
   };
 }
 
-/** Where the verification page is, as the browser sees it (issuer's path + mount path), and its view. */
-function pageBase(
+/**
+ * The verification page (where the browser sees it, and its view) when the request is on its paths; null
+ * elsewhere, or before the app exists.
+ */
+function verificationPage(
   app: INestApplication | undefined,
+  url: string,
 ): { base: string; view: VerificationView } | null {
-  if (!app) return null;
-  const mount = app.get<symbol, string | null>(DEVICE_FLOW_VERIFICATION_PATH);
-  if (mount === null) return null;
-  const { issuerPath } = app.get<symbol, ResolvedDeviceFlowOptions>(DEVICE_FLOW_OPTIONS);
+  const paths = app?.get(DeviceFlowPaths);
+  if (!paths || paths.verificationPage === null || !paths.isVerificationPage(url)) return null;
   return {
-    base: issuerPath + (mount === '/' ? '' : mount),
-    view: app.get<symbol, VerificationView>(VerificationView),
+    base: paths.verificationPage,
+    view: app!.get<symbol, VerificationView>(VerificationView),
   };
 }

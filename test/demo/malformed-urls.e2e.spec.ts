@@ -51,7 +51,14 @@ describe(`malformed and unknown URLs on ${testAdapter()}`, () => {
   });
 
   it('an unknown route is not_found JSON', async () => {
-    for (const path of ['/nothing', '/api/nothing', '/oauth'])
+    for (const path of [
+      '/nothing',
+      '/api/nothing',
+      '/oauth',
+      // What discovery clients probe first; beside the module's metadata, but not it.
+      '/.well-known/openid-configuration',
+      '/.well-known/oauth-authorization-server/other',
+    ])
       expectJsonError(await http().get(path), 404, {
         error: 'not_found',
         error_description: 'no such route',

@@ -26,6 +26,7 @@ import {
 import { type ResolvedDeviceFlowOptions, resolveDeviceFlowOptions } from './device-flow.options.js';
 import { resolveRoutes } from './device-flow.routes.js';
 import { BodyParserErrorFilter } from './errors/body-parser-error.filter.js';
+import { DeviceFlowPaths } from './http/module-paths.js';
 import { DeviceGrantService } from './grant/device-grant.service.js';
 import { FastifyFormContent } from './http/fastify-form-content.js';
 import { routedController } from './http/routed-controller.js';
@@ -210,6 +211,7 @@ const DEFAULT_PROVIDERS: Provider[] = [
   VerificationQrCode,
   AuthorizationServerMetadata,
   WellKnownMetadataRoute,
+  DeviceFlowPaths,
   { provide: APP_FILTER, useClass: BodyParserErrorFilter },
   FastifyFormContent,
 ];
@@ -217,6 +219,7 @@ const DEFAULT_PROVIDERS: Provider[] = [
 /** What the module exports to the host app. */
 const EXPORTS = [
   DEVICE_FLOW_OPTIONS,
+  DeviceFlowPaths,
   DeviceGrantService,
   DeviceAuthorizationService,
   TokenService,

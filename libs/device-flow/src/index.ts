@@ -217,6 +217,7 @@ export {
   sendHtml,
 } from './http/http-exchange.js';
 export { readCookie, setCookie, serializeCookie, type CookieAttributes } from './http/cookie.js';
+export { DeviceFlowPaths } from './http/module-paths.js';
 export {
   VerificationPageError,
   TooManyAttemptsPageError,

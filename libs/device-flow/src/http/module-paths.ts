@@ -1,0 +1,82 @@
+import { Inject, Injectable } from '@nestjs/common';
+import {
+  DEVICE_FLOW_OPTIONS,
+  DEVICE_FLOW_ROUTES,
+  DEVICE_FLOW_VERIFICATION_PATH,
+} from '../device-flow.constants.js';
+import type { ResolvedDeviceFlowOptions } from '../device-flow.options.js';
+import type { DeviceFlowRoutes } from '../device-flow.routes.js';
+
+/** As Express matches routes: any letter case, trailing slashes ignored. */
+export function normalizePath(path: string): string {
+  return path.toLowerCase().replace(/\/+$/, '') || '/';
+}
+
+/**
+ * Which request paths belong to this module instance, as requests reach them: its OAuth endpoints (whose errors
+ * are RFC 6749 §5.2 JSON) and its verification page (whose errors are HTML pages). Matched as Express matches
+ * routes (any letter case, a trailing slash ignored), with or without the issuer's path in front: a global
+ * prefix serves the module under it, a proxy that strips it does not (RFC 8414 §2). (The RFC 8414 §3.1 metadata
+ * location of an issuer with a path is a plain GET route on the platform, answering nothing else, so not one.)
+ *
+ * For host code that shapes errors app-wide (a global exception filter, Fastify's `frameworkErrors`) and must
+ * leave the module's paths to the module.
+ */
+@Injectable()
+export class DeviceFlowPaths {
+  /** The OAuth endpoints' paths as mounted (routes), normalised. */
+  readonly endpoints: ReadonlySet<string>;
+  /**
+   * Where browsers reach the verification page: the issuer's path plus the mount path (`/auth/device`), `''`
+   * for a page mounted at the root of an issuer without a path; null when the module mounts no page.
+   */
+  readonly verificationPage: string | null;
+  private readonly issuerPath: string;
+
+  constructor(
+    @Inject(DEVICE_FLOW_ROUTES) routes: DeviceFlowRoutes,
+    @Inject(DEVICE_FLOW_VERIFICATION_PATH) private readonly pagePath: string | null,
+    @Inject(DEVICE_FLOW_OPTIONS) options: Pick<ResolvedDeviceFlowOptions, 'issuerPath'>,
+  ) {
+    this.endpoints = new Set(Object.values(routes).map(normalizePath));
+    this.issuerPath = options.issuerPath.toLowerCase();
+    this.verificationPage =
+      pagePath === null ? null : options.issuerPath + (pagePath === '/' ? '' : pagePath);
+  }
+
+  /** Whether a request path (query ignored) is one of the module's OAuth endpoints. */
+  isEndpoint(requestPath: string): boolean {
+    const path = normalizePath(withoutQuery(requestPath));
+    return this.bases().some((base) => {
+      if (base && !path.startsWith(base + '/')) return false;
+      return this.endpoints.has(path.slice(base.length));
+    });
+  }
+
+  /** Whether a request path (query ignored) is the verification page's or below it. */
+  isVerificationPage(requestPath: string): boolean {
+    if (this.pagePath === null) return false;
+    const path = normalizePath(withoutQuery(requestPath));
+    const page = this.pagePath.toLowerCase();
+    return this.bases().some((base) =>
+      page === '/'
+        ? path === (base || '/') || path === `${base}/decision`
+        : path === base + page || path.startsWith(base + page + '/'),
+    );
+  }
+
+  /** Whether a request path is the module's: an endpoint or the verification page. */
+  owns(requestPath: string): boolean {
+    return this.isEndpoint(requestPath) || this.isVerificationPage(requestPath);
+  }
+
+  /** Prefixes a request may carry in front of the module's paths: none, and the issuer's path if it has one. */
+  private bases(): string[] {
+    return this.issuerPath ? ['', this.issuerPath] : [''];
+  }
+}
+
+function withoutQuery(path: string): string {
+  const q = path.indexOf('?');
+  return q === -1 ? path : path.slice(0, q);
+}
