@@ -1,6 +1,7 @@
 import type { DynamicModule, INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import {
   DEVICE_FLOW_OPTIONS,
   type ResolvedDeviceFlowOptions,
@@ -8,6 +9,7 @@ import {
 import type { DemoConfig } from './demo.config.js';
 import { answerClientErrorsAsJson } from './client-errors.js';
 import { fastifyFrameworkErrors } from './fastify-framework-errors.js';
+import { formWithoutProto } from './fastify-form-parser.js';
 
 /**
  * Creates the demo's Nest application on the configured HTTP platform, with the same options on both: raw bodies
@@ -35,15 +37,18 @@ export async function createDemoApp(
                 ? (_addr: string, hop: number) => hop < (config.trustProxy as number)
                 : config.trustProxy,
           };
-    // Routed as Express routes them: a trailing slash ignored, path parameters as long as the app allows (its
-    // own checks answer), and URLs Fastify cannot decode answered in the app's shapes, not Fastify's.
+    // Routed as Express routes them: a trailing slash ignored, paths in any letter case (parameters keep
+    // theirs), path parameters as long as the app allows (its own checks answer), URLs Fastify cannot decode
+    // answered in the app's shapes, not Fastify's; form bodies parsed as Express does (src/fastify-form-parser.ts).
     let created: INestApplication | undefined;
     const adapter = new FastifyAdapter({
       ...trustProxy,
-      routerOptions: { ignoreTrailingSlash: true, maxParamLength: 16_384 },
+      routerOptions: { ignoreTrailingSlash: true, caseSensitive: false, maxParamLength: 16_384 },
       frameworkErrors: fastifyFrameworkErrors(() => created),
     });
-    app = created = await NestFactory.create(root, adapter, options);
+    const fastify = await NestFactory.create<NestFastifyApplication>(root, adapter, options);
+    fastify.useBodyParser('application/x-www-form-urlencoded', {}, formWithoutProto);
+    app = created = fastify;
   } else {
     const express = await NestFactory.create<NestExpressApplication>(root, options);
     express.disable('x-powered-by');

@@ -11,6 +11,7 @@ import { AppModule } from './app.module.js';
 import { createDemoApp } from './create-app.js';
 import { DEFAULT_DATABASE_URL } from './database-url.js';
 import { readDemoConfig } from './demo.config.js';
+import { listenOnAllInterfaces } from './listen.js';
 
 async function main(): Promise<void> {
   const config = readDemoConfig();
@@ -18,7 +19,7 @@ async function main(): Promise<void> {
   const app = await createDemoApp(AppModule.forConfig(config), config);
   const logger = new Logger('Demo');
   setupApiDocs(app, config.issuer);
-  await app.listen(config.port);
+  await listenOnAllInterfaces(app, config.port);
   logger.log(
     `device flow demo listening on ${config.issuer} on ${config.adapter} (database: ${config.databaseUrl ?? DEFAULT_DATABASE_URL})`,
   );

@@ -96,7 +96,20 @@ describe.each(ADAPTERS)('HTTP hygiene on %s', (adapter) => {
       expect(res.headers.allow).toBe(allow);
       expect(res.body.error).toBe('invalid_request');
       expect((await t.http.delete(path).expect(405)).headers.allow).toBe(allow);
+      // Methods no handler is declared for: the platform's not-found, answered as the same 405.
+      for (const method of ['trace', 'propfind'] as const) {
+        const other = await t.http[method](path);
+        expect(other.status, `${method} ${path}`).toBe(405);
+        expect(other.headers.allow).toBe(allow);
+        expect(other.headers['cache-control']).toBe('no-store');
+        expect(other.body).toEqual({
+          error: 'invalid_request',
+          error_description: `method not allowed; use ${allow}`,
+        });
+      }
     }
+    expect((await t.http.trace('/oauth/device_qr')).headers.allow).toBe('GET');
+    expect((await t.http.trace('/oauth/nothing')).status).not.toBe(405);
     const meta = await t.http.get('/.well-known/oauth-authorization-server').expect(200);
     expect(meta.headers['cache-control']).toBe('public, max-age=300');
     expect(meta.body.token_endpoint).toBe('http://localhost:3000/oauth/token');

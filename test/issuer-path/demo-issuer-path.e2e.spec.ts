@@ -229,7 +229,6 @@ describe(`demo server (src/create-app.ts) with ISSUER=${ISSUER} on ${testAdapter
       ['get', '/device'],
       ['get', '/login'],
       ['get', '/admin/kill-switch'],
-      ['post', METADATA_31],
     ] as const) {
       const res = await http[method](path).expect(404);
       expect(res.body, `${method} ${path}`).toEqual({
@@ -238,5 +237,9 @@ describe(`demo server (src/create-app.ts) with ISSUER=${ISSUER} on ${testAdapter
       });
       expect(res.headers['cache-control']).toBe('no-store');
     }
+    // The §3.1 location answers other methods as the metadata endpoint does.
+    const post = await http.post(METADATA_31).expect(405);
+    expect(post.headers.allow).toBe('GET');
+    expect(post.body.error).toBe('invalid_request');
   });
 });

@@ -173,9 +173,17 @@ describe(`module with an issuer with a path on ${testAdapter()}`, () => {
       .expect(400);
     expect(broken.headers['content-type']).toMatch(/text\/html/);
     expect(broken.text).toContain('href="/tenants/acme/device/style.css"');
-    // The §3.1 route is GET only; the root serves nothing else (Fastify's not-found on a metadata path is
-    // the module's OAuth `invalid_request`, as at any unknown endpoint path).
-    expect((await http.post(`${METADATA}/tenants/acme`)).status).toBe(404);
+    // The §3.1 route serves GET; other methods get the metadata endpoint's 405, Allow: GET.
+    for (const method of ['post', 'put', 'delete', 'options'] as const) {
+      const wrong = await http[method](`${METADATA}/tenants/acme`);
+      expect(wrong.status, method).toBe(405);
+      expect(wrong.headers.allow).toBe('GET');
+      expect(wrong.headers['cache-control']).toBe('no-store');
+      expect(wrong.body).toEqual({
+        error: 'invalid_request',
+        error_description: 'method not allowed; use GET',
+      });
+    }
     expect([400, 404]).toContain((await http.get(METADATA)).status);
   });
 

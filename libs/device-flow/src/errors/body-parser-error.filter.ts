@@ -7,6 +7,7 @@ import { DeviceFlowPaths, normalizePath } from '../http/module-paths.js';
 import { VerificationPageFilter } from '../verification/verification-page.filter.js';
 import { VerificationView } from '../verification/verification.view.js';
 import { OAuthExceptionFilter } from './oauth-exception.filter.js';
+import { MethodNotAllowedError } from './oauth.errors.js';
 
 /**
  * OAuth endpoint paths of every module instance, per application (one {@link HttpAdapterHost} per Nest app).
@@ -47,7 +48,14 @@ export class BodyParserErrorFilter extends BaseExceptionFilter {
   override catch(exception: HttpException, host: ArgumentsHost): void {
     const req = host.switchToHttp().getRequest<HttpRequest | undefined>();
     const path = req ? requestPath(req) : '';
-    if (req && this.isOAuthPath(path)) return this.oauth.catch(exception, host);
+    if (req && this.isOAuthPath(path)) {
+      // The platform found no handler for this method on an endpoint (TRACE, PROPFIND, …): 405, as for GET.
+      // (Its own method not found there means the endpoint is not mounted at this path: left as it is.)
+      const allow = exception.getStatus() === 404 ? this.paths.endpointMethod(path) : null;
+      const method = req.method === 'HEAD' ? 'GET' : req.method;
+      const wrongMethod = allow !== null && method !== allow;
+      return this.oauth.catch(wrongMethod ? new MethodNotAllowedError(allow) : exception, host);
+    }
     if (req && this.paths.isVerificationPage(path)) return this.pages.catch(exception, host);
     return super.catch(exception, host);
   }

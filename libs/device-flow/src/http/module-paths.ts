@@ -7,6 +7,13 @@ import {
 import type { ResolvedDeviceFlowOptions } from '../device-flow.options.js';
 import type { DeviceFlowRoutes } from '../device-flow.routes.js';
 
+/** The endpoints served by GET (and HEAD); the others take POST only. */
+const GET_ENDPOINTS: ReadonlySet<keyof DeviceFlowRoutes> = new Set([
+  'metadata',
+  'jwks',
+  'verificationQr',
+]);
+
 /** As Express matches routes: any letter case, trailing slashes ignored. */
 export function normalizePath(path: string): string {
   return path.toLowerCase().replace(/\/+$/, '') || '/';
@@ -26,6 +33,8 @@ export function normalizePath(path: string): string {
 export class DeviceFlowPaths {
   /** The OAuth endpoints' paths as mounted (routes), normalised. */
   readonly endpoints: ReadonlySet<string>;
+  /** The one method each endpoint serves (HEAD follows GET), by normalised path. */
+  private readonly methods: ReadonlyMap<string, 'GET' | 'POST'>;
   /**
    * Where browsers reach the verification page: the issuer's path plus the mount path (`/auth/device`), `''`
    * for a page mounted at the root of an issuer without a path; null when the module mounts no page.
@@ -39,6 +48,12 @@ export class DeviceFlowPaths {
     @Inject(DEVICE_FLOW_OPTIONS) options: Pick<ResolvedDeviceFlowOptions, 'issuerPath'>,
   ) {
     this.endpoints = new Set(Object.values(routes).map(normalizePath));
+    this.methods = new Map(
+      (Object.entries(routes) as [keyof DeviceFlowRoutes, string][]).map(([name, path]) => [
+        normalizePath(path),
+        GET_ENDPOINTS.has(name) ? 'GET' : 'POST',
+      ]),
+    );
     this.issuerPath = options.issuerPath.toLowerCase();
     this.verificationPage =
       pagePath === null ? null : options.issuerPath + (pagePath === '/' ? '' : pagePath);
@@ -46,11 +61,21 @@ export class DeviceFlowPaths {
 
   /** Whether a request path (query ignored) is one of the module's OAuth endpoints. */
   isEndpoint(requestPath: string): boolean {
+    return this.endpointMethod(requestPath) !== null;
+  }
+
+  /**
+   * The method the endpoint at a request path serves (`GET` for metadata, JWKS and the QR code, `POST` for the
+   * rest), or null when the path is none of the module's endpoints: what a `405`'s `Allow` says.
+   */
+  endpointMethod(requestPath: string): 'GET' | 'POST' | null {
     const path = normalizePath(withoutQuery(requestPath));
-    return this.bases().some((base) => {
-      if (base && !path.startsWith(base + '/')) return false;
-      return this.endpoints.has(path.slice(base.length));
-    });
+    for (const base of this.bases()) {
+      if (base && !path.startsWith(base + '/')) continue;
+      const method = this.methods.get(path.slice(base.length));
+      if (method) return method;
+    }
+    return null;
   }
 
   /** Whether a request path (query ignored) is the verification page's or below it. */

@@ -3,7 +3,9 @@ import { HttpAdapterHost } from '@nestjs/core';
 import { DEVICE_FLOW_OPTIONS, DEVICE_FLOW_ROUTES } from '../device-flow.constants.js';
 import type { ResolvedDeviceFlowOptions } from '../device-flow.options.js';
 import type { DeviceFlowRoutes } from '../device-flow.routes.js';
+import { MethodNotAllowedError } from '../errors/oauth.errors.js';
 import type { HttpRequest, HttpResponse } from '../http/http-exchange.js';
+import { setNoStore } from '../http/no-store.js';
 import { AuthorizationServerMetadata } from './authorization-server-metadata.js';
 
 /**
@@ -16,7 +18,8 @@ import { AuthorizationServerMetadata } from './authorization-server-metadata.js'
  * prefix, or a proxy that strips the path), so it is registered on the HTTP adapter (Express or Fastify)
  * directly, where no global prefix applies: `app.setGlobalPrefix('auth')` needs no `exclude`. Registered in
  * `onModuleInit`, after the controllers' routes and before the framework's not-found handler. GET (and HEAD)
- * only; a standalone application context (no HTTP adapter) gets nothing.
+ * serve the document; POST, PUT, PATCH, DELETE and OPTIONS get `405` with `Allow: GET` as OAuth JSON, as on
+ * the metadata route itself. A standalone application context (no HTTP adapter) gets nothing.
  *
  * @see RFC 8414 §3.1
  */
@@ -42,5 +45,17 @@ export class WellKnownMetadataRoute implements OnModuleInit {
       this.metadata.setHeaders(res);
       res.status(200).send(this.metadata.document);
     });
+    // Every other method the platforms route gets the metadata endpoint's own answer: 405, Allow: GET.
+    const refuse = (_req: HttpRequest, res: HttpResponse) => {
+      const error = new MethodNotAllowedError('GET');
+      setNoStore(res);
+      for (const name in error.headers) res.header(name, error.headers[name]);
+      res.status(error.status).send(error.toJSON());
+    };
+    adapter.post(path, refuse);
+    adapter.put(path, refuse);
+    adapter.patch(path, refuse);
+    adapter.delete(path, refuse);
+    adapter.options(path, refuse);
   }
 }
