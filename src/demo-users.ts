@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import {
+  type Clock,
   constantTimeEqual,
   type HttpRequest,
   readCookie,
+  SystemClock,
   type VerificationUser,
   type VerificationUserResolver,
 } from '../libs/device-flow/src/index.js';
@@ -28,24 +30,38 @@ export function checkCredentials(username: string, password: string): Verificati
   return found;
 }
 
+/** How long a demo sign-in lasts, from the login (the cookie itself is a browser-session cookie). */
+export const DEMO_SESSION_LIFETIME_MS = 8 * 60 * 60 * 1000;
+
 /**
- * The demo's login sessions, in memory: a random id in an HttpOnly cookie maps to the signed-in user. Login
- * always issues a new id and forgets the old one (session fixation defence).
+ * The demo's login sessions, in memory: a random id in an HttpOnly cookie maps to the signed-in user, for
+ * {@link DEMO_SESSION_LIFETIME_MS} at most. Login always issues a new id and forgets the old one (session
+ * fixation defence); sign-out forgets it too. Expired sessions are dropped when read and at every login.
  */
 @Injectable()
 export class DemoSessionStore {
-  private readonly sessions = new Map<string, VerificationUser>();
+  private readonly sessions = new Map<string, { user: VerificationUser; expiresAt: number }>();
+
+  /** @param clock The time source (the system clock; tests pass a manual one). */
+  constructor(private readonly clock: Pick<Clock, 'now'> = new SystemClock()) {}
 
   /** Starts a new session for the user, ending `previous`; returns the new id. */
   regenerate(previous: string | undefined, user: VerificationUser): string {
     if (previous) this.sessions.delete(previous);
+    const now = this.clock.now();
+    for (const [id, session] of this.sessions)
+      if (session.expiresAt <= now) this.sessions.delete(id);
     const id = randomBytes(32).toString('base64url');
-    this.sessions.set(id, user);
+    this.sessions.set(id, { user, expiresAt: now + DEMO_SESSION_LIFETIME_MS });
     return id;
   }
 
   get(id: string | undefined): VerificationUser | null {
-    return (id && this.sessions.get(id)) || null;
+    const session = id ? this.sessions.get(id) : undefined;
+    if (!session) return null;
+    if (session.expiresAt > this.clock.now()) return session.user;
+    this.sessions.delete(id!);
+    return null;
   }
 
   end(id: string | undefined): void {

@@ -17,12 +17,13 @@ import { checkCredentials, DEMO_SESSION_COOKIE, DemoSessionStore } from './demo-
 import { LoginAttempts } from './login-attempts.js';
 
 /**
- * The demo's minimal login: username + password form, an in-memory session regenerated at every login, and a
- * return to the verification page limited to same-origin relative paths (no open redirect). Host apps plug
+ * The demo's minimal login: username + password form, an in-memory session regenerated at every login and ended
+ * at sign-out (`POST /logout`), and a return to the verification page limited to same-origin relative paths (no
+ * open redirect). Host apps plug
  * their real login in through `VerificationUserResolver`. Written against the module's `HttpRequest` /
  * `HttpResponse`, so it runs on Express and Fastify alike.
  */
-@Controller('login')
+@Controller()
 export class LoginController {
   /** The module's options: links and redirects carry the issuer's path (`/auth/login`, `/auth/device`). */
   @Inject(DEVICE_FLOW_OPTIONS) private readonly options!: ResolvedDeviceFlowOptions;
@@ -32,12 +33,33 @@ export class LoginController {
     @Inject(LoginAttempts) private readonly attempts: LoginAttempts,
   ) {}
 
-  @Get()
+  @Get('login')
   form(@Query('return_to') returnTo: unknown, @Res() res: HttpResponse): void {
     this.page(res, 200, this.returnTo(returnTo));
   }
 
-  @Post()
+  /**
+   * Signs out: ends the session server-side and expires its cookie, then back to the sign-in page (with the
+   * same `return_to` rules). POST only, refused cross-site (403), so another site cannot sign a user out.
+   */
+  @Post('logout')
+  logout(@Req() req: HttpRequest, @Res() res: HttpResponse): void {
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const returnTo = this.returnTo(body.return_to);
+    const own = `${req.protocol ?? 'http'}://${req.headers.host ?? ''}`;
+    if (isCrossSiteRequest(req, [own])) return this.page(res, 403, returnTo, 'refused');
+    this.sessions.end(readCookie(req, DEMO_SESSION_COOKIE));
+    setCookie(req, res, DEMO_SESSION_COOKIE, '', {
+      httpOnly: true,
+      sameSite: 'Lax',
+      path: this.options.issuerPath || '/',
+      maxAgeMs: 0,
+    });
+    setPageSecurityHeaders(res);
+    seeOther(res, `${this.options.issuerPath}/login?return_to=${encodeURIComponent(returnTo)}`);
+  }
+
+  @Post('login')
   async login(@Req() req: HttpRequest, @Res() res: HttpResponse): Promise<void> {
     // The host's body parser ran (Express urlencoded, Fastify @fastify/formbody): a plain object either way.
     const body = (req.body ?? {}) as Record<string, unknown>;
@@ -55,7 +77,7 @@ export class LoginController {
     const user = checkCredentials(who.username, str(body.password));
     if (!user) {
       await ticket.failed();
-      return this.page(res, 401, returnTo, 'wrong');
+      return this.page(res, 401, returnTo, 'wrong', 0, who.username);
     }
     await ticket.succeeded();
     const previous = readCookie(req, DEMO_SESSION_COOKIE);
@@ -76,6 +98,7 @@ export class LoginController {
     returnTo: string,
     error?: 'wrong' | 'refused' | 'locked',
     retryAfterSeconds = 0,
+    username = '',
   ): void {
     setPageSecurityHeaders(res);
     const minutes = Math.ceil(retryAfterSeconds / 60);
@@ -112,10 +135,10 @@ export class LoginController {
                   name="username"
                   class="field"
                   autocomplete="username"
-                  required
-                  autofocus${
-                    message ? html` aria-describedby="login_error" aria-invalid="true"` : ''
-                  }
+                  value="${username}"
+                  required${error === 'wrong' ? '' : html` autofocus`}${
+                    message ? html` aria-describedby="login_error"` : ''
+                  }${error === 'wrong' ? html` aria-invalid="true"` : ''}
                 />
                 <label for="password">Password</label>
                 <input
@@ -124,7 +147,11 @@ export class LoginController {
                   class="field"
                   type="password"
                   autocomplete="current-password"
-                  required
+                  required${
+                    error === 'wrong'
+                      ? html` autofocus aria-describedby="login_error" aria-invalid="true"`
+                      : ''
+                  }
                 />
                 <button type="submit" class="primary">Sign in</button>
               </form>

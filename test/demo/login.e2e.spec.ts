@@ -42,12 +42,56 @@ describe('demo login', () => {
     }
   });
 
-  it('refuses wrong passwords with a page', async () => {
+  it('refuses wrong passwords with a page that keeps the username (WCAG 2.2 SC 3.3.7)', async () => {
     s = await startDemoServer();
     const res = await login({ username: 'alice', password: 'bob' }).expect(401);
     expect(res.text).toContain('Wrong username or password.');
     expect(res.headers['set-cookie']).toBeUndefined();
     expect(res.headers['x-frame-options']).toBe('DENY');
+    expect(res.text).toMatch(/id="username"[^>]*value="alice"/);
+    expect(res.text).toMatch(/id="password"[^>]*autofocus[^>]*aria-invalid="true"/);
+    // The typed username is escaped like any other value.
+    const odd = await login({ username: '"><script>x</script>', password: 'x' }).expect(401);
+    expect(odd.text).not.toContain('<script>x</script>');
+    expect(odd.text).toContain('value="&#34;&#62;&#60;script&#62;x&#60;/script&#62;"');
+  });
+
+  it('marks no field invalid when the form was refused, not wrong', async () => {
+    s = await startDemoServer();
+    const res = await login({ username: 'alice', password: 'alice' }, '', {
+      Origin: 'https://evil.example',
+    }).expect(403);
+    expect(res.text).toContain('role="alert"');
+    expect(res.text).not.toContain('aria-invalid');
+  });
+
+  it('signs out: POST /logout ends the session server-side and expires the cookie', async () => {
+    s = await startDemoServer();
+    const cookie = sessionCookie(await login({ username: 'alice', password: 'alice' }));
+    await request(s.origin).get('/device').set('Cookie', cookie).expect(200);
+    const out = await request(s.origin)
+      .post('/logout')
+      .set('Cookie', cookie)
+      .type('form')
+      .send('return_to=%2Fdevice%3Fuser_code%3DBCDF-GHJK')
+      .expect(303);
+    expect(out.headers.location).toBe('/login?return_to=%2Fdevice%3Fuser_code%3DBCDF-GHJK');
+    expect(out.headers['set-cookie']![0]).toMatch(/^demo_session=; Path=\/; Max-Age=0; HttpOnly/);
+    // The old cookie, kept by a careless browser or a thief, no longer signs anyone in.
+    await request(s.origin).get('/device').set('Cookie', cookie).expect(303);
+  });
+
+  it('refuses a cross-site sign-out (the session stays)', async () => {
+    s = await startDemoServer();
+    const cookie = sessionCookie(await login({ username: 'alice', password: 'alice' }));
+    await request(s.origin)
+      .post('/logout')
+      .set('Cookie', cookie)
+      .set('Origin', 'https://evil.example')
+      .type('form')
+      .send('')
+      .expect(403);
+    await request(s.origin).get('/device').set('Cookie', cookie).expect(200);
   });
 
   it('regenerates the session at login: a planted or previous session id is dead afterwards', async () => {
