@@ -123,8 +123,9 @@ describe.skipIf(!available)(
         await page.getByText('Only approve a device you are using right now').isVisible(),
       ).toBe(true);
       const details = await page.locator('dl.details').textContent();
-      expect(details).toContain(DEVICE_UA);
       expect(details).toContain('127.0.0.1');
+      // The User-Agent is the device's own unverified claim, shown apart from the facts (RFC 8628 §5.4).
+      expect(await page.locator('p.claim').textContent()).toContain(DEVICE_UA);
       await screenshot('verification-consent');
 
       await page.getByLabel(/Stay signed in/).uncheck(); // narrow: no offline_access

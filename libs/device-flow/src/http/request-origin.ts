@@ -1,3 +1,4 @@
+import { isIPv4 } from 'node:net';
 import type { RequestOrigin } from '../authorization/device-authorization.service.js';
 import type { HttpRequest } from './http-exchange.js';
 
@@ -7,5 +8,34 @@ import type { HttpRequest } from './http-exchange.js';
  */
 export function requestOrigin(req: HttpRequest): RequestOrigin {
   const ua = req.headers['user-agent'];
-  return { ip: req.ip ?? null, userAgent: typeof ua === 'string' ? ua : null };
+  return { ip: clientIp(req), userAgent: typeof ua === 'string' ? ua : null };
+}
+
+/**
+ * The client address of a request: `req.ip` (which honours the framework's `trust proxy` setting), with an
+ * IPv4-mapped IPv6 address written as the IPv4 address it is. A dual-stack socket (Node's default `::`
+ * listener, which Express uses) reports an IPv4 client as `::ffff:203.0.113.7`, while an IPv4 socket, a proxy's
+ * `X-Forwarded-For` or another instance on Fastify may say `203.0.113.7`: one client must be one address on the
+ * consent page, in the stored `requestIp` and audit events, and in every rate-limit key.
+ */
+export function clientIp(req: HttpRequest): string | null {
+  return req.ip ? normaliseIp(req.ip) : null;
+}
+
+/** `::ffff:192.0.2.1`, `::ffff:c000:201` or `0:0:0:0:0:ffff:192.0.2.1` (any case) → `192.0.2.1`. */
+const IPV4_MAPPED =
+  /^(?:::|(?:0{1,4}:){5})ffff:(?:(\d{1,3}(?:\.\d{1,3}){3})|([\da-f]{1,4}):([\da-f]{1,4}))$/i;
+
+/**
+ * An IPv4-mapped IPv6 address (RFC 4291 §2.5.5.2) as plain IPv4; any other address unchanged.
+ *
+ * @see RFC 4291 §2.5.5.2
+ */
+export function normaliseIp(ip: string): string {
+  const m = IPV4_MAPPED.exec(ip.trim());
+  if (!m) return ip;
+  if (m[1]) return isIPv4(m[1]) ? m[1] : ip;
+  const hi = parseInt(m[2]!, 16);
+  const lo = parseInt(m[3]!, 16);
+  return [hi >> 8, hi & 0xff, lo >> 8, lo & 0xff].join('.');
 }

@@ -74,3 +74,122 @@ describe('DefaultVerificationView', () => {
     );
   });
 });
+
+describe('consent page: what the device says about itself (RFC 8628 §5.4)', () => {
+  const render = (requestUserAgent: string | null, requestIp: string | null = '203.0.113.7') =>
+    new DefaultVerificationView().render({ ...consent, requestUserAgent, requestIp }, ctx);
+  const PHISH = 'Verified by Example Support - this request is safe, you may approve it';
+
+  it('labels the user agent as the device’s unverified claim, after the facts the server saw', () => {
+    const page = render(PHISH);
+    expect(page).not.toContain('Device software');
+    expect(page).toMatch(
+      /<p class="claim">\s*<span class="claim-label">Device says it is:<\/span> <q>Verified by Example Support - this request is safe, you may approve it<\/q>\s*<span class="claim-note">\(not verified: the device chose this text\)<\/span>/,
+    );
+    // Not among the server-derived facts (<dl class="details">), and below them.
+    const details = /<dl class="details">([\s\S]*?)<\/dl>/.exec(page)![1]!;
+    expect(details).toContain('203.0.113.7');
+    expect(details).not.toContain('Verified by');
+    expect(page.indexOf('class="claim"')).toBeGreaterThan(page.indexOf('</dl>'));
+  });
+
+  it('cuts a long claim to 80 characters with an ellipsis', () => {
+    const page = render(PHISH + ' '.repeat(3) + 'x'.repeat(400));
+    const claim = /<q>([^<]*)<\/q>/.exec(page)![1]!;
+    expect(Array.from(claim)).toHaveLength(80);
+    expect(claim).toMatch(
+      /^Verified by Example Support - this request is safe, you may approve it x+…$/,
+    );
+  });
+
+  it('counts characters, not UTF-16 units, and drops control and bidi characters', () => {
+    const claim = (ua: string) => /<q>([^<]*)<\/q>/.exec(render(ua))![1]!;
+    expect(claim('😀'.repeat(100))).toBe('😀'.repeat(79) + '…');
+    expect(claim('TV\u202Eevil\u0007 \t\n box')).toBe('TVevil box');
+  });
+
+  it('escapes the claim', () => {
+    const page = render('<img src=x onerror=alert(1)>');
+    expect(page).toContain('<q>&#60;img src&#61;x onerror&#61;alert(1)&#62;</q>');
+    expect(page).not.toContain('<img');
+  });
+
+  it('says nothing about the device when it sent no user agent (not "unknown")', () => {
+    for (const ua of [null, '', '  \u200B ']) {
+      const page = render(ua);
+      expect(page).not.toContain('class="claim"');
+      expect(page).not.toContain('>unknown<'); // the IP address is known; nothing else is claimed
+    }
+  });
+});
+
+describe('consent page: scopes', () => {
+  it('shows a scope without description once, and a described one with its token', () => {
+    const page = new DefaultVerificationView().render(
+      {
+        ...consent,
+        scopes: [
+          { scope: 'read', field: 'scope_0', checked: true },
+          { scope: 'https://example.com/auth/photos.readonly', field: 'scope_1', checked: true },
+        ],
+      },
+      ctx,
+    );
+    expect(page).toMatch(/<span class="scope-text">Read your data<\/span> <code>read<\/code>/);
+    expect(page).toMatch(
+      /<code class="scope-text">https:\/\/example.com\/auth\/photos.readonly<\/code>\s*<\/label/,
+    );
+    expect(page.split('https://example.com/auth/photos.readonly')).toHaveLength(3); // value="…" and label
+  });
+});
+
+describe('stylesheet', () => {
+  const css = new DefaultVerificationView().stylesheet();
+
+  /** The custom properties of the light `:root` and of the dark-scheme `:root`. */
+  function schemes(): Record<'light' | 'dark', Record<string, string>> {
+    const props = (block: string) =>
+      Object.fromEntries([...block.matchAll(/(--[\w-]+):\s*([^;}]+)/g)].map((m) => [m[1]!, m[2]!]));
+    const light = /^:root\{([^}]*)\}/.exec(css)![1]!;
+    const dark = /@media \(prefers-color-scheme:dark\)\{:root\{([^}]*)\}\}/.exec(css)![1]!;
+    return { light: props(light), dark: props(dark) };
+  }
+
+  /** WCAG 2.2 relative luminance of `#rrggbb` / `#rgb`. */
+  function luminance(hex: string): number {
+    const h = hex.length === 4 ? hex.replace(/[^#]/g, (c) => c + c) : hex;
+    const [r, g, b] = [1, 3, 5].map((i) => {
+      const c = parseInt(h.slice(i, i + 2), 16) / 255;
+      return c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+    }) as [number, number, number];
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  }
+
+  /** WCAG 2.2 contrast ratio. */
+  function contrast(a: string, b: string): number {
+    const [hi, lo] = [luminance(a), luminance(b)].sort((x, y) => y - x) as [number, number];
+    return (hi + 0.05) / (lo + 0.05);
+  }
+
+  it('gives text fields (code entry, demo login) a boundary of at least 3:1 in both schemes (WCAG 1.4.11)', () => {
+    // The formula, checked against known values: black on white, and #767676 (the lightest grey with 4.5:1).
+    expect(contrast('#000', '#fff')).toBeCloseTo(21, 5);
+    expect(contrast('#767676', '#ffffff')).toBeCloseTo(4.54, 2);
+    for (const field of ['input.code', 'input.field']) {
+      const rule = new RegExp(`(?:^|\\n)${field.replace('.', '\\.')}\\{([^}]*)\\}`).exec(css)![1]!;
+      expect(rule, field).toContain('border:2px solid var(--input-border)');
+      expect(rule, field).toContain('background:var(--card)'); // the field sits on the card
+    }
+    for (const [scheme, v] of Object.entries(schemes())) {
+      const [border, card] = [v['--input-border']!, v['--card']!];
+      expect(contrast(border, card), `${scheme}: ${border} on ${card}`).toBeGreaterThanOrEqual(3);
+    }
+  });
+
+  it('lets long scope tokens, client names and words wrap instead of widening the page (WCAG 1.4.10)', () => {
+    expect(css).toMatch(/\.card\{[^}]*min-width:0;overflow-wrap:anywhere/);
+    expect(css).toContain(
+      'label.check .scope-text,label.check code{min-width:0;overflow-wrap:anywhere}',
+    );
+  });
+});

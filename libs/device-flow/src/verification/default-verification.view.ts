@@ -31,7 +31,13 @@ export interface VerificationTexts {
   requestHeading: string;
   requestedAt: string;
   requestedFrom: string;
+  /**
+   * Label of the device's own description of itself (its `User-Agent`): text the device chose, so it is
+   * labelled as the device's claim, never as a fact. @see RFC 8628 §5.4
+   */
   requestedBy: string;
+  /** Said after the device's claim: that nobody checked it. */
+  notVerified: string;
   unknown: string;
   phishingHeading: string;
   phishingWarning: string;
@@ -72,7 +78,8 @@ export const DEFAULT_VERIFICATION_TEXTS: VerificationTexts = {
   requestHeading: 'About this request',
   requestedAt: 'Requested',
   requestedFrom: 'From IP address',
-  requestedBy: 'Device software',
+  requestedBy: 'Device says it is:',
+  notVerified: '(not verified: the device chose this text)',
   unknown: 'unknown',
   phishingHeading: 'Only approve a device you are using right now',
   phishingWarning:
@@ -227,8 +234,7 @@ export class DefaultVerificationView implements VerificationView {
                     s.checked ? html` checked` : ''
                   }${p.error ? html` aria-describedby="scope_error"` : ''}
                 />
-                <span>${t.scopeDescriptions[s.scope] ?? s.scope}</span>
-                <code>${s.scope}</code></label
+                ${scopeLabel(s.scope, t.scopeDescriptions[s.scope])}</label
               >
             </li>`,
         );
@@ -264,9 +270,8 @@ export class DefaultVerificationView implements VerificationView {
                 <dd>${t.formatDate(p.requestedAt)}</dd>
                 <dt>${t.requestedFrom}</dt>
                 <dd>${p.requestIp ?? t.unknown}</dd>
-                <dt>${t.requestedBy}</dt>
-                <dd>${p.requestUserAgent ?? t.unknown}</dd>
               </dl>
+              ${deviceClaim(p.requestUserAgent, t)}
               <div class="actions">
                 <button type="submit" name="decision" value="deny" class="secondary">
                   ${t.denyButton}
@@ -303,17 +308,60 @@ export class DefaultVerificationView implements VerificationView {
   }
 }
 
+/**
+ * A scope's line on the consent page: its plain-language description with the scope token beside it, or just
+ * the token when there is no description (not the token twice).
+ */
+function scopeLabel(scope: string, description: string | undefined): SafeHtml {
+  return description
+    ? html`<span class="scope-text">${description}</span> <code>${scope}</code>`
+    : html`<code class="scope-text">${scope}</code>`;
+}
+
+/** Longest device self-description shown, in characters (with the ellipsis). */
+const DEVICE_CLAIM_MAX_LENGTH = 80;
+
+/**
+ * What the device says it is (its `User-Agent`), below the facts the server observed. The device chose this
+ * text, so it is labelled as the device's unverified claim, set smaller and muted, quoted, stripped of control
+ * and formatting characters and cut to {@link DEVICE_CLAIM_MAX_LENGTH} characters: a phishing device cannot
+ * present a reassuring sentence as something the server vouches for. Nothing is shown when the device sent none.
+ *
+ * @see RFC 8628 §5.4
+ */
+function deviceClaim(userAgent: string | null, t: VerificationTexts): SafeHtml | '' {
+  const claim = shorten(userAgent ?? '', DEVICE_CLAIM_MAX_LENGTH);
+  if (!claim) return '';
+  return html`<p class="claim">
+    <span class="claim-label">${t.requestedBy}</span> <q>${claim}</q>
+    <span class="claim-note">${t.notVerified}</span>
+  </p>`;
+}
+
+/** Whitespace runs as one space, control and formatting characters (bidi overrides…) removed, cut with "…". */
+function shorten(text: string, max: number): string {
+  const chars = Array.from(
+    text
+      .replace(/\s+/g, ' ')
+      .replace(/[\p{Cc}\p{Cf}]/gu, '')
+      .trim(),
+  );
+  if (chars.length <= max) return chars.join('');
+  const kept = chars.slice(0, max - 1).join('');
+  return `${kept.trimEnd()}…`;
+}
+
 const STYLESHEET = `:root{color-scheme:light dark;--bg:#f3f5f8;--card:#fff;--text:#1c2430;--muted:#5a6675;
---accent:#1f5fd1;--accent-text:#fff;--border:#d5dbe3;--warn-bg:#fff6e0;--warn-border:#e0a100;
+--accent:#1f5fd1;--accent-text:#fff;--border:#d5dbe3;--input-border:#768190;--warn-bg:#fff6e0;--warn-border:#e0a100;
 --error:#b3261e;--ok:#1e7a3c}
 @media (prefers-color-scheme:dark){:root{--bg:#11151b;--card:#1b212a;--text:#e8ecf1;--muted:#a3adba;
---accent:#6d9cff;--accent-text:#0b1020;--border:#333d4a;--warn-bg:#3a2e0c;--warn-border:#c99a1a;
+--accent:#6d9cff;--accent-text:#0b1020;--border:#333d4a;--input-border:#738092;--warn-bg:#3a2e0c;--warn-border:#c99a1a;
 --error:#ff8a80;--ok:#7ed99b}}
 *{box-sizing:border-box}
 html{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;
 font-size:100%;line-height:1.5;background:var(--bg);color:var(--text)}
 body{margin:0;padding:1rem;min-height:100vh;display:flex;align-items:flex-start;justify-content:center}
-.card{width:100%;max-width:30rem;margin-top:6vh;background:var(--card);border:1px solid var(--border);
+.card{width:100%;max-width:30rem;min-width:0;overflow-wrap:anywhere;margin-top:6vh;background:var(--card);border:1px solid var(--border);
 border-radius:12px;padding:1.5rem 1.5rem 1.75rem;box-shadow:0 1px 3px rgba(0,0,0,.06)}
 .product{margin:0 0 .25rem;font-size:.8rem;font-weight:600;letter-spacing:.06em;text-transform:uppercase;
 color:var(--muted)}
@@ -326,9 +374,9 @@ label{display:block;font-weight:600;margin-top:1rem}
 .error{color:var(--error);font-weight:600}
 input.code{display:block;width:100%;font:inherit;font-size:1.6rem;letter-spacing:.2em;text-align:center;
 text-transform:uppercase;font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;
-padding:.6rem;border:2px solid var(--border);border-radius:8px;background:var(--card);color:var(--text)}
+padding:.6rem;border:2px solid var(--input-border);border-radius:8px;background:var(--card);color:var(--text)}
 input.code[aria-invalid=true],input.field[aria-invalid=true]{border-color:var(--error)}
-input.field{display:block;width:100%;font:inherit;padding:.6rem;border:2px solid var(--border);
+input.field{display:block;width:100%;font:inherit;padding:.6rem;border:2px solid var(--input-border);
 border-radius:8px;background:var(--card);color:var(--text)}
 button,.link{font:inherit;font-weight:600;font-size:1rem;min-height:2.75rem;border-radius:8px;cursor:pointer}
 button{padding:.6rem 1.25rem;border:2px solid var(--accent)}
@@ -349,12 +397,17 @@ ul.scopes li{border-top:1px solid var(--border)}
 ul.scopes li:first-child{border-top:none}
 label.check{display:flex;align-items:center;gap:.6rem;font-weight:400;margin:0;padding:.5rem 0;min-height:2.75rem}
 label.check input{width:1.25rem;height:1.25rem;flex:none}
-label.check code{margin-left:auto;color:var(--muted);font-size:.8rem}
+label.check .scope-text,label.check code{min-width:0;overflow-wrap:anywhere}
+label.check span.scope-text{flex:1 1 auto}
+label.check code{flex:none;max-width:50%;margin-left:auto;color:var(--muted);font-size:.8rem}
+label.check code.scope-text{flex:1 1 auto;max-width:none;margin-left:0;color:var(--text);font-size:.9rem}
 h2.details-heading{font-size:.9rem;margin:1.25rem 0 0}
-dl.details{display:grid;grid-template-columns:max-content 1fr;gap:.25rem .75rem;font-size:.9rem;
-color:var(--muted);margin:.5rem 0 1rem;word-break:break-word}
+dl.details{display:grid;grid-template-columns:max-content minmax(0,1fr);gap:.25rem .75rem;font-size:.9rem;
+color:var(--muted);margin:.5rem 0 .5rem}
 dl.details dt{font-weight:600}
 dl.details dd{margin:0}
+.claim{font-size:.8rem;color:var(--muted);margin:0 0 1rem}
+.claim-label{font-weight:600}
 .actions{display:flex;gap:.75rem;margin-top:1.25rem}
 .actions button{flex:1}
 .link{display:inline-flex;align-items:center;color:var(--accent)}

@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import type { HttpRequest } from './http-exchange.js';
+import { clientIp, normaliseIp, requestOrigin } from './request-origin.js';
+
+const from = (ip?: string, ua?: string): HttpRequest => ({
+  ip,
+  headers: ua === undefined ? {} : { 'user-agent': ua },
+});
+
+describe('normaliseIp', () => {
+  it('writes IPv4-mapped IPv6 addresses (RFC 4291 §2.5.5.2) as IPv4', () => {
+    expect(normaliseIp('::ffff:127.0.0.1')).toBe('127.0.0.1');
+    expect(normaliseIp('::FFFF:203.0.113.7')).toBe('203.0.113.7');
+    expect(normaliseIp('0:0:0:0:0:ffff:198.51.100.1')).toBe('198.51.100.1');
+    expect(normaliseIp('0000:0000:0000:0000:0000:ffff:198.51.100.1')).toBe('198.51.100.1');
+    expect(normaliseIp('::ffff:c000:201')).toBe('192.0.2.1');
+    expect(normaliseIp('::ffff:7f00:1')).toBe('127.0.0.1');
+  });
+
+  it('leaves every other address alone', () => {
+    for (const ip of [
+      '127.0.0.1',
+      '::1',
+      '2001:db8::1',
+      '::ffff:999.1.1.1', // not an IPv4 address
+      '::fffe:127.0.0.1',
+      '64:ff9b::192.0.2.1', // NAT64: another host, not a mapped address
+      '::127.0.0.1', // deprecated IPv4-compatible form: left as it is
+      'fe80::1%eth0',
+      'unknown',
+    ])
+      expect(normaliseIp(ip)).toBe(ip);
+  });
+});
+
+describe('requestOrigin / clientIp', () => {
+  it('agree on the normalised address, whichever way the platform wrote it', () => {
+    expect(clientIp(from('::ffff:127.0.0.1'))).toBe('127.0.0.1');
+    expect(requestOrigin(from('::ffff:127.0.0.1', 'TV/1'))).toEqual({
+      ip: '127.0.0.1',
+      userAgent: 'TV/1',
+    });
+    expect(requestOrigin(from('127.0.0.1', 'TV/1'))).toEqual(
+      requestOrigin(from('::ffff:127.0.0.1', 'TV/1')),
+    );
+  });
+
+  it('is null without an address or user agent', () => {
+    expect(clientIp(from(undefined))).toBeNull();
+    expect(clientIp(from(''))).toBeNull();
+    expect(requestOrigin(from(undefined))).toEqual({ ip: null, userAgent: null });
+  });
+});
