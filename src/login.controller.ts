@@ -1,5 +1,6 @@
 import { Controller, Get, Inject, Post, Query, Req, Res } from '@nestjs/common';
 import {
+  clientIp,
   DEVICE_FLOW_OPTIONS,
   html,
   type HttpRequest,
@@ -68,7 +69,7 @@ export class LoginController {
     if (isCrossSiteRequest(req, [own])) return this.page(res, 403, returnTo, 'refused');
     // Guessing limit (LoginAttempts): an attempt is taken before the password is checked, so a right one is
     // refused too while the budget is spent, and given back when it was right: only failures count.
-    const who = { username: str(body.username), ip: req.ip ?? null };
+    const who = { username: str(body.username), ip: clientIp(req) };
     const ticket = await this.attempts.begin(who);
     if (typeof ticket === 'number') {
       res.header('Retry-After', String(ticket));
