@@ -26,7 +26,16 @@ export const ADMIN_BODY_MEDIA_TYPE = 'the body must be application/json in UTF-8
 /** 413: over {@link MAX_ADMIN_BODY_BYTES}. */
 export const ADMIN_BODY_TOO_LARGE = `the body is too large (at most ${MAX_ADMIN_BODY_BYTES} bytes)`;
 
-const CLIENT_ID_INVALID = `client_id must be a client id: a string of 1 to ${MAX_CLIENT_ID_LENGTH} characters, not "${ALL_CLIENTS}" (omit client_id for every client)`;
+const CLIENT_ID_INVALID = `client_id must be a client id: a string of 1 to ${MAX_CLIENT_ID_LENGTH} characters without control characters, not "${ALL_CLIENTS}" (omit client_id for every client)`;
+const REASON_INVALID = `reason must be a string of at most ${MAX_REASON_LENGTH} characters without control characters`;
+
+/**
+ * C0 control characters and DEL. Refused in every string the admin API stores or looks up: PostgreSQL rejects a
+ * NUL byte in a text parameter with an error (a 500), and the others have no place in an id, a subject or a
+ * one-line reason that is shown and logged.
+ */
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
 const KILL_SWITCH_MEMBERS = ['client_id', 'reason', 'revoke_tokens'];
 
 /** A malformed admin request: `invalid_request` with a description, 400 unless told. */
@@ -52,10 +61,13 @@ export function parseKillSwitchRequest(req: HttpRequest): KillSwitchRequest {
   if (Object.keys(body).some((key) => !KILL_SWITCH_MEMBERS.includes(key)))
     throw new AdminRequestError(ADMIN_BODY_INVALID);
   const { client_id: clientId, reason, revoke_tokens: revokeTokens } = body;
-  if (reason !== undefined && (typeof reason !== 'string' || reason.length > MAX_REASON_LENGTH))
-    throw new AdminRequestError(
-      `reason must be a string of at most ${MAX_REASON_LENGTH} characters`,
-    );
+  if (
+    reason !== undefined &&
+    (typeof reason !== 'string' ||
+      reason.length > MAX_REASON_LENGTH ||
+      CONTROL_CHARACTERS.test(reason))
+  )
+    throw new AdminRequestError(REASON_INVALID);
   if (revokeTokens !== undefined && typeof revokeTokens !== 'boolean')
     throw new AdminRequestError('revoke_tokens must be true or false');
   return {
@@ -81,21 +93,24 @@ export function parseReleaseQuery(query: unknown): string | null {
  * byte is an error in PostgreSQL, a 500).
  */
 export function pathParam(name: 'subject' | 'grantId', value: string): string {
-  // eslint-disable-next-line no-control-regex
-  if (!value || value.length > MAX_PATH_PARAM_LENGTH || /[\u0000-\u001f\u007f]/.test(value))
+  if (!value || value.length > MAX_PATH_PARAM_LENGTH || CONTROL_CHARACTERS.test(value))
     throw new AdminRequestError(
       `${name} must be 1 to ${MAX_PATH_PARAM_LENGTH} characters without control characters`,
     );
   return value;
 }
 
-/** A client id: a non-empty string that fits the kill switch table, never `*` (the global switch's target). */
+/**
+ * A client id: a non-empty string without control characters that fits the kill switch table, never `*` (the
+ * global switch's target).
+ */
 function clientIdOf(value: unknown): string {
   if (
     typeof value !== 'string' ||
     value === '' ||
     value === ALL_CLIENTS ||
-    value.length > MAX_CLIENT_ID_LENGTH
+    value.length > MAX_CLIENT_ID_LENGTH ||
+    CONTROL_CHARACTERS.test(value)
   )
     throw new AdminRequestError(CLIENT_ID_INVALID);
   return value;

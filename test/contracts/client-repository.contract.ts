@@ -51,6 +51,17 @@ export function clientRepositoryContract(
       expect(await repo.findById('unknown')).toBeNull();
     });
 
+    it('finds only the exact id: no case variant, no trailing space, and null for an id no client can have', async () => {
+      await repo.save(clientRecord({ clientId: 'demo-device' }));
+      for (const variant of ['DEMO-DEVICE', 'Demo-Device', 'demo-device ', 'demo-device  ']) {
+        expect(await repo.findById(variant)).toBeNull();
+      }
+      // A NUL byte is no database error (PostgreSQL refuses it in a text parameter) but no client.
+      expect(await repo.findById('demo-device\u0000')).toBeNull();
+      expect(await repo.findById('demo\u0000device')).toBeNull();
+      expect((await repo.findById('demo-device'))?.clientId).toBe('demo-device');
+    });
+
     it('replaces a client saved again under the same id', async () => {
       await repo.save(clientRecord());
       const changed = clientRecord({ scopes: ['read'], displayName: 'Renamed', disabled: true });

@@ -25,7 +25,8 @@ describe('demo admin API: bad input', () => {
   const admin = { 'X-Demo-Admin-Token': DEMO_ADMIN_TOKEN };
   const BODY = 'the body must be a JSON object {"client_id"?, "reason"?, "revoke_tokens"?}';
   const CLIENT_ID =
-    'client_id must be a client id: a string of 1 to 255 characters, not "*" (omit client_id for every client)';
+    'client_id must be a client id: a string of 1 to 255 characters without control characters, not "*" (omit client_id for every client)';
+  const REASON = 'reason must be a string of at most 512 characters without control characters';
   const invalid = (description: string) => ({
     error: 'invalid_request',
     error_description: description,
@@ -47,6 +48,8 @@ describe('demo admin API: bad input', () => {
       ['{"client_id":"*"}', CLIENT_ID],
       [`{"client_id":"${'x'.repeat(256)}"}`, CLIENT_ID],
       ['{"client_id":{"id":"demo-device"}}', CLIENT_ID],
+      ['{"client_id":"x\\u0000y"}', CLIENT_ID],
+      ['{"client_id":"demo-device\\n"}', CLIENT_ID],
       ['[]', BODY],
       ['["demo-device"]', BODY],
       ['"x"', BODY],
@@ -57,8 +60,10 @@ describe('demo admin API: bad input', () => {
       ['', BODY],
       ['{"clientId":"demo-device"}', BODY],
       ['{"client_id":"demo-device","extra":1}', BODY],
-      ['{"reason":5}', 'reason must be a string of at most 512 characters'],
-      [`{"reason":"${'r'.repeat(513)}"}`, 'reason must be a string of at most 512 characters'],
+      ['{"reason":5}', REASON],
+      [`{"reason":"${'r'.repeat(513)}"}`, REASON],
+      ['{"reason":"a\\u0000b"}', REASON],
+      ['{"client_id":"demo-device","reason":"one\\ntwo"}', REASON],
       ['{"revoke_tokens":"true"}', 'revoke_tokens must be true or false'],
       ['{"revoke_tokens":1}', 'revoke_tokens must be true or false'],
       ['{"client_id":"demo-device","revoke_tokens":null}', 'revoke_tokens must be true or false'],
@@ -115,6 +120,7 @@ describe('demo admin API: bad input', () => {
       ['?client_id=demo-device&client_id=demo-confidential', CLIENT_ID],
       ['?client_id=*', CLIENT_ID],
       [`?client_id=${'x'.repeat(256)}`, CLIENT_ID],
+      ['?client_id=x%00y', CLIENT_ID],
       ['?client_id[x]=demo-device', 'unknown query parameter: only client_id is allowed'],
       ['?clientId=demo-device', 'unknown query parameter: only client_id is allowed'],
     ]),

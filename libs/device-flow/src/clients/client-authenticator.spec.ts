@@ -5,12 +5,16 @@ import { InvalidClientError } from '../errors/oauth.errors.js';
 import { FormParams } from '../http/form-body.parser.js';
 import { InMemoryClientRepository } from '../persistence/memory/in-memory-client.repository.js';
 import { ClientAuthenticator } from './client-authenticator.js';
-import { DEVICE_CODE_GRANT_TYPE } from './client.repository.js';
+import { type ClientRecord, DEVICE_CODE_GRANT_TYPE } from './client.repository.js';
 
 vi.mock('../codes/secret-hash.js', { spy: true });
 
 const req = (authorization?: string) => ({ headers: { authorization } }) as unknown as HttpRequest;
 const params = (values: Record<string, string>) => new FormParams(new Map(Object.entries(values)));
+/** `Authorization: Basic` of a form-encoded id and secret (RFC 6749 §2.3.1). */
+const basic = (id: string, secret: string) =>
+  'Basic ' +
+  Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64');
 
 describe('ClientAuthenticator', () => {
   let authenticator: ClientAuthenticator;
@@ -42,6 +46,55 @@ describe('ClientAuthenticator', () => {
     );
     await expect(wrong).rejects.toBeInstanceOf(InvalidClientError);
     expect(secrets.verifyClientSecret).toHaveBeenCalledTimes(2);
+  });
+
+  it('refuses a client_id no client can have (RFC 6749 Appendix A.1) before any lookup', async () => {
+    const findById = vi.fn(async (): Promise<ClientRecord | null> => null);
+    const strict = new ClientAuthenticator({ findById, save: async () => {} });
+    const ids = ['demo\u0000device', 'tv\u0001', 'tv\n', 'tv\u007f', 'télé', 'x'.repeat(256)];
+    for (const id of ids) {
+      await expect(strict.authenticate(req(), params({ client_id: id }))).rejects.toBeInstanceOf(
+        InvalidClientError,
+      );
+      await expect(
+        strict.authenticate(req(), params({ client_id: id, client_secret: 'right-secret' })),
+      ).rejects.toBeInstanceOf(InvalidClientError);
+    }
+    await expect(
+      strict.authenticate(req(basic('demo\u0000x', 'secret')), params({})),
+    ).rejects.toBeInstanceOf(InvalidClientError);
+    expect(findById).not.toHaveBeenCalled();
+    // Every visible ASCII character and the space may be in one, up to 255 of them: those are looked up.
+    await expect(
+      strict.authenticate(req(), params({ client_id: ' !~'.padEnd(255, 'x') })),
+    ).rejects.toBeInstanceOf(InvalidClientError);
+    expect(findById).toHaveBeenCalledTimes(1);
+  });
+
+  it('takes only the exact client id, whatever the store matched (a case- or space-blind collation)', async () => {
+    const tv = {
+      clientId: 'secret-tv',
+      secretHash: await secrets.hashClientSecret('right-secret'),
+      grantTypes: [DEVICE_CODE_GRANT_TYPE],
+      scopes: [],
+      displayName: 'TV',
+      disabled: false,
+    };
+    // What MySQL's and MariaDB's default collations do: compare ignoring case and trailing spaces.
+    const blind = new ClientAuthenticator({
+      findById: async (id) => (id.toLowerCase().trimEnd() === tv.clientId ? tv : null),
+      save: async () => {},
+    });
+    for (const id of ['SECRET-TV', 'Secret-Tv', 'secret-tv ', 'SECRET-TV  ']) {
+      await expect(
+        blind.authenticate(req(basic(id, 'right-secret')), params({})),
+      ).rejects.toBeInstanceOf(InvalidClientError);
+      await expect(
+        blind.authenticate(req(), params({ client_id: id, client_secret: 'right-secret' })),
+      ).rejects.toBeInstanceOf(InvalidClientError);
+    }
+    const ok = await blind.authenticate(req(basic('secret-tv', 'right-secret')), params({}));
+    expect(ok.clientId).toBe('secret-tv');
   });
 
   it('authenticates the right secret', async () => {

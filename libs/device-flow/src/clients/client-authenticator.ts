@@ -6,6 +6,7 @@ import type { FormParams } from '../http/form-body.parser.js';
 import { type HttpRequest, requestStream } from '../http/http-exchange.js';
 import { parseBasicCredentials } from './basic-credentials.js';
 import { CachingClientRepository } from './caching-client.repository.js';
+import { isClientId } from './client-id.js';
 import type { ClientRecord, ClientRepository } from './client.repository.js';
 
 /** The client credentials a request presented. */
@@ -22,7 +23,8 @@ interface PresentedCredentials {
  * - `none` (public clients): `client_id` only.
  *
  * Exactly one method per request (RFC 6749 §2.3: "MUST NOT use more than one authentication method").
- * Failures are `invalid_client` (401, with `WWW-Authenticate: Basic`).
+ * The presented `client_id` must be one (RFC 6749 Appendix A.1, {@link isClientId}) and must equal the found
+ * client's id exactly. Failures are `invalid_client` (401, with `WWW-Authenticate: Basic`).
  */
 @Injectable()
 export class ClientAuthenticator {
@@ -34,8 +36,13 @@ export class ClientAuthenticator {
 
   async authenticate(req: HttpRequest, form: FormParams): Promise<ClientRecord> {
     const creds = this.presented(req, form);
-    const client = await this.clients.findById(creds.clientId);
     const fail = (why: string) => new InvalidClientError(why);
+    // An id no client can have (a NUL byte, other control characters, non-ASCII) never reaches the store.
+    if (!isClientId(creds.clientId)) throw fail('client authentication failed');
+    const found = await this.clients.findById(creds.clientId);
+    // Only the exact id is this client: a store comparing strings by a case-insensitive or trailing-space-blind
+    // collation (MySQL's and MariaDB's defaults) must not let `TV` or `tv ` in as `tv`.
+    const client = found?.clientId === creds.clientId ? found : null;
     if (!client) {
       // Spend the same scrypt time as for a real confidential client, so that response times do not tell
       // which client ids exist (RFC 6749 §10.3, §10.10).

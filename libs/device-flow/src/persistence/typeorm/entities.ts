@@ -6,6 +6,7 @@ import { KillSwitchEntity } from './kill-switch.entity.js';
 import { DeviceFlowInit1764220000000 } from './migrations/1764220000000-device-flow-init.js';
 import { DeviceFlowGrants1764300000000 } from './migrations/1764300000000-device-flow-grants.js';
 import { DeviceFlowAttempts1764400000000 } from './migrations/1764400000000-device-flow-attempts.js';
+import { DeviceFlowBinaryKeys1764700000000 } from './migrations/1764700000000-device-flow-binary-keys.js';
 import { TokenEntity } from './token.entity.js';
 
 /** Every entity of the module: add them to your own DataSource (or `TypeOrmModule.forFeature`). */
@@ -23,4 +24,5 @@ export const DEVICE_FLOW_MIGRATIONS = [
   DeviceFlowInit1764220000000,
   DeviceFlowGrants1764300000000,
   DeviceFlowAttempts1764400000000,
+  DeviceFlowBinaryKeys1764700000000,
 ];

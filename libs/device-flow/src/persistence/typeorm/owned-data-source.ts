@@ -1,5 +1,6 @@
 import type { OnModuleDestroy } from '@nestjs/common';
 import { DataSource, type DataSourceOptions } from 'typeorm';
+import { useBinaryKeyCollation } from './binary-keys.js';
 import { DEVICE_FLOW_ENTITIES, DEVICE_FLOW_MIGRATIONS } from './entities.js';
 
 /** SQLite file used when neither `dataSource` nor `database` is given. */
@@ -33,8 +34,19 @@ export class DeviceFlowStorage implements OnModuleDestroy {
       migrationsTableName: 'device_flow_migrations',
       // Migrates on start-up unless told otherwise (`migrationsRun: false` when `npm run migration:run` does it).
       migrationsRun: options.migrationsRun ?? !options.synchronize,
+      // `synchronize` (tests) runs below, once the key columns have their MySQL/MariaDB collation.
+      synchronize: false,
     } as DataSourceOptions);
     await dataSource.initialize();
+    if (options.synchronize) {
+      try {
+        await useBinaryKeyCollation(dataSource);
+        await dataSource.synchronize();
+      } catch (error) {
+        await dataSource.destroy();
+        throw error;
+      }
+    }
     return new DeviceFlowStorage(dataSource, true);
   }
 

@@ -1,5 +1,6 @@
 import type { DataSource, Repository } from 'typeorm';
 import { repositoryFor } from './typeorm-unit-of-work.js';
+import { isClientId } from '../../clients/client-id.js';
 import type { ClientRecord, ClientRepository } from '../../clients/client.repository.js';
 import { ClientEntity } from './client.entity.js';
 
@@ -12,8 +13,13 @@ export class TypeOrmClientRepository implements ClientRepository {
     return repositoryFor(this.dataSource, ClientEntity);
   }
 
-  findById(clientId: string): Promise<ClientRecord | null> {
-    return this.repo.findOneBy({ clientId });
+  async findById(clientId: string): Promise<ClientRecord | null> {
+    // No query for an id no client can have: PostgreSQL would fail on a NUL byte (an error, not "not found").
+    if (!isClientId(clientId)) return null;
+    const client = await this.repo.findOneBy({ clientId });
+    // Exact ids only, whatever the column's collation (a MySQL/MariaDB database not yet migrated by
+    // DeviceFlowBinaryKeys1764700000000 ignores case and trailing spaces).
+    return client?.clientId === clientId ? client : null;
   }
 
   async save(client: ClientRecord): Promise<void> {
