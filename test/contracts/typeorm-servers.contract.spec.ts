@@ -1,8 +1,10 @@
 import 'reflect-metadata';
 import type { DataSource } from 'typeorm';
+import { afterEach, describe } from 'vitest';
 import {
   TypeOrmClientRepository,
   TypeOrmDeviceCodeRepository,
+  TypeOrmKillSwitchRepository,
   TypeOrmTokenRepository,
 } from '../../libs/device-flow/src/index.js';
 import {
@@ -14,6 +16,7 @@ import {
 } from '../support/databases.js';
 import { clientRepositoryContract } from './client-repository.contract.js';
 import { deviceCodeRepositoryContract } from './device-code-repository.contract.js';
+import { killSwitchRepositoryContract } from './kill-switch.repository.contract.js';
 import { tokenRepositoryContract } from './token-repository.contract.js';
 import { typeOrmFactory } from './typeorm-subject.js';
 
@@ -48,5 +51,17 @@ for (const server of SQL_SERVERS) {
       name,
       onServer(server, (ds) => new TypeOrmClientRepository(ds)),
     );
+    describe(`KillSwitchRepository: ${name}`, () => {
+      const make = onServer(server, (ds) => new TypeOrmKillSwitchRepository(ds));
+      const open: (() => Promise<void>)[] = [];
+      afterEach(async () => {
+        for (const close of open.splice(0)) await close();
+      });
+      killSwitchRepositoryContract(async () => {
+        const subject = await make();
+        if (subject.close) open.push(subject.close);
+        return subject.repository;
+      });
+    });
   });
 }

@@ -74,9 +74,26 @@ describe('admin kill switch for the device grant', () => {
       { target: 'demo-device', disabledAt: t.clock.now() - 5000, reason: 'phishing wave' },
     ]);
 
-    // Released: the client works again.
+    // Released: the client works again, for new device authorizations only. The codes the switch killed stay
+    // dead: the approved one is not redeemed, the pending one cannot be approved.
     await t.http.delete('/admin/kill-switch?client_id=demo-device').set(admin()).expect(204);
-    await authorize('demo-device').expect(200);
+    t.clock.advance(5000);
+    expect((await poll(approved.device_code).expect(400)).body).toEqual({
+      error: 'expired_token',
+      error_description:
+        'device code was revoked by an administrator (kill switch); start a new device authorization',
+    });
+    expect((await poll(pending.device_code).expect(400)).body.error).toBe('expired_token');
+    await expect(t.grants.approve(pending.user_code, 'alice')).rejects.toEqual(
+      new UserCodeDecisionError('client_disabled'),
+    );
+    t.clock.advance(1);
+    const fresh = (await authorize('demo-device').expect(200)).body;
+    await t.grants.approve(fresh.user_code, 'alice');
+    t.clock.advance(5000);
+    expect((await poll(fresh.device_code).expect(200)).body.access_token).toEqual(
+      expect.any(String),
+    );
     const audit = t.audit
       .map((l) => JSON.parse(l))
       .filter((e) => e.audit === 'kill_switch.changed');

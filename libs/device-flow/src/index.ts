@@ -69,6 +69,7 @@ export {
 export {
   KillSwitchRepository,
   type KillSwitchRecord,
+  type KillSwitchState,
   ALL_CLIENTS,
 } from './persistence/kill-switch.repository.js';
 export { InMemoryDeviceGrantRepository } from './persistence/memory/in-memory-device-grant.repository.js';

@@ -12,7 +12,9 @@ import { DeviceAuthorizationService } from './device-authorization.service.js';
 import { IssuanceLimit } from './issuance-limit.js';
 
 /**
- * Device authorization endpoint: parse, authenticate the client, issue codes.
+ * Device authorization endpoint: parse, authenticate the client, check the request, count it against the
+ * issuance limit, issue codes. Only a request that passed every check spends the budget: a client sending
+ * bad requests (an unknown scope, while disabled) is told why, not locked out of the good ones.
  *
  * @see RFC 8628 §3.1 (request), §3.2 (response)
  */
@@ -39,7 +41,8 @@ export class DeviceAuthorizationController extends PostOnlyEndpoint {
     const form = await parseForm(req);
     const client = await this.clients.authenticate(req, form);
     const origin = requestOrigin(req);
+    const scopes = await this.service.check(client, form.get('scope'));
     await this.limit.consume(client.clientId, origin.ip);
-    return this.service.authorize(client, form.get('scope'), origin);
+    return this.service.issue(client, scopes, origin);
   }
 }

@@ -60,12 +60,26 @@ export class DeviceAuthorizationService {
     this.completeUri = [before, after];
   }
 
-  /** Starts a device authorization for an authenticated client. */
+  /**
+   * Starts a device authorization for an authenticated client: {@link check}, then {@link issue}. Not limited
+   * by `issuanceLimit` (the endpoint counts each request between the two).
+   */
   async authorize(
     client: ClientRecord,
     scope: string | undefined,
     origin: RequestOrigin,
   ): Promise<DeviceAuthorizationResponse> {
+    return this.issue(client, await this.check(client, scope), origin);
+  }
+
+  /**
+   * Checks a device authorization request of an authenticated client without issuing anything: the client may
+   * use the grant, no kill switch covers it, and it may have the requested scope. Returns the requested scopes.
+   * Throws the OAuth error to answer otherwise.
+   *
+   * @see RFC 8628 §3.1, §3.2; RFC 6749 §5.2 (`unauthorized_client`, `invalid_scope`)
+   */
+  async check(client: ClientRecord, scope: string | undefined): Promise<string[]> {
     if (!client.grantTypes.includes(DEVICE_CODE_GRANT_TYPE)) {
       throw new UnauthorizedClientError('client is not allowed the device authorization grant');
     }
@@ -76,6 +90,15 @@ export class DeviceAuthorizationService {
     }
     const scopes = parseScope(scope);
     assertScopesAllowed(scopes, client.scopes);
+    return scopes;
+  }
+
+  /** Issues a device code and a user code for a request {@link check} accepted, with its requested `scopes`. */
+  async issue(
+    client: ClientRecord,
+    scopes: readonly string[],
+    origin: RequestOrigin,
+  ): Promise<DeviceAuthorizationResponse> {
     const { expiresIn, interval } = this.options;
     for (let attempt = 0; attempt < MAX_USER_CODE_ATTEMPTS; attempt++) {
       const userCode = this.userCodes.generate();

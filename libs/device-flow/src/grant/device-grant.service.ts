@@ -15,11 +15,12 @@ import {
   UnauthorizedClientError,
 } from '../errors/oauth.errors.js';
 import { DeviceFlowEvents } from '../events/device-flow-events.js';
-import { DeviceGrantKillSwitch } from '../management/kill-switch.js';
+import { DeviceGrantKillSwitch, killSwitchVerdict } from '../management/kill-switch.js';
 import {
   type DeviceCodeRecord,
   DeviceCodeRepository,
 } from '../persistence/device-code.repository.js';
+import type { KillSwitchState } from '../persistence/kill-switch.repository.js';
 import { DeviceGrantRepository } from '../persistence/device-grant.repository.js';
 import { TokenRepository } from '../persistence/token.repository.js';
 import { UnitOfWork } from '../persistence/unit-of-work.js';
@@ -72,8 +73,10 @@ export class DeviceGrantService {
 
   /**
    * Answers a device access token request. Decision order (as Authlib's): unknown/used → kill switch →
-   * expired → denied/approved → slow_down → pending. A code whose client was disabled by the kill switch
-   * answers `unauthorized_client`, even when already approved.
+   * expired → denied/approved → slow_down → pending. A code whose client is disabled by the kill switch
+   * answers `unauthorized_client`, even when already approved; once the switch is released, a code issued
+   * before the release answers `expired_token` for good (the switch ended that authorization session; the
+   * device may start a new one).
    *
    * The common case — a live pending code of this client — is decided and recorded by one conditional update
    * ({@link DeviceCodeRepository.recordPendingPoll}), whose conditions are exactly the ones the earlier steps of
@@ -85,8 +88,9 @@ export class DeviceGrantService {
     const now = this.clock.now();
     const hash = deviceCodeKey(this.hasher, deviceCode);
     const { pollToleranceMs } = this.options;
-    // While the client's kill switch is engaged, every poll takes the full path below, which checks it in order.
-    if (this.codes.recordPendingPoll && !(await this.killSwitch.recentlyEngaged(client.clientId))) {
+    // The kill switch through its short cache (as for the one-statement path): fresh before a redemption.
+    const switches = await this.killSwitch.recentState(client.clientId);
+    if (this.codes.recordPendingPoll && this.killSwitchAllowsFastPath(switches, now)) {
       const outcome = await this.codes.recordPendingPoll(
         hash,
         client.clientId,
@@ -104,11 +108,10 @@ export class DeviceGrantService {
     if (!record || record.clientId !== client.clientId)
       throw new InvalidGrantError('device code is invalid');
     if (record.status === 'consumed') return this.replayed(record, now);
-    if (await this.killSwitch.engagedFor(client.clientId)) {
-      throw new UnauthorizedClientError(
-        'the device authorization grant is disabled for this client',
-      );
-    }
+    this.refuseKilled(
+      record.status === 'approved' ? await this.killSwitch.stateFor(client.clientId) : switches,
+      record,
+    );
     if (record.expiresAt <= now) {
       if (record.status !== 'denied') {
         this.events.emit({
@@ -134,6 +137,38 @@ export class DeviceGrantService {
     throw respected ? this.pending() : this.slowDown(record.interval + SLOW_DOWN_INCREMENT);
   }
 
+  /**
+   * Whether a poll of this client may take the one-statement path, which cannot see a code's issue time: not
+   * while a switch covering the client is engaged, nor while a code a released switch killed may still be
+   * unexpired (for `expiresIn` after the release). Both are checked, in order, on the full path. Clients never
+   * disabled always may.
+   */
+  private killSwitchAllowsFastPath(state: KillSwitchState, now: number): boolean {
+    if (state.engaged) return false;
+    return (
+      state.lastReleasedAt === null || state.lastReleasedAt + this.options.expiresIn * 1000 <= now
+    );
+  }
+
+  /**
+   * Throws when the kill switch has this code: `unauthorized_client` while a switch covering its client is
+   * engaged, `expired_token` once a switch engaged after the code was issued has been released (RFC 8628 §3.5:
+   * the authorization session has concluded; the client may start a new one).
+   */
+  private refuseKilled(state: KillSwitchState, record: DeviceCodeRecord): void {
+    const verdict = killSwitchVerdict(state, record.createdAt);
+    if (verdict === 'disabled') {
+      throw new UnauthorizedClientError(
+        'the device authorization grant is disabled for this client',
+      );
+    }
+    if (verdict === 'killed') {
+      throw new ExpiredTokenError(
+        'device code was revoked by an administrator (kill switch); start a new device authorization',
+      );
+    }
+  }
+
   private pending(): AuthorizationPendingError {
     return withoutStack(
       () => new AuthorizationPendingError('the user has not yet approved the request'),
@@ -153,7 +188,8 @@ export class DeviceGrantService {
 
   /**
    * The live request a user code belongs to, for the verification page; throws {@link UserCodeDecisionError}
-   * when it is unknown, expired or already decided.
+   * when it is unknown, expired or already decided, or `client_disabled` when the kill switch has it (a switch
+   * covering its client is engaged, or was engaged after the code was issued and released since).
    */
   findPending(userCode: string): Promise<DeviceCodeRecord> {
     return this.lookUpPending(userCode, false);
@@ -170,16 +206,22 @@ export class DeviceGrantService {
     if (!record) throw new UserCodeDecisionError('invalid');
     if (record.status !== 'pending') throw new UserCodeDecisionError('already_decided');
     if (record.expiresAt <= this.clock.now()) throw new UserCodeDecisionError('expired');
-    const disabled = fresh
-      ? (await this.killSwitch.engagedFor(record.clientId)) !== null
-      : await this.killSwitch.recentlyEngaged(record.clientId);
-    if (disabled) throw new UserCodeDecisionError('client_disabled');
+    const state = fresh
+      ? await this.killSwitch.stateFor(record.clientId)
+      : await this.killSwitch.recentState(record.clientId);
+    if (killSwitchVerdict(state, record.createdAt) !== 'live') {
+      throw new UserCodeDecisionError('client_disabled');
+    }
     return record;
   }
 
   /**
-   * The user approves: `subject` identifies them; `scopes` may narrow (never widen) the requested scope.
-   * Fails for a denied, consumed or expired code.
+   * The user approves: `subject` identifies them; `scopes` may narrow (never widen) the requested scope, but
+   * not to nothing: a request that asked for scopes is approved with at least one of them
+   * ({@link UserCodeDecisionError} `no_scope`; deny it instead). Fails for a denied, consumed or expired code,
+   * and for one the kill switch has (`client_disabled`).
+   *
+   * @see RFC 6749 §3.3, §5.1 (the token response names the scope when it differs from the request)
    */
   async approve(userCode: string, subject: string, scopes?: string[]): Promise<DeviceCodeRecord> {
     const record = await this.lookUpPending(userCode, true);
@@ -187,6 +229,7 @@ export class DeviceGrantService {
     const granted = scopes ?? requested;
     if (granted.some((s) => !requested.includes(s)))
       throw new UserCodeDecisionError('scope_not_requested');
+    if (requested.length > 0 && granted.length === 0) throw new UserCodeDecisionError('no_scope');
     const grantedScope = formatScope(requested.filter((s) => granted.includes(s)));
     await this.decide(record, 'approved', { subject, grantedScope });
     this.events.emit({
@@ -238,6 +281,12 @@ export class DeviceGrantService {
     client: ClientRecord,
     now: number,
   ): Promise<TokenResponse> {
+    // A request that asked for scopes and was granted none (approved before approve() refused that, or by a
+    // store that lost the granted scope): a token response could only leave `scope` out, which tells the client
+    // it got everything it asked for (RFC 6749 §5.1). The user granted nothing: that is a denial.
+    if (record.scope && !record.grantedScope) {
+      throw new AccessDeniedError('the user granted none of the requested scopes');
+    }
     const grant = {
       clientId: client.clientId,
       subject: record.subject ?? '',
@@ -278,13 +327,12 @@ export class DeviceGrantService {
     if ('replayed' in outcome) return this.replayed(record, now);
     if ('refused' in outcome) throw outcome.refused;
     // Checked after the commit, so that a kill switch engaged from now on finds these tokens to revoke; engaged
-    // while they were minted, the code may not be redeemed after all and stays used.
-    if (await this.killSwitch.engagedFor(client.clientId)) {
+    // (and maybe released) while they were minted, the code may not be redeemed after all and stays used.
+    const state = await this.killSwitch.stateFor(client.clientId);
+    if (killSwitchVerdict(state, record.createdAt) !== 'live') {
       await this.deviceGrants.revoke(record.id, now);
       await this.tokenRepository.revokeGrant(record.id, now);
-      throw new UnauthorizedClientError(
-        'the device authorization grant is disabled for this client',
-      );
+      this.refuseKilled(state, record);
     }
     this.events.emit({
       type: 'token.issued',

@@ -4,6 +4,8 @@ export type UserCodeProblem =
   | 'expired'
   | 'already_decided'
   | 'scope_not_requested'
+  /** Approved with no scope, for a request that asked for some: deny it instead (RFC 6749 §5.1). */
+  | 'no_scope'
   /** The admin kill switch disabled the device grant for this code's client. */
   | 'client_disabled';
 

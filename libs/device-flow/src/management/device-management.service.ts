@@ -50,10 +50,13 @@ export interface DisableDeviceGrantOptions {
  * token of it is rejected at once by the bearer guard, introspection and the token endpoint.
  *
  * The kill switch (for one client or all) makes new device authorization requests fail with
- * `unauthorized_client`; pending and approved-but-uncollected codes of the client die too (polls answer
- * `unauthorized_client`, the verification page cannot approve them). Tokens already issued keep working
- * unless `revokeTokens` is given, because a switch meant to stop a phishing wave should not by default log
- * out every legitimate device — but after a confirmed compromise, pass `revokeTokens: true`.
+ * `unauthorized_client`; pending and approved-but-uncollected codes of the client die too, for good: while the
+ * switch is engaged their polls answer `unauthorized_client`, once it is released `expired_token` (RFC 8628
+ * §3.5: the session has concluded, the device may start over), and neither the verification page nor
+ * {@link DeviceGrantService.approve} can approve them. Releasing the switch lets the client start new device
+ * authorizations only. Tokens already issued keep working unless `revokeTokens` is given, because a switch
+ * meant to stop a phishing wave should not by default log out every legitimate device — but after a confirmed
+ * compromise, pass `revokeTokens: true`.
  *
  * @see RFC 7009 §2.1 (revoking a grant's tokens together); RFC 8628 §5.4
  */
@@ -120,15 +123,17 @@ export class DeviceManagementService {
   /**
    * Releases the kill switch for `clientId` (or the global one when null). The global switch and a
    * client's own switch are separate: releasing one leaves the other. Returns whether one was engaged.
+   * The release time is kept: device codes issued until now stay dead, only new device authorizations work.
    */
   async enableDeviceGrant(clientId: string | null): Promise<boolean> {
     const target = clientId ?? ALL_CLIENTS;
-    const released = await this.switches.release(target);
+    const now = this.clock.now();
+    const released = await this.switches.release(target, now);
     this.killSwitch.forget();
     if (released) {
       this.events.emit({
         type: 'kill_switch.changed',
-        at: this.clock.now(),
+        at: now,
         clientId: target,
         disabled: false,
         revokedGrants: 0,

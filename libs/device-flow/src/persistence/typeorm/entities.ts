@@ -7,6 +7,7 @@ import { DeviceFlowInit1764220000000 } from './migrations/1764220000000-device-f
 import { DeviceFlowGrants1764300000000 } from './migrations/1764300000000-device-flow-grants.js';
 import { DeviceFlowAttempts1764400000000 } from './migrations/1764400000000-device-flow-attempts.js';
 import { DeviceFlowBinaryKeys1764700000000 } from './migrations/1764700000000-device-flow-binary-keys.js';
+import { DeviceFlowKillSwitchRelease1764800000000 } from './migrations/1764800000000-device-flow-kill-switch-release.js';
 import { TokenEntity } from './token.entity.js';
 
 /** Every entity of the module: add them to your own DataSource (or `TypeOrmModule.forFeature`). */
@@ -25,4 +26,5 @@ export const DEVICE_FLOW_MIGRATIONS = [
   DeviceFlowGrants1764300000000,
   DeviceFlowAttempts1764400000000,
   DeviceFlowBinaryKeys1764700000000,
+  DeviceFlowKillSwitchRelease1764800000000,
 ];

@@ -2,7 +2,11 @@ import { Column, Entity, PrimaryColumn } from 'typeorm';
 import type { KillSwitchRecord } from '../kill-switch.repository.js';
 import { millis } from './columns.js';
 
-/** Table of engaged admin kill switches (one row per disabled client, `*` for all). */
+/**
+ * Table of admin kill switches (one row per client that was ever disabled, `*` for all): engaged while
+ * `released_at` is null; a released row keeps the release time, before which the client's device codes stay
+ * dead.
+ */
 @Entity({ name: 'device_flow_kill_switches' })
 export class KillSwitchEntity implements KillSwitchRecord {
   @PrimaryColumn({ type: 'varchar', length: 255 })
@@ -13,4 +17,8 @@ export class KillSwitchEntity implements KillSwitchRecord {
 
   @Column({ type: 'varchar', length: 512, nullable: true })
   reason!: string | null;
+
+  /** When the switch was released (ms), or null while it is engaged. */
+  @Column({ name: 'released_at', type: 'bigint', nullable: true, transformer: millis })
+  releasedAt!: number | null;
 }

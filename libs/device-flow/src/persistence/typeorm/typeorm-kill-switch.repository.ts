@@ -1,9 +1,16 @@
-import { type DataSource, In, type Repository } from 'typeorm';
+import { type DataSource, In, IsNull, type Repository } from 'typeorm';
 import { repositoryFor } from './typeorm-unit-of-work.js';
-import type { KillSwitchRecord, KillSwitchRepository } from '../kill-switch.repository.js';
+import type {
+  KillSwitchRecord,
+  KillSwitchRepository,
+  KillSwitchState,
+} from '../kill-switch.repository.js';
 import { KillSwitchEntity } from './kill-switch.entity.js';
 
-/** {@link KillSwitchRepository} on TypeORM. */
+/**
+ * {@link KillSwitchRepository} on TypeORM: one row per target, engaged while `released_at` is null. Releasing
+ * is a conditional update, so a target released twice keeps its first release time.
+ */
 export class TypeOrmKillSwitchRepository implements KillSwitchRepository {
   constructor(private readonly dataSource: DataSource) {}
 
@@ -13,19 +20,38 @@ export class TypeOrmKillSwitchRepository implements KillSwitchRepository {
   }
 
   async engage(record: KillSwitchRecord): Promise<void> {
-    await this.repo.upsert(record, ['target']);
+    const { target, disabledAt, reason } = record;
+    await this.repo.upsert({ target, disabledAt, reason, releasedAt: null }, ['target']);
   }
 
-  async release(target: string): Promise<boolean> {
-    const result = await this.repo.delete({ target });
+  async release(target: string, at: number): Promise<boolean> {
+    const result = await this.repo.update({ target, releasedAt: IsNull() }, { releasedAt: at });
     return (result.affected ?? 0) > 0;
   }
 
-  async findAny(targets: readonly string[]): Promise<KillSwitchRecord | null> {
-    return this.repo.findOne({ where: { target: In([...targets]) } });
+  async findState(targets: readonly string[]): Promise<KillSwitchState> {
+    const rows = await this.repo.find({ where: { target: In([...targets]) } });
+    let engaged: KillSwitchRecord | null = null;
+    let lastReleasedAt: number | null = null;
+    // In the order of `targets`: a client's own switch before the global one.
+    for (const target of targets) {
+      const row = rows.find((r) => r.target === target);
+      if (!row) continue;
+      if (row.releasedAt === null) engaged ??= engagedRecord(row);
+      else lastReleasedAt = Math.max(lastReleasedAt ?? row.releasedAt, row.releasedAt);
+    }
+    return { engaged, lastReleasedAt };
   }
 
-  list(): Promise<KillSwitchRecord[]> {
-    return this.repo.find({ order: { target: 'ASC' } });
+  async list(): Promise<KillSwitchRecord[]> {
+    const rows = await this.repo.find({
+      where: { releasedAt: IsNull() },
+      order: { target: 'ASC' },
+    });
+    return rows.map(engagedRecord);
   }
+}
+
+function engagedRecord({ target, disabledAt, reason }: KillSwitchEntity): KillSwitchRecord {
+  return { target, disabledAt, reason };
 }
