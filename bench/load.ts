@@ -148,7 +148,8 @@ function requestsFor(job: LoadJob, outcomes: Record<string, number>): autocannon
       ];
     case 'verification': {
       // The verification page itself, as a signed-in user's browser uses it: each request submits one live
-      // user code (POST /device, session cookies and CSRF token) and gets the consent page back.
+      // user code (POST /device, session cookies and CSRF token) and is redirected (303, the code kept in the
+      // page session cookie) to the consent page.
       const page = job.page!;
       const bodies = codes.map((c) =>
         new URLSearchParams({ user_code: c.user_code, csrf_token: page.csrf }).toString(),
@@ -163,10 +164,14 @@ function requestsFor(job: LoadJob, outcomes: Record<string, number>): autocannon
             ...req,
             body: bodies[i++ % bodies.length],
           }),
-          onResponse: (status: number, body: string) => {
+          onResponse: (status: number, _body: string, _ctx: object, headers: unknown) => {
+            // Raw header names, as the server cased them.
+            const location = Object.entries((headers ?? {}) as Record<string, unknown>).find(
+              ([name]) => name.toLowerCase() === 'location',
+            )?.[1];
             const key =
-              status === 200 && body.includes('name="decision"')
-                ? 'consent_page'
+              status === 303 && typeof location === 'string' && location.endsWith('/consent')
+                ? 'to_consent_page'
                 : `http_${status}`;
             outcomes[key] = (outcomes[key] ?? 0) + 1;
           },

@@ -28,7 +28,7 @@ const SCENARIOS: { id: LoadJob['scenario']; label: string }[] = [
   { id: 'poll', label: '(b) pending polls (POST /oauth/token)' },
   {
     id: 'verification',
-    label: '(c) verification page: a signed-in user submits a code (POST /device)',
+    label: '(c) verification page: a signed-in user submits a code (POST /device → 303 consent)',
   },
 ];
 

@@ -189,7 +189,10 @@ for (const setup of SETUPS) {
           expect((await pollUntilAnswered(app, auth.device_code)).body.error).toBe(
             'authorization_pending',
           );
-          const consent = await browser.post(server, '/device', { user_code: auth.user_code });
+          const entered = await browser.post(server, '/device', { user_code: auth.user_code });
+          expect(entered.status).toBe(303);
+          expect(entered.headers.location).toBe('/device/consent');
+          const consent = await browser.get(server, '/device/consent');
           expect(consent.status).toBe(200);
           expect(consent.text).toContain(auth.user_code);
           const approved = await browser.post(server, '/device/decision', approve);

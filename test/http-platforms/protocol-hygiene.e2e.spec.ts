@@ -62,12 +62,21 @@ describe.each(ADAPTERS)('HTTP hygiene on %s', (adapter) => {
       const entry = await t.http.get('/device').set('x-test-user', 'alice').expect(200);
       expect(entry.headers['content-type']).toBe('text/html; charset=utf-8');
       jar.store(entry.headers['set-cookie']);
-      const consent = await t.http
+      const entered = await t.http
         .post('/device')
         .set('x-test-user', 'alice')
         .set('Cookie', jar.header())
         .type('form')
         .send(form({ csrf_token: csrfOf(entry.text), user_code }))
+        .expect(303);
+      // The session cookie set on the redirect carries the code to the consent page.
+      expect(entered.headers.location).toBe('/device/consent');
+      expect(entered.headers['set-cookie']).toHaveLength(1);
+      jar.store(entered.headers['set-cookie']);
+      const consent = await t.http
+        .get('/device/consent')
+        .set('x-test-user', 'alice')
+        .set('Cookie', jar.header())
         .expect(200);
       expect(consent.text).toContain(user_code);
       const decided = await t.http

@@ -111,10 +111,10 @@ for (const setup of SETUPS) {
         // Three sessions, all from 127.0.0.1: 3 wrong codes on A, then 2 on B (per-IP budget: 5).
         const first = await openVerificationPage(server(a), 'mallory');
         for (let i = 0; i < 3; i++)
-          await first.post(server(a), '/device', { user_code: 'BCDF-GHJK' }).expect(400);
+          await first.post(server(a), '/device', { user_code: 'BCDF-GHJK' }).expect(303);
         const second = await openVerificationPage(server(b), 'mallory');
         for (let i = 0; i < 2; i++)
-          await second.post(server(b), '/device', { user_code: 'BCDF-GHJK' }).expect(400);
+          await second.post(server(b), '/device', { user_code: 'BCDF-GHJK' }).expect(303);
 
         // A fresh session on C (its own per-session budget untouched, global 5 < 8): the IP budget is spent.
         const third = await openVerificationPage(server(c), 'alice');
@@ -135,7 +135,13 @@ for (const setup of SETUPS) {
 
         // The window ends for every instance at once.
         clock.advance(60_000);
-        await third.post(server(c), '/device', { user_code: auth.user_code }).expect(200);
+        await third
+          .post(server(c), '/device', { user_code: auth.user_code })
+          .expect(303)
+          .expect('location', '/device/consent');
+        // The consent page, on yet another instance: the page session (with the code) is shared by key.
+        const consent = await third.get(server(a), '/device/consent').expect(200);
+        expect(consent.text).toContain(auth.user_code);
       });
 
       it('the device code issuance limit counts across instances', async () => {

@@ -135,12 +135,14 @@ async function personDecides(
   jar.store(entry.headers['set-cookie']);
   expect(entry.text).toContain(`value="${auth.user_code}"`);
 
-  const consent = await http
+  const entered = await http
     .post('/device')
     .set('Cookie', jar.header())
     .type('form')
     .send(form({ csrf_token: csrfOf(entry.text), user_code: auth.user_code }))
-    .expect(200);
+    .expect(303);
+  jar.store(entered.headers['set-cookie']);
+  const consent = await http.get(entered.headers.location!).set('Cookie', jar.header()).expect(200);
   jar.store(consent.headers['set-cookie']);
   const boxes = [
     ...consent.text.matchAll(

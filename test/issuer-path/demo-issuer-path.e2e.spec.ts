@@ -121,11 +121,16 @@ describe(`demo with an issuer with a path (${ISSUER}) on ${testAdapter()}`, () =
     const cookies = `${signedIn}; ${session.pair}`;
     const csrf = csrfOf(entry.text);
 
-    const consent = await t.http
+    const entered = await t.http
       .post('/auth/device')
       .set('Cookie', cookies)
       .type('form')
       .send(form({ csrf_token: csrf, user_code: userCode }))
+      .expect(303);
+    expect(entered.headers.location).toBe('/auth/device/consent');
+    const consent = await t.http
+      .get(entered.headers.location)
+      .set('Cookie', `${signedIn}; ${cookieOf(entered).pair}`)
       .expect(200);
     expect(consent.text).toContain('action="/auth/device/decision"');
 

@@ -108,16 +108,28 @@ describe(`module with an issuer with a path on ${testAdapter()}`, () => {
     expect(entry.text).toContain('href="/auth/device/style.css"');
     await http.get('/auth/device/style.css').expect(200);
     const csrf = csrfOf(entry.text);
+    let cookie = session.pair;
     const post = (path: string, values: Record<string, string>) =>
       http
         .post(path)
         .set('x-test-user', 'alice')
-        .set('Cookie', session.pair)
+        .set('Cookie', cookie)
         .type('form')
         .send(form({ csrf_token: csrf, user_code: auth.body.user_code, ...values }));
-    expect((await post('/auth/device', {}).expect(200)).text).toContain(
-      'action="/auth/device/decision"',
-    );
+    // POST-redirect-GET: a wrong code back to the form, a live one to its consent page, both under /auth.
+    const wrong = await post('/auth/device', { user_code: 'BCDF-GHJK' }).expect(303);
+    expect(wrong.headers.location).toBe('/auth/device');
+    const entered = await post('/auth/device', {}).expect(303);
+    expect(entered.headers.location).toBe('/auth/device/consent');
+    expect(cookieOf(entered).header).toMatch(/; Path=\/auth\/device;/);
+    cookie = cookieOf(entered).pair;
+    const consent = await http
+      .get(entered.headers.location)
+      .set('x-test-user', 'alice')
+      .set('Cookie', cookie)
+      .expect(200);
+    expect(consent.text).toContain('action="/auth/device/decision"');
+    expect(consent.text).toContain('href="/auth/device/style.css"');
     const approved = await post('/auth/device/decision', {
       decision: 'approve',
       scope_0: 'read',

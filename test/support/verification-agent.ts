@@ -45,12 +45,17 @@ export function csrfOf(html: string): string {
   return m[1]!;
 }
 
-/** A signed-in browser on the verification page of one app: its session cookie and CSRF token. */
+/**
+ * A signed-in browser on the verification page of one app: its session cookie (kept up to date from every
+ * response, as the page session carries the code entered) and CSRF token.
+ */
 export interface PageBrowser {
   jar: CookieJar;
   csrf: string;
   /** POSTs a form (with the CSRF token) to `path` of `server`, which may be another instance. */
   post(server: Server, path: string, values: Record<string, string>): Test;
+  /** GETs `path` of `server` with the cookies, e.g. the Location of a 303 (`/device/consent`). */
+  get(server: Server, path: string): Test;
 }
 
 /**
@@ -63,6 +68,8 @@ export async function openVerificationPage(server: Server, user: string): Promis
   if (res.status !== 200) throw new Error(`GET /device answered ${res.status}`);
   jar.store(res.headers['set-cookie']);
   const csrf = csrfOf(res.text);
+  const keep = (r: { headers: Record<string, string | string[] | undefined> }) =>
+    jar.store(r.headers['set-cookie']);
   return {
     jar,
     csrf,
@@ -72,6 +79,13 @@ export async function openVerificationPage(server: Server, user: string): Promis
         .set('x-test-user', user)
         .set('Cookie', jar.header())
         .type('form')
-        .send(new URLSearchParams({ csrf_token: csrf, ...values }).toString()),
+        .send(new URLSearchParams({ csrf_token: csrf, ...values }).toString())
+        .on('response', keep),
+    get: (target, path) =>
+      request(target)
+        .get(path)
+        .set('x-test-user', user)
+        .set('Cookie', jar.header())
+        .on('response', keep),
   };
 }

@@ -5,6 +5,7 @@ import {
   DeviceFlowEvents,
   type DeviceFlowModuleOptions,
 } from '../../libs/device-flow/src/index.js';
+import type request from 'supertest';
 import { createTestApp, form, type TestApp } from '../support/test-app.js';
 import { CookieJar, csrfOf, headerUserProviders } from '../support/verification-agent.js';
 
@@ -44,11 +45,16 @@ describe('verification page (RFC 8628 §3.3)', () => {
     return res.body as { error?: string; scope?: string };
   }
 
-  /** A browser: a cookie jar, a signed-in user and the CSRF token of the last page. */
+  /**
+   * A browser: a cookie jar (kept up to date with every response, as the page session changes), a signed-in
+   * user and the CSRF token of the last page.
+   */
   async function browser(user = 'alice', headers: Record<string, string> = {}) {
     const jar = new CookieJar();
     const res = await t.http.get('/device').set(headers).set('x-test-user', user).expect(200);
     jar.store(res.headers['set-cookie']);
+    const keep = (r: { headers: Record<string, string | string[] | undefined> }) =>
+      jar.store(r.headers['set-cookie']);
     const b = {
       jar,
       csrf: csrfOf(res.text),
@@ -60,7 +66,21 @@ describe('verification page (RFC 8628 §3.3)', () => {
           .set('Cookie', jar.header())
           .set(extra)
           .type('form')
-          .send(form({ csrf_token: b.csrf, ...values })),
+          .send(form({ csrf_token: b.csrf, ...values }))
+          .on('response', keep),
+      get: (path: string) =>
+        t.http
+          .get(path)
+          .set(headers)
+          .set('x-test-user', user)
+          .set('Cookie', jar.header())
+          .on('response', keep),
+      /** Follows a 303 as a browser does (a GET of its Location, with the cookies); any other answer as it is. */
+      follow: async (r: request.Response) =>
+        r.status === 303 ? await b.get(r.headers.location!) : r,
+      /** Submits a code on the entry form and follows the redirect: the page the browser ends on. */
+      enter: async (userCode: string, extra: Record<string, string> = {}) =>
+        b.follow(await b.post('/device', { user_code: userCode }, extra)),
     };
     return b;
   }
@@ -100,7 +120,8 @@ describe('verification page (RFC 8628 §3.3)', () => {
         'X-Forwarded-For': '203.0.113.9',
       });
       const b = await browser('<i>mallory</i>');
-      const res = await b.post('/device', { user_code: codes.user_code }).expect(200);
+      const res = await b.enter(codes.user_code);
+      expect(res.status).toBe(200);
       expect(res.text).toContain('Allow Evil &#60;b&#62;TV&#60;/b&#62; to access your account?');
       expect(res.text).toContain('Read your data');
       expect(res.text).toContain('x&#60;y'); // a scope without description: shown by name, escaped
@@ -118,7 +139,7 @@ describe('verification page (RFC 8628 §3.3)', () => {
 
     it('status pages are fixed; an unknown one is a 404 page', async () => {
       await app();
-      for (const s of ['approved', 'denied', 'expired', 'used', 'invalid'])
+      for (const s of ['approved', 'denied', 'expired', 'used', 'invalid', 'blocked'])
         await t.http
           .get(`/device/${s}`)
           .expect(200)
@@ -135,7 +156,9 @@ describe('verification page (RFC 8628 §3.3)', () => {
         await t.http.get('/device').set('x-test-user', 'alice'),
         await t.http.get('/device'), // anonymous: redirect
         await b.post('/device', { user_code: codes.user_code }),
+        await b.get('/device/consent'), // the consent page, after the redirect
         await b.post('/device', { user_code: 'BCDF-GHJK' }),
+        await b.get('/device'), // the form again, with "not valid"
         await b.post('/device', { user_code: codes.user_code, csrf_token: 'wrong' }),
         await b.post('/device/decision', { user_code: codes.user_code, decision: 'deny' }),
         await t.http.get('/device/denied'),
@@ -268,10 +291,12 @@ describe('verification page (RFC 8628 §3.3)', () => {
           { user_code: codes.user_code },
           { 'Sec-Fetch-Site': 'same-origin', Origin: 'null' },
         )
-        .expect(200);
+        .expect(303)
+        .expect('location', '/device/consent');
       await b
         .post('/device', { user_code: codes.user_code }, { Origin: 'http://localhost:3000' })
-        .expect(200);
+        .expect(303)
+        .expect('location', '/device/consent');
     });
 
     it('the session cookie is HttpOnly, SameSite=Lax, and Secure behind TLS (trust proxy)', async () => {
@@ -334,14 +359,24 @@ describe('verification page (RFC 8628 §3.3)', () => {
         })
         .expect(303);
       expect((await poll(codes.device_code)).scope).toBe('read write');
-      const res = await b
-        .post('/device/decision', {
-          user_code: codes.user_code,
-          decision: 'approve',
-          scope_0: 'read',
-        })
-        .expect(303);
+      const approve = { user_code: codes.user_code, decision: 'approve', scope_0: 'read' };
+      const res = await (await browser('bob')).post('/device/decision', approve).expect(303);
       expect(res.headers.location).toBe('/device/used');
+      // The user who approved it, approving again (a late double submit): the page they saw, and nothing more.
+      const again = await b.post('/device/decision', approve).expect(303);
+      expect(again.headers.location).toBe('/device/approved');
+      t.clock.advance(5000);
+      const replay = await t.http
+        .post('/oauth/token')
+        .type('form')
+        .send(
+          form({
+            grant_type: DEVICE_CODE_GRANT_TYPE,
+            device_code: codes.device_code,
+            client_id: 'tv',
+          }),
+        );
+      expect((replay.body as { error?: string }).error).toBe('invalid_grant');
     });
 
     it('narrows scopes to those kept; ignores scopes that were not requested', async () => {
@@ -364,11 +399,18 @@ describe('verification page (RFC 8628 §3.3)', () => {
       await app();
       const codes = await deviceAsks('read write');
       const b = await browser();
-      const res = await b
+      const posted = await b
         .post('/device/decision', { user_code: codes.user_code, decision: 'approve' })
-        .expect(400);
+        .expect(303);
+      expect(posted.headers.location).toBe('/device/consent');
+      const res = await b.follow(posted);
+      expect(res.status).toBe(200);
       expect(res.text).toContain('Choose at least one permission');
+      expect(res.text).toContain(codes.user_code);
       expect(res.text).not.toMatch(/name="scope_0"[^>]* checked/);
+      // Shown once: a reload is the consent page as it first was.
+      const reloaded = await b.get('/device/consent').expect(200);
+      expect(reloaded.text).not.toContain('Choose at least one permission');
       expect((await poll(codes.device_code)).error).toBe('authorization_pending');
     });
 
@@ -376,7 +418,7 @@ describe('verification page (RFC 8628 §3.3)', () => {
       await app();
       const codes = await deviceAsks();
       const b = await browser();
-      await b.post('/device', { user_code: codes.user_code }).expect(200);
+      await b.post('/device', { user_code: codes.user_code }).expect(303);
       t.clock.advance(1801_000);
       const res = await b
         .post('/device/decision', {
@@ -419,8 +461,9 @@ describe('verification page (RFC 8628 §3.3)', () => {
       const b = await browser();
       const strip = (html: string) =>
         html.replace(/value="[^"]*" *\n? *autocomplete/, 'autocomplete');
-      const unknown = await b.post('/device', { user_code: 'BCDF-GHJK' }).expect(400);
-      const malformed = await b.post('/device', { user_code: 'AEIOU' }).expect(400);
+      const unknown = await b.enter('BCDF-GHJK');
+      const malformed = await b.enter('AEIOU');
+      expect(unknown.status).toBe(200);
       expect(unknown.text).toContain(NOT_VALID);
       expect(strip(unknown.text)).toBe(strip(malformed.text));
     });
@@ -453,9 +496,10 @@ describe('verification page (RFC 8628 §3.3)', () => {
       const b = await browser();
       const mangled = mangle(codes.user_code);
       expect(mangled).not.toBe(codes.user_code);
-      const res = await b.post('/device', { user_code: mangled });
-      expect(res.status).toBe(400);
+      const res = await b.enter(mangled);
+      expect(res.status).toBe(200);
       expect(res.text).toContain(NOT_VALID);
+      expect(res.text).not.toContain('Allow Test TV');
     });
 
     it('accepts lower case, spaces and no dash', async () => {
@@ -463,7 +507,10 @@ describe('verification page (RFC 8628 §3.3)', () => {
       const codes = await deviceAsks();
       const b = await browser();
       const typed = ` ${codes.user_code.toLowerCase().replace('-', ' ')} `;
-      await b.post('/device', { user_code: typed }).expect(200);
+      await b
+        .post('/device', { user_code: typed })
+        .expect(303)
+        .expect('location', '/device/consent');
     });
 
     it('a non-form or oversized body is answered with a page, not JSON', async () => {
@@ -519,7 +566,11 @@ describe('verification page (RFC 8628 §3.3)', () => {
     };
 
     async function fail(b: Awaited<ReturnType<typeof browser>>, n: number) {
-      for (let i = 0; i < n; i++) await b.post('/device', { user_code: 'BCDF-GHJK' }).expect(400);
+      for (let i = 0; i < n; i++)
+        await b
+          .post('/device', { user_code: 'BCDF-GHJK' })
+          .expect(303)
+          .expect('location', '/device');
     }
 
     it('per session: past the budget, 429 with Retry-After even for a valid code; reopens after the window', async () => {
@@ -547,7 +598,7 @@ describe('verification page (RFC 8628 §3.3)', () => {
         ],
       ).toBe('5');
       t.clock.advance(5_000);
-      await b.post('/device', { user_code: codes.user_code }).expect(200);
+      await b.post('/device', { user_code: codes.user_code }).expect(303);
     });
 
     it('raises user_code.guessing_limit_hit once when a budget is spent', async () => {
@@ -596,7 +647,8 @@ describe('verification page (RFC 8628 §3.3)', () => {
         await browser('c', { 'X-Forwarded-For': '198.51.100.9' })
       )
         .post('/device', { user_code: again.user_code })
-        .expect(200);
+        .expect(303)
+        .expect('location', '/device/consent');
     });
 
     it('globally: many IPs together are capped too', async () => {
@@ -617,10 +669,10 @@ describe('verification page (RFC 8628 §3.3)', () => {
         Array.from({ length: 12 }, () => b.post('/device', { user_code: 'BCDF-GHJK' })),
       );
       const statuses = answers.map((r) => r.status).sort();
-      expect(statuses).toEqual([...Array<number>(3).fill(400), ...Array<number>(9).fill(429)]);
+      expect(statuses).toEqual([...Array<number>(3).fill(303), ...Array<number>(9).fill(429)]);
       await b.post('/device', { user_code: codes.user_code }).expect(429);
       t.clock.advance(60_000);
-      await b.post('/device', { user_code: codes.user_code }).expect(200);
+      await b.post('/device', { user_code: codes.user_code }).expect(303);
     });
 
     it('racing entries of a valid code are all answered, and give their reservation back', async () => {
@@ -630,7 +682,8 @@ describe('verification page (RFC 8628 §3.3)', () => {
       const answers = await Promise.all(
         Array.from({ length: 3 }, () => b.post('/device', { user_code: codes.user_code })),
       );
-      expect(answers.map((r) => r.status)).toEqual([200, 200, 200]);
+      expect(answers.map((r) => r.status)).toEqual([303, 303, 303]);
+      expect(answers.map((r) => r.headers.location)).toEqual(Array(3).fill('/device/consent'));
       // Nothing was kept: the whole budget of 3 failures is still there.
       await fail(b, 3);
       await b.post('/device', { user_code: codes.user_code }).expect(429);
@@ -641,7 +694,7 @@ describe('verification page (RFC 8628 §3.3)', () => {
       const codes = await deviceAsks();
       const b = await browser();
       for (let i = 0; i < 5; i++)
-        await b.post('/device', { user_code: codes.user_code }).expect(200);
+        await b.post('/device', { user_code: codes.user_code }).expect(303);
     });
   });
 

@@ -208,6 +208,7 @@ export {
 } from './verification/page-security.js';
 export {
   VerificationSessions,
+  type VerificationNotice,
   type VerificationSession,
 } from './verification/verification-session.js';
 export {

@@ -4,6 +4,7 @@ import {
   DIGITS,
   type UserCodeFormat,
   formatUserCode,
+  isBlankUserCode,
   normalizeUserCode,
   userCodeEntropyBits,
 } from './user-code.format.js';
@@ -26,14 +27,45 @@ describe('normalizeUserCode (RFC 8628 §6.1)', () => {
     expect(normalizeUserCode('123 456-789', digits)).toBe('123456789');
   });
 
+  it('ignores visible dash and space look-alikes, as punctuation is optional (§6.1)', () => {
+    for (const sep of [
+      '\u2010', // hyphen
+      '\u2011', // non-breaking hyphen
+      '\u2012', // figure dash
+      '\u2013', // en dash
+      '\u2014', // em dash
+      '\u2015', // horizontal bar
+      '\u2212', // minus sign
+      '\uff0d', // fullwidth hyphen-minus
+      '\u00a0', // no-break space
+      '\u202f', // narrow no-break space
+      '\u3000', // ideographic space
+    ])
+      expect(normalizeUserCode(`WDJB${sep}mjht`, base20), JSON.stringify(sep)).toBe('WDJBMJHT');
+    expect(normalizeUserCode('\u00a0123\u2013456\u2212789\u3000', digits)).toBe('123456789');
+  });
+
+  it('ignores one full stop at the end (a code copied with its sentence)', () => {
+    expect(normalizeUserCode('WDJB-MJHT.', base20)).toBe('WDJBMJHT');
+    expect(normalizeUserCode(' wdjb-mjht. ', base20)).toBe('WDJBMJHT');
+    expect(normalizeUserCode('123-456-789.', digits)).toBe('123456789');
+  });
+
   it('never matches fullwidth, zero-width, NUL or other non-ASCII look-alikes', () => {
     for (const typed of [
       'ＷＤＪＢ-ＭＪＨＴ', // fullwidth letters
       'WDJB\u200bMJHT', // zero-width space
       'WDJB\ufeffMJHT', // zero-width no-break space (matched by \s)
-      'WDJB\u00a0MJHT', // no-break space
-      'WDJB\u3000MJHT', // ideographic space
-      'WDJB\u2013MJHT', // en dash
+      'WDJB\u200cMJHT', // zero-width non-joiner
+      'WDJB\u2060MJHT', // word joiner
+      'WDJB\u00adMJHT', // soft hyphen (invisible)
+      'WDJB\u2011\u200bMJHT', // a visible dash next to a hidden character
+      'WDJB\nMJHT', // line feed (a control character)
+      'WDJB\u2028MJHT', // line separator
+      'WDJB\u00b7MJHT', // middle dot
+      'WDJB.MJHT', // full stop inside the code
+      'WDJBMJHT..', // more than one at the end
+      '.WDJBMJHT',
       'WDJB\u0000MJHT', // NUL
       'WDJBMJHT\u0000',
       'WDJBMJHṪ', // T with a dot above
@@ -49,6 +81,15 @@ describe('normalizeUserCode (RFC 8628 §6.1)', () => {
     expect(normalizeUserCode('12345678A', digits)).toBeNull();
     expect(normalizeUserCode('', base20)).toBeNull();
     expect(normalizeUserCode('-'.repeat(65) + 'WDJBMJHT', base20)).toBeNull();
+  });
+});
+
+describe('isBlankUserCode', () => {
+  it('is true for nothing but separators, false for anything typed', () => {
+    for (const blank of ['', ' ', ' - ', '\t', '\u00a0\u3000'])
+      expect(isBlankUserCode(blank), JSON.stringify(blank)).toBe(true);
+    for (const typed of ['W', '.', '\u200b', '\u0000', 'WDJB-MJHT'])
+      expect(isBlankUserCode(typed), JSON.stringify(typed)).toBe(false);
   });
 });
 

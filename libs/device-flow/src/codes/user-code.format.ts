@@ -20,24 +20,41 @@ export interface UserCodeFormat {
 }
 
 /**
- * Characters the user may type between code characters; they are ignored. ASCII only on purpose: `\s` would
- * also drop U+FEFF (zero-width no-break space) and other Unicode spaces, letting invisible characters match.
+ * Characters the user may type between code characters; they are ignored (RFC 8628 §6.1: punctuation for
+ * readability is optional for the user). ASCII dash, space and tab, plus the visible dash and space look-alikes
+ * that phones, word processors and copied text put in their place: hyphen, non-breaking hyphen, figure dash,
+ * en and em dash, horizontal bar (U+2010–U+2015), minus sign (U+2212), fullwidth hyphen-minus (U+FF0D),
+ * no-break space (U+00A0), narrow no-break space (U+202F) and ideographic space (U+3000).
+ *
+ * Listed one by one on purpose: `\s` or a Unicode class would also drop U+FEFF (zero-width no-break space),
+ * U+200B and other invisible characters, letting a code with hidden characters in it match. Zero-width and
+ * control characters stay part of the input, so such input is never a code.
  * @see RFC 8628 §6.1
  */
-const SEPARATORS = /[-\x20\t]/g;
+const SEPARATORS = /[-\x20\t\u00a0\u2010-\u2015\u2212\u202f\u3000\uff0d]/g;
 
 /**
- * Normalises what a user typed into the stored form: ASCII letters uppercased, dashes, spaces and tabs dropped.
- * Anything else (non-ASCII look-alikes, fullwidth forms, zero-width characters, NUL) is kept as it is, so it
- * can never match a code. Returns `null` when the result is not a well-formed code of this format, so no
- * storage lookup is made for it.
+ * Normalises what a user typed into the stored form: ASCII letters uppercased, {@link SEPARATORS} dropped, and
+ * one full stop at the very end ignored (a code copied with the end of its sentence: "enter WDJB-MJHT.").
+ * Anything else (fullwidth or other non-ASCII letters, zero-width characters, NUL) is kept as it is, so it can
+ * never match a code. Returns `null` when the result is not a well-formed code of this format, so no storage
+ * lookup is made for it.
  */
 export function normalizeUserCode(input: string, format: UserCodeFormat): string | null {
   if (input.length > 64) return null;
-  const code = input.replace(SEPARATORS, '').replace(/[a-z]/g, (c) => c.toUpperCase());
+  let code = input.replace(SEPARATORS, '').replace(/[a-z]/g, (c) => c.toUpperCase());
+  if (code.endsWith('.')) code = code.slice(0, -1);
   if (code.length !== format.length) return null;
   for (const c of code) if (!format.charset.includes(c)) return null;
   return code;
+}
+
+/**
+ * Whether the input holds nothing but {@link SEPARATORS} (an empty field, a few spaces): nothing was typed,
+ * which the verification page answers with "enter the code", not "not valid".
+ */
+export function isBlankUserCode(input: string): boolean {
+  return input.replace(SEPARATORS, '') === '';
 }
 
 /** Formats a normalised code for display with the mask, e.g. `WDJBMJHT` → `WDJB-MJHT`. */

@@ -193,3 +193,39 @@ describe('stylesheet', () => {
     );
   });
 });
+
+describe('DefaultVerificationView: empty entry and blocked app', () => {
+  const entry = (error: 'invalid' | 'empty') =>
+    new DefaultVerificationView().render(
+      { kind: 'entry', action: '/device', csrfToken: 't', userCode: '', error, user: { id: 'u' } },
+      ctx,
+    );
+
+  it('an empty entry asks for the code, tied to the field like "not valid"', () => {
+    const page = entry('empty');
+    expect(page).toContain('Enter the code shown on your device.');
+    expect(page).not.toContain('not valid');
+    expect(page).toMatch(/aria-describedby="user_code_hint user_code_error"/);
+    expect(page).toMatch(/aria-invalid="true"/);
+  });
+
+  it('a blocked app has a status page of its own, also with texts replaced without it', () => {
+    const blocked = { kind: 'status', status: 'blocked', startOver: '/device' } as const;
+    const page = new DefaultVerificationView().render(blocked, ctx);
+    expect(page).toContain('This app has been blocked by the administrator');
+    expect(page).toContain('href="/device"');
+    const older = new DefaultVerificationView({
+      texts: {
+        status: {
+          approved: { title: 'Verbunden', body: '…' },
+          denied: { title: 'Abgelehnt', body: '…' },
+          expired: { title: 'Abgelaufen', body: '…' },
+          used: { title: 'Benutzt', body: '…' },
+          invalid: { title: 'Ungültig', body: '…' },
+        } as never,
+      },
+    });
+    expect(older.render(blocked, ctx)).toContain('App blocked');
+    expect(older.render({ ...blocked, status: 'used' }, ctx)).toContain('Benutzt');
+  });
+});

@@ -20,6 +20,8 @@ export interface VerificationTexts {
   codeHint: string;
   continueButton: string;
   invalidCode: string;
+  /** The code field was submitted empty. */
+  emptyCode: string;
   csrfFailed: string;
   consentTitle: (client: string) => string;
   consentIntro: (client: string) => string;
@@ -67,6 +69,7 @@ export const DEFAULT_VERIFICATION_TEXTS: VerificationTexts = {
   codeHint: 'Capital letters and the dash are optional.',
   continueButton: 'Continue',
   invalidCode: 'That code is not valid. Check it and try again.',
+  emptyCode: 'Enter the code shown on your device.',
   csrfFailed: 'Your form expired. Enter the code again.',
   consentTitle: (client) => `Allow ${client} to access your account?`,
   consentIntro: (client) => `${client} is asking to sign in to your account.`,
@@ -115,6 +118,12 @@ export const DEFAULT_VERIFICATION_TEXTS: VerificationTexts = {
     invalid: {
       title: 'Code not valid',
       body: 'That code is not valid. Check it and try again.',
+    },
+    blocked: {
+      title: 'App blocked',
+      body:
+        'This app has been blocked by the administrator, so this code cannot be used. ' +
+        'If you think this is a mistake, contact your administrator.',
     },
   },
   lockedTitle: 'Too many attempts',
@@ -189,7 +198,13 @@ export class DefaultVerificationView implements VerificationView {
     switch (p.kind) {
       case 'entry': {
         const error =
-          p.error === 'invalid' ? t.invalidCode : p.error === 'csrf' ? t.csrfFailed : '';
+          p.error === 'invalid'
+            ? t.invalidCode
+            : p.error === 'empty'
+              ? t.emptyCode
+              : p.error === 'csrf'
+                ? t.csrfFailed
+                : '';
         return {
           title: t.entryTitle,
           body: html`<h1>${t.entryTitle}</h1>
@@ -284,7 +299,8 @@ export class DefaultVerificationView implements VerificationView {
         };
       }
       case 'status': {
-        const s = t.status[p.status];
+        // Texts replaced as a whole `status` record written for fewer statuses keep the default of the others.
+        const s = t.status[p.status] ?? DEFAULT_VERIFICATION_TEXTS.status[p.status];
         return { title: s.title, body: this.message(s.title, s.body, p.startOver, p.status) };
       }
       case 'locked': {

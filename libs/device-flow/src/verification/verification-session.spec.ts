@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { HttpRequest, HttpResponse } from '../http/http-exchange.js';
-import { VerificationSessions } from './verification-session.js';
+import {
+  type VerificationNotice,
+  type VerificationSession,
+  VerificationSessions,
+} from './verification-session.js';
 
 const KEY = Buffer.from('k'.repeat(32));
 const NOW = Date.UTC(2026, 0, 1);
@@ -63,5 +67,59 @@ describe('VerificationSessions', () => {
     expect(a.sid).not.toBe(b.sid);
     expect(a.csrf).not.toBe(b.csrf);
     expect(a.csrf).toMatch(/^[A-Za-z0-9_-]{43}$/);
+  });
+});
+
+describe('VerificationSessions.save (POST-redirect-GET)', () => {
+  const sessions = new VerificationSessions(KEY, 'vs', '/device', 3600_000);
+
+  /** Saves `session` changed as given, then reads the cookie written back. */
+  function saved(change: Partial<VerificationSession>, now = NOW + 60_000) {
+    const { session, reqWith } = roundTrip(sessions);
+    const headers: string[] = [];
+    const res: HttpResponse = {
+      header: (name, value) => void (name.toLowerCase() === 'set-cookie' && headers.push(value)),
+      status: () => ({ send: () => undefined }),
+    };
+    sessions.save({ headers: {} }, res, { ...session, ...change }, now);
+    expect(headers).toHaveLength(1);
+    const [pair, ...attributes] = headers[0]!.split('; ');
+    const value = pair!.slice(pair!.indexOf('=') + 1);
+    return { session, attributes, read: sessions.read(reqWith(value), 'alice', now) };
+  }
+
+  it('keeps id, token and issue time, adds the code and notice, and ends when the session ends', () => {
+    const { session, attributes, read } = saved({
+      code: 'BCDFGHJK',
+      notice: { entry: 'invalid', typed: 'x'.repeat(50) },
+    });
+    expect(read).toEqual({
+      ...session,
+      code: 'BCDFGHJK',
+      notice: { entry: 'invalid', typed: 'x'.repeat(32) }, // the field's length at most
+    });
+    expect(attributes).toEqual(['Path=/device', 'Max-Age=3540', 'HttpOnly', 'SameSite=Lax']);
+  });
+
+  it('drops what is set to undefined', () => {
+    const { session, read } = saved({ code: undefined, notice: undefined });
+    expect(read).toEqual(session);
+    expect(read).not.toHaveProperty('code');
+  });
+
+  it('reads back any typed text (JSON escapes it, lone surrogates included) and the consent notice', () => {
+    const typed = '"><\u0000\ud800é\u200b';
+    expect(saved({ notice: { entry: 'invalid', typed } }).read?.notice).toEqual({
+      entry: 'invalid',
+      typed,
+    });
+    expect(saved({ notice: { consent: 'no_scope' } }).read?.notice).toEqual({
+      consent: 'no_scope',
+    });
+  });
+
+  it('ignores a notice it does not know (never a crash, never rendered)', () => {
+    const odd = { entry: 'other', typed: 1 } as unknown as VerificationNotice;
+    expect(saved({ notice: odd }).read).not.toHaveProperty('notice');
   });
 });

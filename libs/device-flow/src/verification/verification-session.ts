@@ -13,7 +13,25 @@ export interface VerificationSession {
   sub: string;
   /** Issue time, ms. */
   iat: number;
+  /**
+   * The user code (normalised) whose consent page `GET <path>/consent` shows: set when the user entered it and
+   * it was found live, dropped once they decided. Kept here rather than in a URL, so the code never lands in
+   * history, logs or a `Referer`.
+   */
+  code?: string;
+  /** What the next page shows once, after a redirect (POST-redirect-GET), then dropped. */
+  notice?: VerificationNotice;
 }
+
+/**
+ * A message carried from a POST to the page it redirects to: the entry form's error with what the user typed
+ * (to show it again in the field), or the consent page's "choose at least one permission".
+ */
+export type VerificationNotice =
+  { entry: 'invalid' | 'empty'; typed: string } | { consent: 'no_scope' };
+
+/** Characters of typed text kept for the entry form (its field takes 32). */
+const MAX_TYPED = 32;
 
 /**
  * A small stateless session in one signed cookie (`base64url(JSON).HMAC-SHA-256`), so the module needs no
@@ -24,6 +42,9 @@ export interface VerificationSession {
  *
  * The CSRF token is bound to the session (the cookie and the form must carry the same token, and the cookie
  * cannot be forged without the key) and to the signed-in user (`sub`).
+ *
+ * For POST-redirect-GET it also carries the code being consented to and a one-time {@link VerificationNotice}
+ * ({@link save}). The cookie is signed, not encrypted: they are the user's own entries, in their own browser.
  */
 export class VerificationSessions {
   constructor(
@@ -52,7 +73,11 @@ export class VerificationSessions {
     if (typeof s.sid !== 'string' || typeof s.csrf !== 'string' || typeof s.iat !== 'number')
       return null;
     if (s.sub !== userId || s.iat + this.ttlMs <= now || s.iat > now + 60_000) return null;
-    return s as VerificationSession;
+    const session: VerificationSession = { sid: s.sid, csrf: s.csrf, sub: s.sub, iat: s.iat };
+    if (typeof s.code === 'string') session.code = s.code;
+    const notice = noticeOf(s.notice);
+    if (notice) session.notice = notice;
+    return session;
   }
 
   /** The user's session, or a new one set on the response. */
@@ -65,14 +90,32 @@ export class VerificationSessions {
       sub: userId,
       iat: now,
     };
-    const body = Buffer.from(JSON.stringify(session), 'utf8').toString('base64url');
-    setCookie(req, res, this.cookieName, `${body}.${this.sign(body)}`, {
-      httpOnly: true,
-      sameSite: 'Lax',
-      path: this.path,
-      maxAgeMs: this.ttlMs,
-    });
+    this.write(req, res, session, this.ttlMs);
     return session;
+  }
+
+  /**
+   * Writes the session back with its {@link VerificationSession.code} and {@link VerificationSession.notice} as
+   * given (same id, token and issue time, so it still ends `ttl` after it began). At most one session write per
+   * response: Express keeps only the last `Set-Cookie` header, Fastify sends them all.
+   */
+  save(
+    req: HttpRequest,
+    res: HttpResponse,
+    session: VerificationSession,
+    now: number,
+  ): VerificationSession {
+    const saved: VerificationSession = {
+      sid: session.sid,
+      csrf: session.csrf,
+      sub: session.sub,
+      iat: session.iat,
+    };
+    if (session.code !== undefined) saved.code = session.code;
+    const notice = noticeOf(session.notice);
+    if (notice) saved.notice = notice;
+    this.write(req, res, saved, Math.max(1000, session.iat + this.ttlMs - now));
+    return saved;
   }
 
   /** Whether the submitted CSRF token is the session's, compared in constant time. */
@@ -81,7 +124,32 @@ export class VerificationSessions {
     return constantTimeEqual(submitted, session.csrf);
   }
 
+  private write(
+    req: HttpRequest,
+    res: HttpResponse,
+    session: VerificationSession,
+    maxAgeMs: number,
+  ): void {
+    const body = Buffer.from(JSON.stringify(session), 'utf8').toString('base64url');
+    setCookie(req, res, this.cookieName, `${body}.${this.sign(body)}`, {
+      httpOnly: true,
+      sameSite: 'Lax',
+      path: this.path,
+      maxAgeMs,
+    });
+  }
+
   private sign(body: string): string {
     return createHmac('sha256', this.key).update(body, 'utf8').digest('base64url');
   }
+}
+
+/** A well-formed notice from a session read back, or undefined. */
+function noticeOf(value: unknown): VerificationNotice | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const n = value as Record<string, unknown>;
+  if ((n.entry === 'invalid' || n.entry === 'empty') && typeof n.typed === 'string')
+    return { entry: n.entry, typed: n.typed.slice(0, MAX_TYPED) };
+  if (n.consent === 'no_scope') return { consent: 'no_scope' };
+  return undefined;
 }

@@ -3,6 +3,7 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import { Clock } from '../clock/clock.js';
 import { DEVICE_FLOW_OPTIONS, DEVICE_FLOW_VERIFICATION_PATH } from '../device-flow.constants.js';
 import type { ResolvedDeviceFlowOptions } from '../device-flow.options.js';
+import { isBlankUserCode } from '../codes/user-code.format.js';
 import { UserCodeDecisionError } from '../grant/user-code-decision.error.js';
 import { type FormParams, parseForm } from '../http/form-body.parser.js';
 import { type HttpRequest, type HttpResponse, seeOther, sendHtml } from '../http/http-exchange.js';
@@ -13,8 +14,17 @@ import {
   VerificationPageError,
 } from './verification.errors.js';
 import { VerificationPageFilter } from './verification-page.filter.js';
-import { type Guesser, type PendingRequest, VerificationService } from './verification.service.js';
-import { VerificationSessions } from './verification-session.js';
+import {
+  type Guesser,
+  type PendingRequest,
+  RepeatedDecision,
+  VerificationService,
+} from './verification.service.js';
+import {
+  type VerificationNotice,
+  type VerificationSession,
+  VerificationSessions,
+} from './verification-session.js';
 import { type VerificationUser, VerificationUserResolver } from './verification-user.resolver.js';
 import {
   type VerificationPage,
@@ -28,6 +38,7 @@ const STATUSES: ReadonlySet<string> = new Set<VerificationStatus>([
   'expired',
   'used',
   'invalid',
+  'blocked',
 ]);
 
 /**
@@ -37,9 +48,14 @@ const STATUSES: ReadonlySet<string> = new Set<VerificationStatus>([
  * `https://example.com/auth`, whether the host serves the module under `/auth` or a proxy strips it.
  *
  * - `GET  <path>`          code entry form; `?user_code=` pre-fills only (§3.3.1), never approves
- * - `POST <path>`          submitted code → consent page (or the entry form again with "not valid")
+ * - `POST <path>`          submitted code → 303 to the consent page (or to the entry form, "not valid")
+ * - `GET  <path>/consent`  consent page of the code entered (kept in the page session, never in the URL)
  * - `POST <path>/decision` approve / deny → 303 to a fixed status page
- * - `GET  <path>/<status>` approved, denied, expired, used, invalid
+ * - `GET  <path>/<status>` approved, denied, expired, used, invalid, blocked
+ *
+ * Every POST answers with a redirect to a GET page (POST-redirect-GET: Back and reload never resend a form)
+ * except refusals (cross-site, CSRF, too many attempts), which change nothing. What a redirected page shows
+ * once (an error, the typed text) travels in the signed page session ({@link VerificationNotice}).
  *
  * Every POST is refused when cross-site (Origin / Sec-Fetch-Site) or without the session's CSRF token.
  * HTML pages for people, not an API: left out of the OpenAPI document.
@@ -85,7 +101,14 @@ export class VerificationController {
     const prefill = this.service.display(typeof userCode === 'string' ? userCode : undefined) ?? '';
     const user = await this.users.resolve(req);
     if (!user) return this.toLogin(res, prefill);
-    const session = this.sessions.ensure(req, res, user.id, this.clock.now());
+    const now = this.clock.now();
+    const session = this.sessions.ensure(req, res, user.id, now);
+    // The entry just submitted was refused (POST-redirect-GET): its error and what was typed, shown once.
+    // A link with ?user_code= is a new start: its code wins.
+    const notice = this.takeNotice(req, res, session, now);
+    if (notice && 'entry' in notice && userCode === undefined) {
+      return this.send(res, 200, this.entryPage(user, session.csrf, notice.typed, notice.entry));
+    }
     this.send(res, 200, this.entryPage(user, session.csrf, prefill));
   }
 
@@ -99,23 +122,67 @@ export class VerificationController {
 
   @Post()
   async submit(@Req() req: HttpRequest, @Res() res: HttpResponse): Promise<void> {
-    const { user, form, csrf, who } = await this.guard(req, res);
-    if (!user) return;
+    const g = await this.guard(req, res);
+    if (!g.user) return;
+    const { session, form, who } = g;
     const typed = form.get('user_code') ?? '';
+    const now = this.clock.now();
+    if (isBlankUserCode(typed)) {
+      this.sessions.save(req, res, { ...session, notice: { entry: 'empty', typed: '' } }, now);
+      return seeOther(res, this.start());
+    }
     try {
-      const pending = await this.service.findPending(typed, who);
-      this.send(res, 200, this.consentPage(user, csrf, pending));
+      await this.service.findPending(typed, who);
+      // Live: remembered in the session for the consent page, which the browser GETs next.
+      const code = this.service.normalize(typed)!;
+      this.sessions.save(req, res, { ...session, code, notice: undefined }, now);
+      seeOther(res, `${this.base}/consent`);
     } catch (e) {
       if (!(e instanceof UserCodeDecisionError)) throw e;
       if (e.problem !== 'invalid') return this.toStatus(res, statusOf(e));
-      this.send(res, 400, this.entryPage(user, csrf, typed.slice(0, 32), 'invalid'));
+      this.sessions.save(req, res, { ...session, notice: { entry: 'invalid', typed } }, now);
+      seeOther(res, this.start());
     }
   }
 
+  /**
+   * The consent page of the code entered last in this session (found live then): looked up again, uncounted
+   * (the user typed nothing). Without one — after the decision, in another browser — back to the entry form; a
+   * code that is no longer live goes to its status page.
+   */
+  @Get('consent')
+  async consent(@Req() req: HttpRequest, @Res() res: HttpResponse): Promise<void> {
+    setPageSecurityHeaders(res, this.formActions);
+    const user = await this.users.resolve(req);
+    if (!user) return this.toLogin(res, '');
+    const now = this.clock.now();
+    const session = this.sessions.read(req, user.id, now);
+    if (!session?.code) return seeOther(res, this.start());
+    let pending: PendingRequest;
+    try {
+      pending = await this.service.findEntered(session.code);
+    } catch (e) {
+      if (!(e instanceof UserCodeDecisionError)) throw e;
+      this.sessions.save(req, res, { ...session, code: undefined, notice: undefined }, now);
+      return this.toStatus(res, statusOf(e));
+    }
+    const notice = session.notice && 'consent' in session.notice ? session.notice : undefined;
+    if (notice) {
+      this.takeNotice(req, res, session, now);
+      return this.send(res, 200, this.consentPage(user, session.csrf, pending, [], notice.consent));
+    }
+    this.send(res, 200, this.consentPage(user, session.csrf, pending));
+  }
+
+  /**
+   * Approve or deny, then 303 to the outcome's status page. The same decision sent twice by the same user (a
+   * double click, Enter pressed twice) lands on the same page both times, the second uncounted.
+   */
   @Post('decision')
   async decide(@Req() req: HttpRequest, @Res() res: HttpResponse): Promise<void> {
-    const { user, form, csrf, who } = await this.guard(req, res);
-    if (!user) return;
+    const g = await this.guard(req, res);
+    if (!g.user) return;
+    const { user, session, form, who } = g;
     const code = form.get('user_code') ?? '';
     const decision = form.get('decision');
     if (decision !== 'approve' && decision !== 'deny')
@@ -123,19 +190,36 @@ export class VerificationController {
     try {
       if (decision === 'deny') {
         await this.service.deny(code, user.id, who);
-        return this.toStatus(res, 'denied');
+        return this.decided(req, res, session, code, 'denied');
       }
-      const pending = await this.service.findPending(code, who);
+      const pending = await this.service.findPending(code, who, {
+        decision: 'approved',
+        subject: user.id,
+      });
       const kept = pending.scopes.filter((s, i) => form.get(`scope_${i}`) === s);
-      if (pending.scopes.length > 0 && kept.length === 0) {
-        return this.send(res, 400, this.consentPage(user, csrf, pending, [], 'no_scope'));
-      }
+      if (pending.scopes.length > 0 && kept.length === 0)
+        return this.noScope(req, res, session, code);
       await this.service.approve(code, user.id, kept, who);
-      this.toStatus(res, 'approved');
+      this.decided(req, res, session, code, 'approved');
     } catch (e) {
+      if (e instanceof RepeatedDecision) return this.decided(req, res, session, code, e.decision);
       if (!(e instanceof UserCodeDecisionError)) throw e;
-      this.toStatus(res, statusOf(e));
+      if (e.problem === 'no_scope') return this.noScope(req, res, session, code);
+      this.decided(req, res, session, code, statusOf(e));
     }
+  }
+
+  /** Back to the consent page of this (live) code, a GET, with "choose at least one" and nothing ticked. */
+  private noScope(
+    req: HttpRequest,
+    res: HttpResponse,
+    session: VerificationSession,
+    code: string,
+  ): void {
+    const normalized = this.service.normalize(code)!;
+    const notice: VerificationNotice = { consent: 'no_scope' };
+    this.sessions.save(req, res, { ...session, code: normalized, notice }, this.clock.now());
+    seeOther(res, `${this.base}/consent`);
   }
 
   @Get(':status')
@@ -157,7 +241,10 @@ export class VerificationController {
   private async guard(
     req: HttpRequest,
     res: HttpResponse,
-  ): Promise<{ user: VerificationUser | null; form: FormParams; csrf: string; who: Guesser }> {
+  ): Promise<
+    | { user: VerificationUser; form: FormParams; session: VerificationSession; who: Guesser }
+    | { user: null }
+  > {
     setPageSecurityHeaders(res, this.formActions);
     const origins = [this.issuerOrigin, ownOrigin(req)].filter((o): o is string => o !== null);
     if (isCrossSiteRequest(req, origins)) throw new RefusedPageError(this.start());
@@ -168,10 +255,9 @@ export class VerificationController {
       throw new RefusedPageError(this.start(), 400);
     }
     const user = await this.users.resolve(req);
-    const none = { user: null, form, csrf: '', who: { ip: null, sessionId: '' } };
     if (!user) {
       this.toLogin(res, this.service.display(form.get('user_code')) ?? '');
-      return none;
+      return { user: null };
     }
     const now = this.clock.now();
     const session = this.sessions.read(req, user.id, now);
@@ -182,14 +268,47 @@ export class VerificationController {
     const who: Guesser = { ip: req.ip ?? null, sessionId: session!.sid };
     const wait = await this.service.retryAfterSeconds(who);
     if (wait > 0) throw new TooManyAttemptsPageError(wait);
-    return { user, form, csrf: session!.csrf, who };
+    return { user, form, session: session!, who };
+  }
+
+  /**
+   * The session's one-time {@link VerificationNotice}, dropped from the session as it is read (a reload shows
+   * the page without it); undefined when there is none.
+   */
+  private takeNotice(
+    req: HttpRequest,
+    res: HttpResponse,
+    session: VerificationSession,
+    now: number,
+  ): VerificationNotice | undefined {
+    const notice = session.notice;
+    if (notice) this.sessions.save(req, res, { ...session, notice: undefined }, now);
+    return notice;
+  }
+
+  /**
+   * 303 to a decision's status page; the decided code stops being the session's consent page (Back to it then
+   * leads to the entry form, not to a form to resend).
+   */
+  private decided(
+    req: HttpRequest,
+    res: HttpResponse,
+    session: VerificationSession,
+    code: string,
+    status: VerificationStatus,
+  ): void {
+    if (session.code !== undefined && session.code === this.service.normalize(code)) {
+      const rest = { ...session, code: undefined, notice: undefined };
+      this.sessions.save(req, res, rest, this.clock.now());
+    }
+    this.toStatus(res, status);
   }
 
   private entryPage(
     user: VerificationUser,
     csrfToken: string,
     userCode: string,
-    error?: 'invalid' | 'csrf',
+    error?: 'invalid' | 'empty' | 'csrf',
   ): VerificationPage {
     return { kind: 'entry', action: this.start(), csrfToken, userCode, error, user };
   }
@@ -250,6 +369,8 @@ function statusOf(e: UserCodeDecisionError): VerificationStatus {
       return 'expired';
     case 'already_decided':
       return 'used';
+    case 'client_disabled':
+      return 'blocked';
     default:
       return 'invalid';
   }

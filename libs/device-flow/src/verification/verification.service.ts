@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Clock } from '../clock/clock.js';
 import { CachingClientRepository } from '../clients/caching-client.repository.js';
 import type { ClientRecord, ClientRepository } from '../clients/client.repository.js';
+import { CodeHasher } from '../codes/code-hasher.js';
 import { formatUserCode, normalizeUserCode } from '../codes/user-code.format.js';
 import { DEVICE_FLOW_OPTIONS } from '../device-flow.constants.js';
 import type { ResolvedDeviceFlowOptions } from '../device-flow.options.js';
@@ -9,7 +10,10 @@ import { DeviceGrantService } from '../grant/device-grant.service.js';
 import { parseScope } from '../grant/scope.js';
 import { UserCodeDecisionError } from '../grant/user-code-decision.error.js';
 import { DeviceFlowEvents } from '../events/device-flow-events.js';
-import type { DeviceCodeRecord } from '../persistence/device-code.repository.js';
+import {
+  type DeviceCodeRecord,
+  DeviceCodeRepository,
+} from '../persistence/device-code.repository.js';
 import {
   type AttemptBucket,
   AttemptLimiter,
@@ -23,6 +27,23 @@ import type { RateLimit } from './verification.options.js';
 export interface Guesser {
   ip: string | null;
   sessionId: string;
+}
+
+/**
+ * A decision the same user already made on this code, repeated (a double click on Approve, Enter pressed twice):
+ * not a guess and not a failure; the page shows the outcome of the first one again.
+ */
+export class RepeatedDecision extends Error {
+  constructor(readonly decision: 'approved' | 'denied') {
+    super(`user code already ${decision} by this user`);
+    this.name = 'RepeatedDecision';
+  }
+}
+
+/** What a decision is: its outcome and who makes it, to recognise it when it comes twice. */
+interface Decision {
+  decision: 'approved' | 'denied';
+  subject: string;
 }
 
 /** A live request found by its user code, with what the consent page shows. */
@@ -39,15 +60,20 @@ export interface PendingRequest {
  * The verification page's decisions, behind the thin controller: guessing limits (RFC 8628 §5.1) around the
  * grant service's user code lookup, approve and deny.
  *
- * Every lookup of a code that is not live (unknown, malformed, expired, decided) counts as a failure against
+ * Every lookup of a well-formed code that is not live (unknown, expired, decided) counts as a failure against
  * the client IP, the session and the global budget; once any budget is spent, entries are refused before
- * any lookup — valid codes included — until the window ends.
+ * any lookup — valid codes included — until the window ends. Not counted: input that is not a well-formed code
+ * (empty, wrong length, characters outside the alphabet), which never reaches storage and so guesses nothing;
+ * a code whose client the administrator blocked (kill switch); and a decision this same user already made on
+ * this code, made again ({@link RepeatedDecision}).
  */
 @Injectable()
 export class VerificationService {
   constructor(
     @Inject(DEVICE_FLOW_OPTIONS) private readonly options: ResolvedDeviceFlowOptions,
     @Inject(DeviceGrantService) private readonly grants: DeviceGrantService,
+    @Inject(DeviceCodeRepository) private readonly codes: DeviceCodeRepository,
+    @Inject(CodeHasher) private readonly hasher: CodeHasher,
     // Through the cache, as the endpoints: the consent page names the client on every code entered.
     @Inject(CachingClientRepository) private readonly clients: ClientRepository,
     @Inject(AttemptLimiter) private readonly limiter: AttemptLimiter,
@@ -61,26 +87,49 @@ export class VerificationService {
     return ms > 0 ? Math.ceil(ms / 1000) : 0;
   }
 
-  /** The live request of a user code; a failed lookup is counted and rethrown. */
-  async findPending(userCode: string, who: Guesser): Promise<PendingRequest> {
-    const record = await this.counted(who, () => this.grants.findPending(userCode));
-    const client = await this.clients.findById(record.clientId);
-    return {
-      record,
-      client,
-      userCode: this.display(userCode) ?? '',
-      scopes: parseScope(record.scope || undefined),
-    };
+  /**
+   * The live request of a user code; a failed lookup is counted (see the class) and rethrown. With `repeat`
+   * (looking the code up to decide on it), a code already decided that way by that user throws
+   * {@link RepeatedDecision}, uncounted.
+   */
+  async findPending(userCode: string, who: Guesser, repeat?: Decision): Promise<PendingRequest> {
+    const record = await this.counted(who, userCode, repeat, () =>
+      this.grants.findPending(userCode),
+    );
+    return this.pendingRequest(record, userCode);
   }
 
-  /** Approves with the scopes the user kept (a subset of those requested). */
+  /**
+   * The live request of a code the page stored in the session once it was found live (the consent page shown
+   * again, by a redirect or a reload): nothing the user typed, so never counted nor refused by the budgets.
+   */
+  async findEntered(userCode: string): Promise<PendingRequest> {
+    return this.pendingRequest(await this.grants.findPending(userCode), userCode);
+  }
+
+  /**
+   * Approves with the scopes the user kept (a subset of those requested). The same user approving again a code
+   * they approved gets {@link RepeatedDecision}.
+   */
   async approve(userCode: string, subject: string, scopes: string[], who: Guesser): Promise<void> {
-    await this.counted(who, () => this.grants.approve(userCode, subject, scopes));
+    await this.counted(who, userCode, { decision: 'approved', subject }, () =>
+      this.grants.approve(userCode, subject, scopes),
+    );
   }
 
-  /** Denies; the device's next poll gets `access_denied`. */
+  /**
+   * Denies; the device's next poll gets `access_denied`. The same user denying again a code they denied gets
+   * {@link RepeatedDecision}.
+   */
   async deny(userCode: string, subject: string, who: Guesser): Promise<void> {
-    await this.counted(who, () => this.grants.deny(userCode, subject));
+    await this.counted(who, userCode, { decision: 'denied', subject }, () =>
+      this.grants.deny(userCode, subject),
+    );
+  }
+
+  /** The normalised code, or null when it is not a well-formed code of the configured format. */
+  normalize(userCode: string): string | null {
+    return normalizeUserCode(userCode, this.options.userCode);
   }
 
   /** The normalised code in display form, or null when it is not a well-formed code. */
@@ -90,14 +139,35 @@ export class VerificationService {
     return code === null ? null : formatUserCode(code, this.options.userCode);
   }
 
+  private async pendingRequest(
+    record: DeviceCodeRecord,
+    userCode: string,
+  ): Promise<PendingRequest> {
+    const client = await this.clients.findById(record.clientId);
+    return {
+      record,
+      client,
+      userCode: this.display(userCode) ?? '',
+      scopes: parseScope(record.scope || undefined),
+    };
+  }
+
   /**
-   * Runs a code lookup or decision under the guesser's budgets. With a limiter that can take and release, one
-   * attempt is first reserved in every budget, atomically, so that entries racing each other (many requests in
+   * Runs a code lookup or decision under the guesser's budgets. Input that is not a well-formed code is refused
+   * first (`invalid`), uncounted: it never reaches storage. With a limiter that can take and release, one
+   * attempt is then reserved in every budget, atomically, so that entries racing each other (many requests in
    * flight at once) can never get more lookups through than the budgets allow; the reservation is given back
    * unless the entry failed. A limiter without them is checked before (by the page) and counted after a
    * failure, which racing entries can overshoot by the number in flight.
    */
-  private async counted<T>(who: Guesser, action: () => Promise<T>): Promise<T> {
+  private async counted<T>(
+    who: Guesser,
+    userCode: string,
+    repeat: Decision | undefined,
+    action: () => Promise<T>,
+  ): Promise<T> {
+    const normalized = this.normalize(userCode);
+    if (normalized === null) throw new UserCodeDecisionError('invalid');
     const reservation = await reserveAttempts(this.limiter, this.buckets(who), this.clock.now());
     if (reservation && 'retryAfterMs' in reservation) {
       throw new TooManyAttemptsPageError(Math.ceil(reservation.retryAfterMs / 1000));
@@ -106,8 +176,9 @@ export class VerificationService {
     let result: T;
     try {
       result = await action();
-    } catch (e) {
-      if (e instanceof UserCodeDecisionError && e.problem !== 'scope_not_requested') {
+    } catch (thrown) {
+      const e = await this.repeated(thrown, normalized, repeat);
+      if (e instanceof UserCodeDecisionError && countsAsGuess(e)) {
         if (reserved) await this.announceSpent(reserved, this.clock.now());
         else await this.recordFailure(who);
       } else if (reserved) await releaseAttempts(this.limiter, reserved, this.clock.now());
@@ -115,6 +186,24 @@ export class VerificationService {
     }
     if (reserved) await releaseAttempts(this.limiter, reserved, this.clock.now());
     return result;
+  }
+
+  /**
+   * `already_decided` when the code was decided as `repeat` says, by the same user: {@link RepeatedDecision}.
+   * Read from the stored request, the one the grant service looked up (a consumed code was approved: the device
+   * has redeemed it since). Any other error as it is.
+   */
+  private async repeated(
+    e: unknown,
+    normalized: string,
+    repeat: Decision | undefined,
+  ): Promise<unknown> {
+    if (!repeat || !(e instanceof UserCodeDecisionError) || e.problem !== 'already_decided')
+      return e;
+    const record = await this.codes.findByUserCodeHash(this.hasher.hash(normalized));
+    if (!record || record.subject !== repeat.subject) return e;
+    const outcome = record.status === 'consumed' ? 'approved' : record.status;
+    return outcome === repeat.decision ? new RepeatedDecision(repeat.decision) : e;
   }
 
   /** Counts a failed entry (limiters without take and release), then {@link announceSpent}. */
@@ -151,6 +240,19 @@ export class VerificationService {
       bucket('verify:global', v.global),
     ];
   }
+}
+
+/**
+ * Whether a failed lookup or decision counts against the guessing budgets: not when the scopes were wrong or
+ * none was kept (the code was right), nor when the administrator blocked the code's client (the code was right;
+ * the page says so).
+ */
+function countsAsGuess(e: UserCodeDecisionError): boolean {
+  return (
+    e.problem !== 'scope_not_requested' &&
+    e.problem !== 'no_scope' &&
+    e.problem !== 'client_disabled'
+  );
 }
 
 /** An {@link AttemptBucket} from a {@link RateLimit}. */

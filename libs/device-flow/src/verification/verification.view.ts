@@ -7,8 +7,11 @@ export interface ConsentScope {
   checked: boolean;
 }
 
-/** Where a status page sends the user: the status pages are fixed, never taken from a request. */
-export type VerificationStatus = 'approved' | 'denied' | 'expired' | 'used' | 'invalid';
+/**
+ * Where a status page sends the user: the status pages are fixed, never taken from a request. `blocked`: the
+ * administrator disabled the device grant for the code's client (the kill switch).
+ */
+export type VerificationStatus = 'approved' | 'denied' | 'expired' | 'used' | 'invalid' | 'blocked';
 
 /** Every page the verification flow shows. `action`s are the form targets; `csrfToken` goes in a hidden field. */
 export type VerificationPage =
@@ -16,9 +19,12 @@ export type VerificationPage =
       kind: 'entry';
       action: string;
       csrfToken: string;
-      /** The code to pre-fill (already normalised and formatted), or ''. */
+      /**
+       * The code to pre-fill (already normalised and formatted), what the user typed when it was not valid, or ''.
+       */
       userCode: string;
-      error?: 'invalid' | 'csrf';
+      /** `invalid`: not a live code; `empty`: nothing was entered; `csrf`: the form expired. */
+      error?: 'invalid' | 'empty' | 'csrf';
       user: { id: string; name?: string };
     }
   | {
