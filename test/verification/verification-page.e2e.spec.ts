@@ -651,6 +651,28 @@ describe('verification page (RFC 8628 §3.3)', () => {
         .expect('location', '/device/consent');
     });
 
+    it('an IPv4-mapped IPv6 address is the same IP as its IPv4 form', async () => {
+      await app(tight, true);
+      const codes = await deviceAsks();
+      await fail(await browser('a', { 'X-Forwarded-For': '198.51.100.1' }), 3);
+      await fail(await browser('b', { 'X-Forwarded-For': '::ffff:198.51.100.1' }), 2);
+      // Its budget of 5 is spent, whichever way it is written; another address still gets through.
+      for (const [user, ip] of [
+        ['c', '198.51.100.1'],
+        ['d', '::ffff:198.51.100.1'],
+      ])
+        await (
+          await browser(user, { 'X-Forwarded-For': ip })
+        )
+          .post('/device', { user_code: codes.user_code })
+          .expect(429);
+      await (
+        await browser('e', { 'X-Forwarded-For': '198.51.100.2' })
+      )
+        .post('/device', { user_code: codes.user_code })
+        .expect(303);
+    });
+
     it('globally: many IPs together are capped too', async () => {
       await app(tight, true);
       const codes = await deviceAsks();

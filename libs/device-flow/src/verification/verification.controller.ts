@@ -7,6 +7,7 @@ import { isBlankUserCode } from '../codes/user-code.format.js';
 import { UserCodeDecisionError } from '../grant/user-code-decision.error.js';
 import { type FormParams, parseForm } from '../http/form-body.parser.js';
 import { type HttpRequest, type HttpResponse, seeOther, sendHtml } from '../http/http-exchange.js';
+import { clientIp } from '../http/request-origin.js';
 import { isCrossSiteRequest, ownOrigin, setPageSecurityHeaders } from './page-security.js';
 import {
   RefusedPageError,
@@ -265,7 +266,7 @@ export class VerificationController {
       const fresh = this.sessions.ensure(req, res, user.id, now);
       throw new VerificationPageError(403, this.entryPage(user, fresh.csrf, '', 'csrf'));
     }
-    const who: Guesser = { ip: req.ip ?? null, sessionId: session!.sid };
+    const who: Guesser = { ip: clientIp(req), sessionId: session!.sid };
     const wait = await this.service.retryAfterSeconds(who);
     if (wait > 0) throw new TooManyAttemptsPageError(wait);
     return { user, form, session: session!, who };
