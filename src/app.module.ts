@@ -25,7 +25,10 @@ export class AppModule {
    */
   static forConfig(
     config: DemoConfig,
-    verification: Omit<NonNullable<DeviceFlowModuleOptions['verification']>, 'loginUrl'> = {},
+    verification: Omit<
+      NonNullable<DeviceFlowModuleOptions['verification']>,
+      'loginUrl' | 'logoutUrl'
+    > = {},
   ): DynamicModule {
     const sessions = new DemoSessionStore();
     return {
@@ -39,7 +42,7 @@ export class AppModule {
           database: dataSourceOptionsFromUrl(config.databaseUrl),
           ...(config.redisUrl ? { storage: 'redis', redis: { url: config.redisUrl } } : {}),
           clients: DEMO_CLIENTS,
-          verification: { ...verification, loginUrl: '/login' },
+          verification: { ...verification, loginUrl: '/login', logoutUrl: '/logout' },
           providers: [
             { provide: VerificationUserResolver, useValue: new DemoUserResolver(sessions) },
           ],

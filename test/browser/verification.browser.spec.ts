@@ -139,6 +139,39 @@ describe.skipIf(!available)(
       expect(tokens.body).toMatchObject({ token_type: 'Bearer', scope: 'profile read' });
     });
 
+    it('"Not you? Sign out" on the consent page: another account signs in, continues with the same code and is the one granted', async () => {
+      const codes = await deviceAsks('read');
+      await page.goto(codes.verification_uri_complete);
+      await signIn('alice');
+      await page.getByRole('button', { name: 'Continue' }).click();
+      expect(await page.locator('.who p').textContent()).toBe('Signed in as Alice');
+      await press('Not you? Sign out');
+      // Signed out: the verification page asks for a sign-in again, and then returns to the same code.
+      expect(path()).toBe('/login');
+      await page.goto(`${server.origin}/device`);
+      expect(path()).toBe('/login');
+      await page.goBack();
+      await signIn('bob');
+      expect(await page.getByLabel('Code').inputValue()).toBe(codes.user_code);
+      expect(await page.locator('.who p').textContent()).toBe('Signed in as Bob');
+      await press('Continue');
+      expect(await page.locator('.who p').textContent()).toBe('Signed in as Bob');
+      await press('Approve');
+      expect(await heading()).toBe('Device connected');
+
+      const tokens = await devicePolls(codes.device_code);
+      expect(tokens.status).toBe(200);
+      const r = await fetch(`${server.origin}/oauth/introspect`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({
+          client_id: 'demo-device',
+          token: String(tokens.body.access_token),
+        }),
+      });
+      expect(await r.json()).toMatchObject({ active: true, sub: 'bob', scope: 'read' });
+    });
+
     it('deny → the device gets access_denied, and the code cannot be approved afterwards', async () => {
       const codes = await deviceAsks();
       await page.goto(codes.verification_uri);

@@ -193,6 +193,7 @@ export {
   type VerificationPageContext,
   type VerificationStatus,
   type ConsentScope,
+  type SignOutForm,
 } from './verification/verification.view.js';
 export {
   DefaultVerificationView,

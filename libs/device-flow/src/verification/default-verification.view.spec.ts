@@ -19,6 +19,14 @@ const consent: VerificationPage = {
   user: { id: 'u1' },
 };
 
+const entryPage: VerificationPage = {
+  kind: 'entry',
+  action: '/device',
+  csrfToken: 't',
+  userCode: '',
+  user: { id: 'u1' },
+};
+
 describe('DefaultVerificationView', () => {
   it('renders accessible, script-free pages', () => {
     const page = new DefaultVerificationView().render(
@@ -227,5 +235,32 @@ describe('DefaultVerificationView: empty entry and blocked app', () => {
     });
     expect(older.render(blocked, ctx)).toContain('App blocked');
     expect(older.render({ ...blocked, status: 'used' }, ctx)).toContain('Benutzt');
+  });
+});
+
+describe('DefaultVerificationView: sign-out', () => {
+  it('offers "Not you? Sign out" beside "Signed in as" only when the page has a sign-out form', () => {
+    const view = new DefaultVerificationView();
+    const signOut = {
+      action: '/auth/logout?x="1"',
+      field: 'next',
+      returnTo: '/auth/device?user_code=BCDF-GHJK',
+    };
+    for (const page of [consent, { ...entryPage, userCode: 'BCDF-GHJK' }]) {
+      const plain = view.render({ ...page, user: { id: 'u1', name: 'Ann' } }, ctx);
+      expect(plain).toContain('<p class="who">Signed in as Ann</p>');
+      expect(plain).not.toContain('Sign out');
+      const html = view.render({ ...page, signOut }, ctx);
+      // Its own form, never nested in the consent form (a nested form's button would submit the outer one).
+      const form = html.match(/<div class="who">[\s\S]*?<\/div>/)![0];
+      expect(form).toMatch(/<form method="post" action="\/auth\/logout\?x&#61;&#34;1&#34;">/);
+      expect(form).toContain(
+        '<input type="hidden" name="next" value="/auth/device?user_code&#61;BCDF-GHJK" />',
+      );
+      expect(form).toMatch(/<button type="submit" class="inline">Not you\? Sign out<\/button>/);
+      expect(html.indexOf('</form>')).toBeLessThan(html.indexOf('csrf_token'));
+    }
+    const german = new DefaultVerificationView({ texts: { signOutButton: 'Abmelden' } });
+    expect(german.render({ ...consent, signOut }, ctx)).toContain('>Abmelden</button>');
   });
 });

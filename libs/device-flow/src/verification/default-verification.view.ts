@@ -1,5 +1,6 @@
 import { html, type SafeHtml } from './html.js';
 import type {
+  SignOutForm,
   VerificationPage,
   VerificationPageContext,
   VerificationStatus,
@@ -14,6 +15,8 @@ export interface VerificationTexts {
   lang: string;
   productName: string;
   signedInAs: (name: string) => string;
+  /** The sign-out button beside "Signed in as …" (shown when `verification.logoutUrl` is set). */
+  signOutButton: string;
   entryTitle: string;
   entryIntro: string;
   codeLabel: string;
@@ -63,6 +66,7 @@ export const DEFAULT_VERIFICATION_TEXTS: VerificationTexts = {
   lang: 'en',
   productName: 'Device sign-in',
   signedInAs: (name) => `Signed in as ${name}`,
+  signOutButton: 'Not you? Sign out',
   entryTitle: 'Connect a device',
   entryIntro: 'Enter the code shown on your TV, console or other device.',
   codeLabel: 'Code',
@@ -208,7 +212,7 @@ export class DefaultVerificationView implements VerificationView {
         return {
           title: t.entryTitle,
           body: html`<h1>${t.entryTitle}</h1>
-            <p class="who">${t.signedInAs(p.user.name ?? p.user.id)}</p>
+            ${this.who(p)}
             <p>${t.entryIntro}</p>
             <form method="post" action="${p.action}" novalidate>
               <input type="hidden" name="csrf_token" value="${p.csrfToken}" />
@@ -256,7 +260,7 @@ export class DefaultVerificationView implements VerificationView {
         return {
           title: t.consentTitle(p.clientName),
           body: html`<h1>${t.consentTitle(p.clientName)}</h1>
-            <p class="who">${t.signedInAs(p.user.name ?? p.user.id)}</p>
+            ${this.who(p)}
             <p>${t.consentIntro(p.clientName)}</p>
             <p>${t.compareCode}</p>
             <p class="usercode">${p.userCode}</p>
@@ -315,6 +319,23 @@ export class DefaultVerificationView implements VerificationView {
       case 'error':
         return { title: t.errorTitle, body: this.message(t.errorTitle, t.error, p.startOver) };
     }
+  }
+
+  /**
+   * "Signed in as …", with a sign-out form beside it when the page has one: on a shared or borrowed browser the
+   * person approving may not be the one signed in, and must be able to switch before anything is granted.
+   */
+  private who(p: { user: { id: string; name?: string }; signOut?: SignOutForm }): SafeHtml {
+    const signedIn = this.t.signedInAs(p.user.name ?? p.user.id);
+    if (!p.signOut) return html`<p class="who">${signedIn}</p>`;
+    const f = p.signOut;
+    return html`<div class="who">
+      <p>${signedIn}</p>
+      <form method="post" action="${f.action}">
+        <input type="hidden" name="${f.field}" value="${f.returnTo}" />
+        <button type="submit" class="inline">${this.t.signOutButton}</button>
+      </form>
+    </div>`;
   }
 
   private message(title: string, body: string, startOver?: string, tone = 'error'): SafeHtml {
@@ -385,6 +406,10 @@ h1{font-size:1.5rem;line-height:1.25;margin:.25rem 0 .75rem}
 h2{font-size:1rem;margin:0 0 .25rem}
 p{margin:.5rem 0}
 .who{color:var(--muted);font-size:.9rem;margin-top:-.25rem}
+div.who{display:flex;flex-wrap:wrap;align-items:center;gap:0 .75rem}
+div.who p,div.who form{margin:0}
+button.inline{font-size:.9rem;font-weight:600;min-height:1.5rem;padding:0 .125rem;border:none;border-radius:4px;
+background:transparent;color:var(--accent);text-decoration:underline}
 label{display:block;font-weight:600;margin-top:1rem}
 .hint{color:var(--muted);font-size:.9rem;margin:.125rem 0 .5rem}
 .error{color:var(--error);font-weight:600}

@@ -28,6 +28,7 @@ import {
 } from './verification-session.js';
 import { type VerificationUser, VerificationUserResolver } from './verification-user.resolver.js';
 import {
+  type SignOutForm,
   type VerificationPage,
   type VerificationStatus,
   VerificationView,
@@ -89,7 +90,15 @@ export class VerificationController {
       v.sessionTtlMs,
     );
     this.issuerOrigin = new URL(options.issuer).origin;
-    this.formActions = /^https?:/.test(v.loginUrl) ? [new URL(v.loginUrl).origin] : [];
+    // Forms post to the page itself, the sign-in page (after redirects) and the sign-out URL: their origins
+    // when they are on another server.
+    this.formActions = [
+      ...new Set(
+        [v.loginUrl, v.logoutUrl]
+          .filter((u): u is string => u !== null && /^https?:/.test(u))
+          .map((u) => new URL(u).origin),
+      ),
+    ];
   }
 
   @Get()
@@ -311,7 +320,8 @@ export class VerificationController {
     userCode: string,
     error?: 'invalid' | 'empty' | 'csrf',
   ): VerificationPage {
-    return { kind: 'entry', action: this.start(), csrfToken, userCode, error, user };
+    const page = { kind: 'entry', action: this.start(), csrfToken, userCode, error, user } as const;
+    return { ...page, signOut: this.signOut(userCode && !error ? userCode : '') };
   }
 
   private consentPage(
@@ -337,7 +347,18 @@ export class VerificationController {
       requestUserAgent: p.record.requestUserAgent,
       error,
       user,
+      signOut: this.signOut(p.userCode),
     };
+  }
+
+  /**
+   * The sign-out form (when `verification.logoutUrl` is set), returning to the entry form with this code so the
+   * next account continues where this one stopped.
+   */
+  private signOut(userCode: string): SignOutForm | undefined {
+    const { logoutUrl, returnToParameter } = this.options.verification;
+    if (logoutUrl === null) return undefined;
+    return { action: logoutUrl, field: returnToParameter, returnTo: this.backTo(userCode) };
   }
 
   private send(res: HttpResponse, status: number, page: VerificationPage): void {
@@ -352,11 +373,14 @@ export class VerificationController {
   /** 303 to the login page, asking it to return to this page with the same (well-formed) code. */
   private toLogin(res: HttpResponse, userCode: string): void {
     const { loginUrl, returnToParameter } = this.options.verification;
-    const back = userCode
-      ? `${this.start()}?user_code=${encodeURIComponent(userCode)}`
-      : this.start();
     const sep = loginUrl.includes('?') ? '&' : '?';
-    seeOther(res, `${loginUrl}${sep}${returnToParameter}=${encodeURIComponent(back)}`);
+    const back = encodeURIComponent(this.backTo(userCode));
+    seeOther(res, `${loginUrl}${sep}${returnToParameter}=${back}`);
+  }
+
+  /** The entry form's path, pre-filling a (well-formed) code when there is one. */
+  private backTo(userCode: string): string {
+    return userCode ? `${this.start()}?user_code=${encodeURIComponent(userCode)}` : this.start();
   }
 
   private start(): string {

@@ -41,12 +41,32 @@ describe('verification options', () => {
   it.each([
     [{ loginUrl: '//evil.example' }, /loginUrl/],
     [{ loginUrl: 'javascript:x' }, /loginUrl/],
+    [{ logoutUrl: '//evil.example/logout' }, /logoutUrl/],
+    [{ logoutUrl: '/\\evil.example' }, /logoutUrl/],
+    [{ logoutUrl: 'data:text/html,x' }, /logoutUrl/],
+    [{ logoutUrl: '/log out' }, /logoutUrl/],
+    [{ logoutUrl: 'https://' }, /logoutUrl/],
     [{ sessionSecret: 'short' }, /sessionSecret/],
     [{ cookieName: 'a b' }, /cookieName/],
     [{ perIp: { limit: 0, windowSeconds: 1 } }, /perIp/],
     [{ global: { limit: 1, windowSeconds: 0.5 } }, /global/],
   ])('rejects %j', (verification, message) => {
     expect(() => resolveDeviceFlowOptions({ ...base, verification })).toThrow(message);
+  });
+
+  it('has no sign-out unless logoutUrl is set; a path gets the issuer path in front, a URL is kept', () => {
+    expect(resolveDeviceFlowOptions(base).verification.logoutUrl).toBeNull();
+    const under = { issuer: 'https://a.example/auth' };
+    expect(
+      resolveDeviceFlowOptions({ ...under, verification: { logoutUrl: '/logout' } }).verification
+        .logoutUrl,
+    ).toBe('/auth/logout');
+    expect(
+      resolveDeviceFlowOptions({
+        ...under,
+        verification: { logoutUrl: 'https://sso.example/end?x=1' },
+      }).verification.logoutUrl,
+    ).toBe('https://sso.example/end?x=1');
   });
 
   it('rejects a bad issuanceLimit', () => {

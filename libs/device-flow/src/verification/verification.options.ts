@@ -21,6 +21,15 @@ export interface VerificationOptions {
   /** Name of the query parameter carrying the return path (default `return_to`). */
   returnToParameter?: string;
   /**
+   * Where signed-in users sign out (no default: without it the pages offer no sign-out). When set, the entry and
+   * consent pages show "Not you? Sign out" beside "Signed in as …": a form POSTing to this URL, with the
+   * `returnToParameter` field holding the path back to the same code (validate it with `safeReturnTo()`), so a
+   * person on a shared browser can switch accounts before approving. A path on the issuer (under the issuer's
+   * path, as `loginUrl`) or an absolute http(s) URL (its origin is then allowed in the pages' `form-action`).
+   * The endpoint must accept only same-site POSTs, or another site could sign users out.
+   */
+  logoutUrl?: string;
+  /**
    * HMAC key (≥ 32 characters) signing the page's session cookie. Default: derived from `hashSecret`; without
    * either, a random key per process (sessions then do not survive a restart or span instances).
    */
@@ -41,6 +50,8 @@ export interface VerificationOptions {
 export interface ResolvedVerificationOptions {
   /** Where the page redirects anonymous users: a path (with the issuer's path in front) or an absolute URL. */
   loginUrl: string;
+  /** Where the pages' sign-out form posts (a path with the issuer's path in front, or an absolute URL); null: none. */
+  logoutUrl: string | null;
   returnToParameter: string;
   sessionKey: Buffer;
   cookieName: string;
@@ -71,9 +82,11 @@ export function resolveVerificationOptions(
   issuerPath = '',
 ): ResolvedVerificationOptions {
   const v = o ?? {};
-  const loginUrl = v.loginUrl ?? '/login';
-  if (!/^(\/(?![/\\])|https?:\/\/)/.test(loginUrl))
-    fail(`verification.loginUrl must be a path starting with / or an http(s) URL, got ${loginUrl}`);
+  const loginUrl = pageUrl('verification.loginUrl', v.loginUrl ?? '/login', issuerPath, fail);
+  const logoutUrl =
+    v.logoutUrl === undefined
+      ? null
+      : pageUrl('verification.logoutUrl', v.logoutUrl, issuerPath, fail);
   const returnToParameter = v.returnToParameter ?? 'return_to';
   if (!/^[A-Za-z0-9_.-]{1,64}$/.test(returnToParameter))
     fail('verification.returnToParameter must be 1-64 letters, digits, _ . or -');
@@ -86,7 +99,8 @@ export function resolveVerificationOptions(
   if (!Number.isInteger(sessionTtl) || sessionTtl < 60)
     fail('verification.sessionTtl must be a whole number of seconds, at least 60');
   return {
-    loginUrl: loginUrl.startsWith('/') ? issuerPath + loginUrl : loginUrl,
+    loginUrl,
+    logoutUrl,
     returnToParameter,
     sessionKey: sessionKey(v.sessionSecret, hashSecret),
     cookieName,
@@ -100,6 +114,23 @@ export function resolveVerificationOptions(
     ),
     global: rateLimit('verification.global', v.global, DEFAULT_VERIFICATION_LIMITS.global, fail),
   };
+}
+
+/**
+ * A page the verification flow sends browsers to (sign-in, sign-out): a path on this server (the issuer's path
+ * goes in front) or an absolute http(s) URL; never protocol-relative (`//host`), never another scheme.
+ */
+function pageUrl(
+  name: string,
+  url: unknown,
+  issuerPath: string,
+  fail: (m: string) => never,
+): string {
+  if (typeof url !== 'string' || !/^(\/(?![/\\])|https?:\/\/)/.test(url))
+    fail(`${name} must be a path starting with / or an http(s) URL, got ${String(url)}`);
+  if (/[\s\\]/.test(url) || (!url.startsWith('/') && !URL.canParse(url)))
+    fail(`${name} is not a valid URL: ${url}`);
+  return url.startsWith('/') ? issuerPath + url : url;
 }
 
 /** Validates a {@link RateLimit}, or returns the default. */

@@ -13,6 +13,16 @@ export interface ConsentScope {
  */
 export type VerificationStatus = 'approved' | 'denied' | 'expired' | 'used' | 'invalid' | 'blocked';
 
+/**
+ * The sign-out form beside "Signed in as …" (`verification.logoutUrl`): a POST to `action` with a hidden field
+ * `field` = `returnTo`, the path back to this page (and code) once another account has signed in.
+ */
+export interface SignOutForm {
+  action: string;
+  field: string;
+  returnTo: string;
+}
+
 /** Every page the verification flow shows. `action`s are the form targets; `csrfToken` goes in a hidden field. */
 export type VerificationPage =
   | {
@@ -26,6 +36,8 @@ export type VerificationPage =
       /** `invalid`: not a live code; `empty`: nothing was entered; `csrf`: the form expired. */
       error?: 'invalid' | 'empty' | 'csrf';
       user: { id: string; name?: string };
+      /** Present when `verification.logoutUrl` is set. */
+      signOut?: SignOutForm;
     }
   | {
       kind: 'consent';
@@ -41,6 +53,8 @@ export type VerificationPage =
       requestUserAgent: string | null;
       error?: 'no_scope';
       user: { id: string; name?: string };
+      /** Present when `verification.logoutUrl` is set. */
+      signOut?: SignOutForm;
     }
   | { kind: 'status'; status: VerificationStatus; startOver: string }
   | { kind: 'locked'; retryAfterSeconds: number }
