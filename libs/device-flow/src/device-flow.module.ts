@@ -8,6 +8,8 @@ import { CachingClientRepository } from './clients/caching-client.repository.js'
 import { ClientAuthenticator } from './clients/client-authenticator.js';
 import { ClientRepository } from './clients/client.repository.js';
 import { ClientSeeder } from './clients/client-seeder.js';
+import { CorsPolicy, StaticCorsPolicy } from './clients/cors-policy.js';
+import { CorsHeaders } from './http/cors-headers.js';
 import { CodeHasher, createCodeHasher } from './codes/code-hasher.js';
 import { RandomUserCodeGenerator, UserCodeGenerator } from './codes/user-code.generator.js';
 import {
@@ -194,6 +196,12 @@ const DEFAULT_PROVIDERS: Provider[] = [
       : new OpaqueTokenIssuer(),
   ),
   { provide: DeviceFlowEvents, useClass: InProcessDeviceFlowEvents },
+  fromOptions(
+    CorsPolicy,
+    (o) =>
+      new StaticCorsPolicy(o.clients.map((c) => [c.clientId, c.allowedOrigins ?? []] as const)),
+  ),
+  CorsHeaders,
   ClientAuthenticator,
   ClientSeeder,
   DeviceFlowPurger,
@@ -237,6 +245,7 @@ const EXPORTS = [
   UnitOfWork,
   ClientRepository,
   CachingClientRepository,
+  CorsPolicy,
   DeviceGrantRepository,
   KillSwitchRepository,
   UserCodeGenerator,

@@ -24,6 +24,7 @@ import {
   resolveJwtKeys,
 } from './jwt/jwt-keys.js';
 import { issuerBaseUrl, issuerPath } from './metadata/issuer-url.js';
+import { originProblem } from './clients/cors-policy.js';
 
 /** JWT access token settings (`accessTokenFormat: 'jwt'`). @see RFC 9068 */
 export interface JwtAccessTokenOptions {
@@ -52,6 +53,11 @@ export interface StaticClientOptions {
   scopes?: string[];
   /** A disabled client is refused at every endpoint (`invalid_client`). Default false. */
   disabled?: boolean;
+  /**
+   * Web origins (`https://tv.example`, exactly as browsers send `Origin`) whose pages may read this client's
+   * answers (CORS), for a device client that runs in a browser. Default none. Read by the default `CorsPolicy`.
+   */
+  allowedOrigins?: string[];
 }
 
 /** User code settings. @see RFC 8628 §6.1 */
@@ -276,6 +282,13 @@ export function resolveDeviceFlowOptions(o: DeviceFlowModuleOptions): ResolvedDe
       fail(`client ${c.clientId}: give clientSecret or clientSecretHash, not both`);
     if (c.clientSecret !== undefined && c.clientSecret.length < 8)
       fail(`client ${c.clientId}: clientSecret must be at least 8 characters`);
+    if (c.allowedOrigins !== undefined && !Array.isArray(c.allowedOrigins))
+      fail(`client ${c.clientId}: allowedOrigins must be a list of origins`);
+    for (const origin of c.allowedOrigins ?? []) {
+      const problem = originProblem(origin);
+      if (problem)
+        fail(`client ${c.clientId}: allowedOrigins entry ${JSON.stringify(origin)} ${problem}`);
+    }
     for (const scope of c.scopes ?? [])
       if (typeof scope !== 'string' || !SCOPE_TOKEN.test(scope))
         fail(

@@ -49,6 +49,7 @@ export {
   CachingClientRepository,
   CLIENT_CACHE_MAX_ENTRIES,
 } from './clients/caching-client.repository.js';
+export { CorsPolicy, StaticCorsPolicy, NoCorsPolicy } from './clients/cors-policy.js';
 export {
   DeviceCodeRepository,
   type DeviceCodeRecord,

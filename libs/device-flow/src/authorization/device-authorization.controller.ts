@@ -2,6 +2,7 @@ import { Controller, HttpCode, Inject, Post, Req, Res, UseFilters } from '@nestj
 import { ClientAuthenticator } from '../clients/client-authenticator.js';
 import { OAuthExceptionFilter } from '../errors/oauth-exception.filter.js';
 import { DeviceFlowApiTag, DeviceAuthorizationDocs } from '../openapi/api-docs.js';
+import { CorsHeaders } from '../http/cors-headers.js';
 import { parseForm } from '../http/form-body.parser.js';
 import type { HttpRequest, HttpResponse } from '../http/http-exchange.js';
 import { PostOnlyEndpoint } from '../http/method-not-allowed.js';
@@ -24,6 +25,7 @@ import { IssuanceLimit } from './issuance-limit.js';
 export class DeviceAuthorizationController extends PostOnlyEndpoint {
   constructor(
     @Inject(ClientAuthenticator) private readonly clients: ClientAuthenticator,
+    @Inject(CorsHeaders) private readonly cors: CorsHeaders,
     @Inject(DeviceAuthorizationService) private readonly service: DeviceAuthorizationService,
     @Inject(IssuanceLimit) private readonly limit: IssuanceLimit,
   ) {
@@ -40,6 +42,7 @@ export class DeviceAuthorizationController extends PostOnlyEndpoint {
     setNoStore(res);
     const form = await parseForm(req);
     const client = await this.clients.authenticate(req, form);
+    await this.cors.apply(req, res, client);
     const origin = requestOrigin(req);
     const scopes = await this.service.check(client, form.get('scope'));
     await this.limit.consume(client.clientId, origin.ip);

@@ -2,6 +2,7 @@ import { Controller, HttpCode, Inject, Post, Req, Res, UseFilters } from '@nestj
 import { ClientAuthenticator } from '../clients/client-authenticator.js';
 import { OAuthExceptionFilter } from '../errors/oauth-exception.filter.js';
 import { DeviceFlowApiTag, IntrospectionDocs } from '../openapi/api-docs.js';
+import { CorsHeaders } from '../http/cors-headers.js';
 import { parseForm } from '../http/form-body.parser.js';
 import type { HttpRequest, HttpResponse } from '../http/http-exchange.js';
 import { PostOnlyEndpoint } from '../http/method-not-allowed.js';
@@ -20,6 +21,7 @@ import { IntrospectionService } from './introspection.service.js';
 export class IntrospectionController extends PostOnlyEndpoint {
   constructor(
     @Inject(ClientAuthenticator) private readonly clients: ClientAuthenticator,
+    @Inject(CorsHeaders) private readonly cors: CorsHeaders,
     @Inject(IntrospectionService) private readonly service: IntrospectionService,
   ) {
     super();
@@ -35,6 +37,7 @@ export class IntrospectionController extends PostOnlyEndpoint {
     setNoStore(res);
     const form = await parseForm(req);
     const client = await this.clients.authenticate(req, form);
+    await this.cors.apply(req, res, client);
     return this.service.introspect(client, form.require('token'), form.get('token_type_hint'));
   }
 }

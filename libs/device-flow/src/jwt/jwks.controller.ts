@@ -1,3 +1,4 @@
+import { allowAnyOrigin } from '../http/cors-headers.js';
 import { Controller, Get, Inject, Res, UseFilters } from '@nestjs/common';
 import { DEVICE_FLOW_OPTIONS } from '../device-flow.constants.js';
 import type { ResolvedDeviceFlowOptions } from '../device-flow.options.js';
@@ -29,6 +30,7 @@ export class JwksController extends GetOnlyEndpoint {
   get(@Res({ passthrough: true }) res: HttpResponse): JsonWebKeySet {
     res.header('Cache-Control', 'public, max-age=300');
     res.header('Content-Type', 'application/jwk-set+json');
+    allowAnyOrigin(res);
     return this.jwks;
   }
 }

@@ -1,3 +1,4 @@
+import { allowAnyOrigin } from '../http/cors-headers.js';
 import { Inject, Injectable } from '@nestjs/common';
 import { DEVICE_CODE_GRANT_TYPE, REFRESH_TOKEN_GRANT_TYPE } from '../clients/client.repository.js';
 import { DEVICE_FLOW_OPTIONS, DEVICE_FLOW_ROUTES } from '../device-flow.constants.js';
@@ -44,8 +45,9 @@ export class AuthorizationServerMetadata {
     };
   }
 
-  /** Caching: public, five minutes (the document changes only with the configuration). */
+  /** Caching: public, five minutes (the document changes only with the configuration); any origin may read it. */
   setHeaders(res: HttpResponse): void {
     res.header('Cache-Control', 'public, max-age=300');
+    allowAnyOrigin(res);
   }
 }

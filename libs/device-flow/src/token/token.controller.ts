@@ -3,6 +3,7 @@ import { ClientAuthenticator } from '../clients/client-authenticator.js';
 import { UnauthorizedClientError, UnsupportedGrantTypeError } from '../errors/oauth.errors.js';
 import { OAuthExceptionFilter } from '../errors/oauth-exception.filter.js';
 import { DeviceFlowApiTag, TokenDocs } from '../openapi/api-docs.js';
+import { CorsHeaders } from '../http/cors-headers.js';
 import { parseForm } from '../http/form-body.parser.js';
 import type { HttpRequest, HttpResponse } from '../http/http-exchange.js';
 import { PostOnlyEndpoint } from '../http/method-not-allowed.js';
@@ -25,6 +26,7 @@ export class TokenController extends PostOnlyEndpoint {
 
   constructor(
     @Inject(ClientAuthenticator) private readonly clients: ClientAuthenticator,
+    @Inject(CorsHeaders) private readonly cors: CorsHeaders,
     @Inject(DeviceCodeGrant) deviceCode: DeviceCodeGrant,
     @Inject(RefreshTokenGrant) refreshToken: RefreshTokenGrant,
   ) {
@@ -43,6 +45,7 @@ export class TokenController extends PostOnlyEndpoint {
     const form = await parseForm(req);
     const grantType = form.require('grant_type');
     const client = await this.clients.authenticate(req, form);
+    await this.cors.apply(req, res, client);
     const grant = this.grants.get(grantType);
     if (!grant) throw new UnsupportedGrantTypeError('grant_type is not supported');
     if (!client.grantTypes.includes(grantType)) {
