@@ -92,6 +92,9 @@ describe(`CORS on ${process.env.TEST_DATABASE || 'sqlite'}`, () => {
       const res = await post('/oauth/device_authorization', { client_id: clientId }, origin);
       expect(res.status, `${clientId} ${origin}`).toBe(200);
       expect(allowed(res), `${clientId} ${origin}`).toBeUndefined();
+      // Refused or not, an answer to a request with an Origin depends on it (caches must key on it).
+      if (origin !== undefined && origin !== 'null')
+        expect(res.headers.vary, `${clientId} ${origin}`).toMatch(/Origin/i);
     }
   });
 
@@ -102,6 +105,36 @@ describe(`CORS on ${process.env.TEST_DATABASE || 'sqlite'}`, () => {
     const noClient = await post('/oauth/token', { grant_type: DEVICE_CODE_GRANT_TYPE }, WEB);
     expect(noClient.status).toBe(400);
     expect(allowed(noClient)).toBeUndefined();
+  });
+
+  it('errors after the client is known are readable: invalid_scope, and the issuance limit with its Retry-After', async () => {
+    const scope = await post(
+      '/oauth/device_authorization',
+      { client_id: 'web-tv', scope: 'admin' },
+      WEB,
+    );
+    expect(oauthError(scope.body)).toBe('invalid_scope');
+    expect(allowed(scope)).toBe(WEB);
+    const limited = await createTestApp({
+      clients: [{ clientId: 'web-tv', allowedOrigins: [WEB] }],
+      issuanceLimit: { limit: 1, windowSeconds: 60 },
+    });
+    try {
+      const ask = () =>
+        limited.http
+          .post('/oauth/device_authorization')
+          .set('Origin', WEB)
+          .type('form')
+          .send(form({ client_id: 'web-tv' }));
+      expect((await ask()).status).toBe(200);
+      const refused = await ask();
+      expect(refused.status).toBe(429);
+      expect(refused.headers['retry-after']).toMatch(/^\d+$/);
+      expect(allowed(refused)).toBe(WEB);
+      expect(refused.headers['access-control-expose-headers']).toBe('Retry-After');
+    } finally {
+      await limited.close();
+    }
   });
 
   it('no preflight: OPTIONS stays 405 (a form POST is a simple request; headers a preflight would allow are not needed)', async () => {

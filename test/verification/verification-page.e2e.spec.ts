@@ -204,19 +204,16 @@ describe('verification page (RFC 8628 §3.3)', () => {
       expect(post.headers.location).toContain(encodeURIComponent(`?user_code=${codes.user_code}`));
     });
 
-    it('offers sign-out only with verification.logoutUrl; the form returns to the code, and the sign-out origin may receive it', async () => {
+    it('offers sign-out only with verification.logoutUrl; the form returns to the code', async () => {
       await app();
       const codes = await deviceAsks();
       const without = await browser();
+      expect((await without.get('/device').expect(200)).text).not.toContain('Sign out');
       expect((await without.enter(codes.user_code)).text).not.toContain('Sign out');
 
       await t.close();
-      await app({
-        verification: {
-          loginUrl: 'https://sso.example/login',
-          logoutUrl: 'https://sso.example/logout?app=tv',
-        },
-      });
+      // The issuer of the test app is http://localhost:3000: an absolute logoutUrl on its origin is accepted.
+      await app({ verification: { logoutUrl: 'http://localhost:3000/logout?app=tv' } });
       const again = await deviceAsks();
       const b = await browser();
       const entry = await b.get(`/device?user_code=${again.user_code}`).expect(200);
@@ -225,18 +222,27 @@ describe('verification page (RFC 8628 §3.3)', () => {
           /<form method="post" action="([^"]*)">\s*<input type="hidden" name="return_to" value="([^"]*)"/,
         );
       expect(signOutOf(entry.text)?.slice(1)).toEqual([
-        'https://sso.example/logout?app&#61;tv',
+        'http://localhost:3000/logout?app&#61;tv',
         `/device?user_code&#61;${again.user_code}`,
       ]);
       // The consent page's sign-out also returns to this code, for the next account to continue with it.
       const consent = await b.enter(again.user_code);
       expect(signOutOf(consent.text)?.[2]).toBe(`/device?user_code&#61;${again.user_code}`);
-      // The CSP lets the pages' forms reach the sign-in/sign-out server once, and nothing else.
+      // Same origin: the pages' forms still reach 'self' only.
       const csp = String(consent.headers['content-security-policy']);
-      expect(csp).toContain("form-action 'self' https://sso.example;");
+      expect(csp).toMatch(/form-action 'self'(;|$)/);
       // A rejected entry's typed text is never carried into the sign-out return path.
       const bad = await b.enter('"><x');
       expect(signOutOf(bad.text)?.[2]).toBe('/device');
+    });
+
+    it('an external loginUrl is the one other origin the pages may send forms to', async () => {
+      await app({ verification: { loginUrl: 'https://sso.example/login', logoutUrl: '/logout' } });
+      const res = await t.http.get('/device').set('x-test-user', 'alice').expect(200);
+      expect(String(res.headers['content-security-policy'])).toMatch(
+        /form-action 'self' https:\/\/sso\.example(;|$)/,
+      );
+      expect(res.text).toContain('<form method="post" action="/logout">');
     });
 
     it('a malformed code is not carried to the login page', async () => {

@@ -284,6 +284,16 @@ export function resolveDeviceFlowOptions(o: DeviceFlowModuleOptions): ResolvedDe
       fail(`client ${c.clientId}: clientSecret must be at least 8 characters`);
     if (c.allowedOrigins !== undefined && !Array.isArray(c.allowedOrigins))
       fail(`client ${c.clientId}: allowedOrigins must be a list of origins`);
+    // A page's code is public: a client whose answers pages may read must not hold a secret or privileges.
+    if (
+      c.allowedOrigins?.length &&
+      (c.clientSecret !== undefined || c.clientSecretHash !== undefined)
+    )
+      fail(
+        `client ${c.clientId}: allowedOrigins is for public clients (a secret in a web page is not a secret)`,
+      );
+    if (c.allowedOrigins?.length && (o.privilegedClients ?? []).includes(c.clientId))
+      fail(`client ${c.clientId}: a privileged client cannot have allowedOrigins`);
     for (const origin of c.allowedOrigins ?? []) {
       const problem = originProblem(origin);
       if (problem)
@@ -334,7 +344,13 @@ export function resolveDeviceFlowOptions(o: DeviceFlowModuleOptions): ResolvedDe
     database: o.database,
     hashSecret: o.hashSecret,
     clock: o.clock,
-    verification: resolveVerificationOptions(o.verification, o.hashSecret, fail, basePath),
+    verification: resolveVerificationOptions(
+      o.verification,
+      o.hashSecret,
+      fail,
+      basePath,
+      new URL(issuer).origin,
+    ),
     issuanceLimit: rateLimit('issuanceLimit', o.issuanceLimit, DEFAULT_ISSUANCE_LIMIT, fail),
   };
 }

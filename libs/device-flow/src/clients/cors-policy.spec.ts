@@ -44,7 +44,13 @@ describe('allowedOrigins validation', () => {
   it.each([
     ['https://tv.example', null],
     ['http://localhost:3000', null],
+    ['http://127.0.0.1:8080', null],
+    ['http://[::1]:8080', null],
     ['https://[::1]:8443', null],
+    ['https://192.168.1.5:8443', null],
+    ['http://tv.example', /http: on a host other than localhost/],
+    ['http://192.168.1.5:8080', /http: on a host other than localhost/],
+    ['https://tv.example;sandbox', /host that is not a DNS name/],
     ['*', /wildcard/],
     ['https://*.tv.example', /wildcard/],
     ['null', /not a URL/],
@@ -74,5 +80,36 @@ describe('allowedOrigins validation', () => {
         clients: [{ clientId: 'web', allowedOrigins: 'https://tv.example' as never }],
       }),
     ).toThrow(/allowedOrigins must be a list/);
+  });
+
+  it('only public, unprivileged clients may have origins: a page cannot keep a secret', () => {
+    const issuer = 'https://a.example';
+    const allowedOrigins = ['https://tv.example'];
+    expect(() =>
+      resolveDeviceFlowOptions({
+        issuer,
+        clients: [{ clientId: 'web', clientSecret: 'x'.repeat(16), allowedOrigins }],
+      }),
+    ).toThrow(/client web: allowedOrigins is for public clients/);
+    expect(() =>
+      resolveDeviceFlowOptions({
+        issuer,
+        clients: [{ clientId: 'web', clientSecretHash: 'scrypt$…', allowedOrigins }],
+      }),
+    ).toThrow(/allowedOrigins is for public clients/);
+    expect(() =>
+      resolveDeviceFlowOptions({
+        issuer,
+        clients: [{ clientId: 'web', allowedOrigins }],
+        privilegedClients: ['web'],
+      }),
+    ).toThrow(/a privileged client cannot have allowedOrigins/);
+    // An empty list is no CORS at all, so it is fine on any client.
+    expect(() =>
+      resolveDeviceFlowOptions({
+        issuer,
+        clients: [{ clientId: 'web', clientSecret: 'x'.repeat(16), allowedOrigins: [] }],
+      }),
+    ).not.toThrow();
   });
 });

@@ -2,8 +2,7 @@ import type { ClientRecord } from './client.repository.js';
 
 /**
  * Which web origins may read a client's answers from the device authorization, token, introspection and
- * revocation endpoints: CORS, for device clients that run in a browser (a smart-TV web app, a browser
- * extension, a kiosk page). The module answers a request carrying `Origin` with `Access-Control-Allow-Origin`
+ * revocation endpoints: CORS, for device clients that run in a browser (a smart-TV web app, a kiosk page). The module answers a request carrying `Origin` with `Access-Control-Allow-Origin`
  * naming that origin only when this policy allows it for the client the request authenticated as; never `*`,
  * never with credentials. Requests without `Origin` (devices, CLIs, servers) are not affected.
  *
@@ -43,10 +42,12 @@ export class NoCorsPolicy implements CorsPolicy {
   }
 }
 
+const LOOPBACK: ReadonlySet<string> = new Set(['localhost', '127.0.0.1', '[::1]']);
+
 /**
  * Checks one `allowedOrigins` entry: a web origin as browsers send it in `Origin` — `http` or `https`, a host,
- * an optional port, nothing else (no path, no trailing slash, no wildcard, not `null`). Returns a reason when
- * it is not one.
+ * an optional port, nothing else (no path, no trailing slash, no wildcard, not `null`); `http` only on a loopback
+ * host. Returns a reason when it is not one.
  */
 export function originProblem(value: unknown): string | null {
   if (typeof value !== 'string') return 'is not a string';
@@ -56,5 +57,10 @@ export function originProblem(value: unknown): string | null {
   if (u.protocol !== 'https:' && u.protocol !== 'http:') return 'is not http(s)';
   if (u.origin !== value)
     return `is not an origin as browsers send it (expected ${JSON.stringify(u.origin)})`;
+  if (!/^([a-z0-9-]+\.)*[a-z0-9-]+$|^\[[0-9a-f:.]+\]$/.test(u.hostname))
+    return 'has a host that is not a DNS name or IP address';
+  // Plain http only on this machine: elsewhere anyone on the network path could change the page's code.
+  if (u.protocol === 'http:' && !LOOPBACK.has(u.hostname))
+    return 'is http: on a host other than localhost, 127.0.0.1 or [::1] (use https)';
   return null;
 }

@@ -19,9 +19,13 @@ export class CorsHeaders {
   async apply(req: HttpRequest, res: HttpResponse, client: ClientRecord): Promise<void> {
     const origin = req.headers.origin;
     if (typeof origin !== 'string' || origin === '' || origin === 'null') return;
-    // The answer depends on Origin: a shared cache must not serve one origin's answer to another.
+    // The answer depends on Origin: a cache must not serve one origin's answer to another. (These answers are
+    // no-store and set no other Vary, so setting it replaces nothing.)
     res.header('Vary', 'Origin');
-    if (await this.policy.allows(origin, client)) res.header('Access-Control-Allow-Origin', origin);
+    if (!(await this.policy.allows(origin, client))) return;
+    res.header('Access-Control-Allow-Origin', origin);
+    // The issuance limit's 429 says when to try again (RFC 6585 §4); the page may read that too.
+    res.header('Access-Control-Expose-Headers', 'Retry-After');
   }
 }
 

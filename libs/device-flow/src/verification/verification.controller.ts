@@ -90,15 +90,8 @@ export class VerificationController {
       v.sessionTtlMs,
     );
     this.issuerOrigin = new URL(options.issuer).origin;
-    // Forms post to the page itself, the sign-in page (after redirects) and the sign-out URL: their origins
-    // when they are on another server.
-    this.formActions = [
-      ...new Set(
-        [v.loginUrl, v.logoutUrl]
-          .filter((u): u is string => u !== null && /^https?:/.test(u))
-          .map((u) => new URL(u).origin),
-      ),
-    ];
+    // Forms post to the page itself and to the sign-out URL (same origin); a redirect may lead to the sign-in page.
+    this.formActions = /^https?:/.test(v.loginUrl) ? [new URL(v.loginUrl).origin] : [];
   }
 
   @Get()

@@ -46,6 +46,10 @@ describe('verification options', () => {
     [{ logoutUrl: 'data:text/html,x' }, /logoutUrl/],
     [{ logoutUrl: '/log out' }, /logoutUrl/],
     [{ logoutUrl: 'https://' }, /logoutUrl/],
+    [{ logoutUrl: 'https://sso.example/logout' }, /logoutUrl must be on the issuer's origin/],
+    [{ logoutUrl: 'https://a.example.evil/logout' }, /logoutUrl must be on the issuer's origin/],
+    [{ loginUrl: 'https://sso.example;sandbox/login' }, /loginUrl has a host that is not/],
+    [{ loginUrl: 'https://*.example/login' }, /loginUrl has a host that is not/],
     [{ sessionSecret: 'short' }, /sessionSecret/],
     [{ cookieName: 'a b' }, /cookieName/],
     [{ perIp: { limit: 0, windowSeconds: 1 } }, /perIp/],
@@ -54,7 +58,7 @@ describe('verification options', () => {
     expect(() => resolveDeviceFlowOptions({ ...base, verification })).toThrow(message);
   });
 
-  it('has no sign-out unless logoutUrl is set; a path gets the issuer path in front, a URL is kept', () => {
+  it('has no sign-out unless logoutUrl is set; a path gets the issuer path in front, a URL on the issuer origin is kept', () => {
     expect(resolveDeviceFlowOptions(base).verification.logoutUrl).toBeNull();
     const under = { issuer: 'https://a.example/auth' };
     expect(
@@ -64,9 +68,9 @@ describe('verification options', () => {
     expect(
       resolveDeviceFlowOptions({
         ...under,
-        verification: { logoutUrl: 'https://sso.example/end?x=1' },
+        verification: { logoutUrl: 'https://a.example/sso/end?x=1' },
       }).verification.logoutUrl,
-    ).toBe('https://sso.example/end?x=1');
+    ).toBe('https://a.example/sso/end?x=1');
   });
 
   it('rejects a bad issuanceLimit', () => {

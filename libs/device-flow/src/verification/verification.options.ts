@@ -25,8 +25,9 @@ export interface VerificationOptions {
    * consent pages show "Not you? Sign out" beside "Signed in as …": a form POSTing to this URL, with the
    * `returnToParameter` field holding the path back to the same code (validate it with `safeReturnTo()`), so a
    * person on a shared browser can switch accounts before approving. A path on the issuer (under the issuer's
-   * path, as `loginUrl`) or an absolute http(s) URL (its origin is then allowed in the pages' `form-action`).
-   * The endpoint must accept only same-site POSTs, or another site could sign users out.
+   * path, as `loginUrl`), or an absolute URL on the issuer's origin: the form needs the session cookie and a
+   * same-origin request, and sends a path on this server. The endpoint must refuse cross-site POSTs, or
+   * another site could sign users out.
    */
   logoutUrl?: string;
   /**
@@ -80,6 +81,7 @@ export function resolveVerificationOptions(
   hashSecret: string | undefined,
   fail: (m: string) => never,
   issuerPath = '',
+  issuerOrigin?: string,
 ): ResolvedVerificationOptions {
   const v = o ?? {};
   const loginUrl = pageUrl('verification.loginUrl', v.loginUrl ?? '/login', issuerPath, fail);
@@ -87,6 +89,16 @@ export function resolveVerificationOptions(
     v.logoutUrl === undefined
       ? null
       : pageUrl('verification.logoutUrl', v.logoutUrl, issuerPath, fail);
+  // The sign-out form posts a path on this server back, and needs the session's (SameSite) cookie and a
+  // same-origin request, which a form sent to another site has neither of.
+  if (
+    logoutUrl !== null &&
+    /^https?:/.test(logoutUrl) &&
+    new URL(logoutUrl).origin !== issuerOrigin
+  )
+    fail(
+      `verification.logoutUrl must be on the issuer's origin (a path, or a URL on ${issuerOrigin ?? 'it'}), got ${logoutUrl}`,
+    );
   const returnToParameter = v.returnToParameter ?? 'return_to';
   if (!/^[A-Za-z0-9_.-]{1,64}$/.test(returnToParameter))
     fail('verification.returnToParameter must be 1-64 letters, digits, _ . or -');
@@ -130,6 +142,12 @@ function pageUrl(
     fail(`${name} must be a path starting with / or an http(s) URL, got ${String(url)}`);
   if (/[\s\\]/.test(url) || (!url.startsWith('/') && !URL.canParse(url)))
     fail(`${name} is not a valid URL: ${url}`);
+  // Its origin goes into the pages' CSP (form-action): a host must be a plain DNS name or IP address.
+  if (
+    !url.startsWith('/') &&
+    !/^([a-z0-9-]+\.)*[a-z0-9-]+$|^\[[0-9a-f:.]+\]$/.test(new URL(url).hostname)
+  )
+    fail(`${name} has a host that is not a DNS name or IP address: ${url}`);
   return url.startsWith('/') ? issuerPath + url : url;
 }
 
