@@ -189,3 +189,57 @@ describe('CorsPolicy is replaceable', () => {
     ]);
   });
 });
+
+describe('Vary from host middleware is kept', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp(
+      { clients: [{ clientId: 'web-tv', allowedOrigins: [WEB] }] },
+      {},
+      {
+        // What compression middleware does before any route runs, on either platform.
+        beforeInit: (app) => {
+          const instance = app.getHttpAdapter().getInstance() as {
+            addHook?: (
+              name: 'onRequest',
+              hook: (r: unknown, reply: Reply, done: () => void) => void,
+            ) => void;
+            use?: (mw: (r: unknown, res: Reply, next: () => void) => void) => void;
+          };
+          type Reply = {
+            header?: (n: string, v: string) => void;
+            setHeader?: (n: string, v: string) => void;
+          };
+          if (app.getHttpAdapter().getType() === 'fastify')
+            instance.addHook!('onRequest', (_r, reply, done) => {
+              reply.header!('Vary', 'Accept-Encoding');
+              done();
+            });
+          else
+            instance.use!((_r, res, next) => {
+              res.setHeader!('Vary', 'Accept-Encoding');
+              next();
+            });
+        },
+      },
+    );
+  });
+  afterAll(() => t?.close());
+
+  it("the client endpoints add Origin to the host's Vary instead of replacing it", async () => {
+    const res = await t.http
+      .post('/oauth/device_authorization')
+      .set('Origin', WEB)
+      .type('form')
+      .send(form({ client_id: 'web-tv' }))
+      .expect(200);
+    expect(res.headers['access-control-allow-origin']).toBe(WEB);
+    expect(res.headers.vary).toBe('Accept-Encoding, Origin');
+    const noOrigin = await t.http
+      .post('/oauth/device_authorization')
+      .type('form')
+      .send(form({ client_id: 'web-tv' }))
+      .expect(200);
+    expect(noOrigin.headers.vary).toBe('Accept-Encoding');
+  });
+});

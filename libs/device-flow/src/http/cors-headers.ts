@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ClientRecord } from '../clients/client.repository.js';
 import { CorsPolicy } from '../clients/cors-policy.js';
-import type { HttpRequest, HttpResponse } from './http-exchange.js';
+import { addVary, type HttpRequest, type HttpResponse } from './http-exchange.js';
 
 /**
  * CORS headers of the client endpoints (device authorization, token, introspection, revocation), set once the
@@ -19,9 +19,9 @@ export class CorsHeaders {
   async apply(req: HttpRequest, res: HttpResponse, client: ClientRecord): Promise<void> {
     const origin = req.headers.origin;
     if (typeof origin !== 'string' || origin === '' || origin === 'null') return;
-    // The answer depends on Origin: a cache must not serve one origin's answer to another. (These answers are
-    // no-store and set no other Vary, so setting it replaces nothing.)
-    res.header('Vary', 'Origin');
+    // The answer depends on Origin: a cache must not serve one origin's answer to another (these answers are
+    // no-store too). Added to whatever Vary host middleware set before.
+    addVary(res, 'Origin');
     if (!(await this.policy.allows(origin, client))) return;
     res.header('Access-Control-Allow-Origin', origin);
     // The issuance limit's 429 says when to try again (RFC 6585 §4); the page may read that too.

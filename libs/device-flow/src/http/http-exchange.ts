@@ -33,6 +33,8 @@ export interface HttpRequest {
  */
 export interface HttpResponse {
   header(name: string, value: string): unknown;
+  /** A header set so far, by the module or by host middleware before it (both frameworks have it). */
+  getHeader?(name: string): unknown;
   status(code: number): { send(body: unknown): unknown };
   /** Express. */
   readonly headersSent?: boolean;
@@ -60,6 +62,24 @@ export function isSecureRequest(req: HttpRequest): boolean {
 /** Whether a response has already been sent. */
 export function responseSent(res: HttpResponse): boolean {
   return res.headersSent === true || res.sent === true;
+}
+
+/**
+ * Adds `field` to the response's `Vary` header, keeping what host middleware put there before (compression's
+ * `Accept-Encoding`, say): a cache must key on every request header the answer depends on. Nothing is added
+ * when the field, or `*`, is there already.
+ *
+ * @see RFC 9110 §12.5.5
+ */
+export function addVary(res: HttpResponse, field: string): void {
+  const current = res.getHeader?.('Vary');
+  const list = Array.isArray(current) ? current.join(', ') : current == null ? '' : String(current);
+  const present = list
+    .split(',')
+    .map((f) => f.trim().toLowerCase())
+    .filter((f) => f !== '');
+  if (present.includes('*') || present.includes(field.toLowerCase())) return;
+  res.header('Vary', present.length === 0 ? field : `${list.trim()}, ${field}`);
 }
 
 /** Sends an HTML document (UTF-8) with the given status. */
