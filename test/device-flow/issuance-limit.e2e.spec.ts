@@ -1,8 +1,10 @@
 import { afterEach, expect, it } from 'vitest';
 import {
+  DeviceCodeRepository,
   type DeviceFlowModuleOptions,
   DeviceManagementService,
 } from '../../libs/device-flow/src/index.js';
+import { MapDeviceCodeRepository } from '../module/map-device-code.repository.js';
 import { describeWith, randomRedisPrefix, REDIS_URL } from '../support/databases.js';
 import { createTestApp, form, oauthError, type TestApp } from '../support/test-app.js';
 
@@ -26,7 +28,7 @@ const STORAGES: {
 
 /**
  * The device code issuance limit (`issuanceLimit`) counts device codes issued: a request refused for its scope,
- * or by the kill switch issues none and spends none of the budget.
+ * or by the kill switch, or one the server failed to store issues none and spends none of the budget.
  */
 for (const storage of STORAGES) {
   await describeWith(
@@ -74,6 +76,27 @@ for (const storage of STORAGES) {
           expect(oauthError(refused.body)).toBe('unauthorized_client');
         }
         await management.enableDeviceGrant('tv');
+        await ask({ client_id: 'tv' }).expect(200);
+        await ask({ client_id: 'tv' }).expect(429);
+      });
+
+      it('a request the server failed to store codes for gives its count back', async () => {
+        const codes = new MapDeviceCodeRepository();
+        let failures = 2;
+        const store = codes.create.bind(codes);
+        codes.create = async (record) => {
+          if (failures-- > 0) throw new Error('disk I/O error');
+          return store(record);
+        };
+        t = await createTestApp(
+          { ...storage.options(), issuanceLimit: { limit: 1, windowSeconds: 60 } },
+          { providers: [{ provide: DeviceCodeRepository, useValue: codes }] },
+        );
+        for (let i = 0; i < 2; i++) {
+          const failed = await ask({ client_id: 'tv' }).expect(500);
+          expect(oauthError(failed.body)).toBe('server_error');
+        }
+        // Two failures spent nothing: the one code the budget allows is still there, and only one.
         await ask({ client_id: 'tv' }).expect(200);
         await ask({ client_id: 'tv' }).expect(429);
       });

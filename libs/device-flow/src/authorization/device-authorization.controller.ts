@@ -15,7 +15,8 @@ import { IssuanceLimit } from './issuance-limit.js';
 /**
  * Device authorization endpoint: parse, authenticate the client, check the request, count it against the
  * issuance limit, issue codes. Only a request that passed every check spends the budget: a client sending
- * bad requests (an unknown scope, while disabled) is told why, not locked out of the good ones.
+ * bad requests (an unknown scope, while disabled) is told why, not locked out of the good ones; a request the
+ * server failed to issue codes for gives its count back.
  *
  * @see RFC 8628 §3.1 (request), §3.2 (response)
  */
@@ -46,6 +47,11 @@ export class DeviceAuthorizationController extends PostOnlyEndpoint {
     const origin = requestOrigin(req);
     const scopes = await this.service.check(client, form.get('scope'));
     await this.limit.consume(client.clientId, origin.ip);
-    return this.service.issue(client, scopes, origin);
+    try {
+      return await this.service.issue(client, scopes, origin);
+    } catch (e) {
+      await this.limit.giveBack(client.clientId, origin.ip);
+      throw e;
+    }
   }
 }

@@ -3,7 +3,7 @@ import { Clock } from '../clock/clock.js';
 import { DEVICE_FLOW_OPTIONS } from '../device-flow.constants.js';
 import type { ResolvedDeviceFlowOptions } from '../device-flow.options.js';
 import { TooManyRequestsError } from '../errors/oauth.errors.js';
-import { AttemptLimiter, takeAttempt } from '../verification/attempt-limiter.js';
+import { AttemptLimiter, releaseAttempt, takeAttempt } from '../verification/attempt-limiter.js';
 import { bucket } from '../verification/verification.service.js';
 
 /**
@@ -21,12 +21,27 @@ export class IssuanceLimit {
 
   /** Counts one issuance, or throws {@link TooManyRequestsError} when the budget is spent. */
   async consume(clientId: string, ip: string | null): Promise<void> {
-    const key = `issue:${clientId.length}:${clientId}:${ip ?? 'unknown'}`;
-    const wait = await takeAttempt(
-      this.limiter,
-      bucket(key, this.options.issuanceLimit),
-      this.clock.now(),
-    );
+    const wait = await takeAttempt(this.limiter, this.bucket(clientId, ip), this.clock.now());
     if (wait > 0) throw new TooManyRequestsError(Math.ceil(wait / 1000));
+  }
+
+  /**
+   * Gives back what {@link consume} counted, when the codes could not be issued after all (a storage failure):
+   * a client is not locked out by the server's own errors. Needs a limiter with `release`; never throws (the
+   * storage that failed may be the limiter's too, and the caller reports the first failure).
+   */
+  async giveBack(clientId: string, ip: string | null): Promise<void> {
+    try {
+      await releaseAttempt(this.limiter, this.bucket(clientId, ip), this.clock.now());
+    } catch {
+      // The count stays; the window ends it.
+    }
+  }
+
+  private bucket(clientId: string, ip: string | null) {
+    return bucket(
+      `issue:${clientId.length}:${clientId}:${ip ?? 'unknown'}`,
+      this.options.issuanceLimit,
+    );
   }
 }
