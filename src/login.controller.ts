@@ -119,7 +119,7 @@ export class LoginController {
           <head>
             <meta charset="utf-8" />
             <meta name="viewport" content="width=device-width, initial-scale=1" />
-            <title>Sign in · Device sign-in</title>
+            <title>${message ? 'Error: ' : ''}Sign in · Device sign-in</title>
             <link rel="stylesheet" href="${this.verificationPage()}/style.css" />
           </head>
           <body>
@@ -136,6 +136,9 @@ export class LoginController {
                   name="username"
                   class="field"
                   autocomplete="username"
+                  autocapitalize="none"
+                  autocorrect="off"
+                  spellcheck="false"
                   value="${username}"
                   required${error === 'wrong' ? '' : html` autofocus`}${
                     message ? html` aria-describedby="login_error"` : ''

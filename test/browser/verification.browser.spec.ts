@@ -203,7 +203,45 @@ describe.skipIf(!available)(
       expect(await page.getByRole('alert').textContent()).toBe(
         'That code is not valid. Check it and try again.',
       );
-      expect(await field.getAttribute('aria-describedby')).toContain('user_code_error');
+      // The error is read first, then the hint; the tab title says there is one to fix (WCAG 2.4.2, G88).
+      expect(await field.getAttribute('aria-describedby')).toBe('user_code_error user_code_hint');
+      expect(await page.title()).toBe('Error: Connect a device · Device sign-in');
+    });
+
+    it('Enter on a permission checkbox decides nothing and leaves the page as it was; only a button decides', async () => {
+      const codes = await deviceAsks('profile read');
+      await page.goto(codes.verification_uri_complete);
+      await signIn('alice');
+      await press('Continue');
+      const consent = page.url();
+      const answers: number[] = [];
+      page.on('response', (r) => {
+        if (r.request().method() === 'POST') answers.push(r.status());
+      });
+      const box = page.getByRole('checkbox').first();
+      await box.focus();
+      await page.keyboard.press('Space'); // Space toggles it
+      await Promise.all([
+        page.waitForResponse((r) => r.request().method() === 'POST'),
+        page.keyboard.press('Enter'),
+      ]);
+      // The browser submitted with the hidden default button: 204, no navigation, the untick kept.
+      expect(answers).toEqual([204]);
+      expect(page.url()).toBe(consent);
+      expect(await box.isChecked()).toBe(false);
+      expect(await page.locator(':focus').getAttribute('name')).toBe('scope_0'); // focus stayed too
+      expect((await devicePolls(codes.device_code)).body.error).toBe('authorization_pending');
+      // The hidden button is neither focusable nor in the accessibility tree.
+      expect((await page.getByRole('button').allTextContents()).map((b) => b.trim())).toEqual([
+        'Not you? Sign out',
+        'Deny',
+        'Approve',
+      ]);
+      await page.getByRole('button', { name: 'Approve' }).focus();
+      await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
+      expect(await heading()).toBe('Device connected');
+      const tokens = await devicePolls(codes.device_code);
+      expect(tokens.body).toMatchObject({ scope: 'read' });
     });
 
     it('an expired code shows the expired page', async () => {

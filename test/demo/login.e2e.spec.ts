@@ -50,6 +50,13 @@ describe('demo login', () => {
     expect(res.headers['x-frame-options']).toBe('DENY');
     expect(res.text).toMatch(/id="username"[^>]*value="alice"/);
     expect(res.text).toMatch(/id="password"[^>]*autofocus[^>]*aria-invalid="true"/);
+    // Usernames are exact: phones must not capitalise or "correct" them. The title says there is an error.
+    expect(res.text).toMatch(
+      /id="username"[^>]*autocapitalize="none"\s+autocorrect="off"\s+spellcheck="false"/,
+    );
+    expect(res.text).toContain('<title>Error: Sign in · Device sign-in</title>');
+    const clean = await request(s.origin).get('/login').expect(200);
+    expect(clean.text).toContain('<title>Sign in · Device sign-in</title>');
     // The typed username is escaped like any other value.
     const odd = await login({ username: '"><script>x</script>', password: 'x' }).expect(401);
     expect(odd.text).not.toContain('<script>x</script>');

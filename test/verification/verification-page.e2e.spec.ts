@@ -471,6 +471,34 @@ describe('verification page (RFC 8628 §3.3)', () => {
       expect(res.headers.location).toBe('/device/expired');
     });
 
+    it('no decision (the hidden default button: Enter on a checkbox) is 204, decides nothing, and still needs the CSRF token', async () => {
+      await app();
+      const codes = await deviceAsks('read write');
+      const b = await browser();
+      const consent = await b.follow(
+        await b.post('/device', { user_code: codes.user_code }).expect(303),
+      );
+      // The form's first submit button is that one, so browsers submit with it on Enter.
+      expect(consent.text).toMatch(
+        /<form method="post" action="\/device\/decision">\s*<button\s+type="submit"\s+name="decision"\s+value="none"\s+hidden\s+tabindex="-1"\s*><\/button>/,
+      );
+      const none = { user_code: codes.user_code, decision: 'none', scope_1: 'write' };
+      const res = await b.post('/device/decision', none).expect(204);
+      expect(res.text).toBe('');
+      expect(res.headers['cache-control']).toBe('no-store');
+      expect(res.headers['x-frame-options']).toBe('DENY');
+      await b.post('/device/decision', { ...none, csrf_token: 'wrong' }).expect(403);
+      expect((await poll(codes.device_code)).error).toBe('authorization_pending');
+      // The consent page is still the session's: the user goes on deciding.
+      await b.get('/device/consent').expect(200);
+      await b
+        .post('/device/decision', { ...none, decision: 'approve' })
+        .expect(303)
+        .expect('location', '/device/approved');
+      t.clock.advance(5000);
+      expect((await poll(codes.device_code)).scope).toBe('write');
+    });
+
     it('an unknown decision is refused', async () => {
       await app();
       const codes = await deviceAsks();

@@ -190,6 +190,7 @@ export {
 } from './verification/verification-user.resolver.js';
 export {
   VerificationView,
+  NO_DECISION,
   type VerificationPage,
   type VerificationPageContext,
   type VerificationStatus,

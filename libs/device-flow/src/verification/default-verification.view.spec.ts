@@ -41,12 +41,46 @@ describe('DefaultVerificationView', () => {
       ctx,
     );
     expect(page).toMatch(/<label for="user_code">Code<\/label>/);
-    expect(page).toMatch(/aria-describedby="user_code_hint user_code_error"/);
+    expect(page).toMatch(/aria-describedby="user_code_error user_code_hint"/);
     expect(page).toMatch(/aria-invalid="true"/);
     expect(page).toMatch(/role="alert"/);
     expect(page).toMatch(/autofocus/);
     expect(page).toMatch(/name="viewport"/);
     expect(page).not.toMatch(/<script|<style|style=|https?:/);
+    // A page with an error to fix says so first in its title (WCAG 2.4.2, G88); a clean one does not.
+    expect(page).toContain('<title>Error: Connect a device · Device sign-in</title>');
+    expect(new DefaultVerificationView().render(entryPage, ctx)).toContain(
+      '<title>Connect a device · Device sign-in</title>',
+    );
+  });
+
+  it('consent without a permission chosen: the error titles the page and marks every checkbox invalid', () => {
+    const view = new DefaultVerificationView({ texts: { errorTitlePrefix: 'Fehler: ' } });
+    const page = view.render({ ...consent, error: 'no_scope' }, ctx);
+    expect(page).toContain(
+      '<title>Fehler: Allow TV to access your account? · Device sign-in</title>',
+    );
+    expect(page).toContain('<h1>Allow TV to access your account?</h1>');
+    expect(page.match(/<input\s+type="checkbox"[^>]*>/g)).toHaveLength(2);
+    for (const box of page.match(/<input\s+type="checkbox"[^>]*>/g)!)
+      expect(box).toMatch(/aria-describedby="scope_error"\s+aria-invalid="true"/);
+    const clean = view.render(consent, ctx);
+    expect(clean).toContain('<title>Allow TV to access your account? · Device sign-in</title>');
+    expect(clean).not.toContain('aria-invalid');
+  });
+
+  it('the consent form submits with a hidden, unfocusable no-decision button first (Enter on a checkbox)', () => {
+    const page = new DefaultVerificationView().render(consent, ctx);
+    const form = /<form method="post" action="\/device\/decision">([\s\S]*?)<\/form>/.exec(
+      page,
+    )![1]!;
+    const buttons = form.match(/<button[^>]*>/g)!;
+    expect(buttons).toHaveLength(3);
+    expect(buttons[0]).toMatch(
+      /type="submit"\s+name="decision"\s+value="none"\s+hidden\s+tabindex="-1"/,
+    );
+    expect(buttons[1]).toMatch(/value="deny"/);
+    expect(buttons[2]).toMatch(/value="approve"/);
   });
 
   it('takes replacement texts and scope descriptions (localisation)', () => {
@@ -213,7 +247,7 @@ describe('DefaultVerificationView: empty entry and blocked app', () => {
     const page = entry('empty');
     expect(page).toContain('Enter the code shown on your device.');
     expect(page).not.toContain('not valid');
-    expect(page).toMatch(/aria-describedby="user_code_hint user_code_error"/);
+    expect(page).toMatch(/aria-describedby="user_code_error user_code_hint"/);
     expect(page).toMatch(/aria-invalid="true"/);
   });
 

@@ -1,10 +1,11 @@
 import { html, type SafeHtml } from './html.js';
-import type {
-  SignOutForm,
-  VerificationPage,
-  VerificationPageContext,
-  VerificationStatus,
-  VerificationView,
+import {
+  NO_DECISION,
+  type SignOutForm,
+  type VerificationPage,
+  type VerificationPageContext,
+  type VerificationStatus,
+  type VerificationView,
 } from './verification.view.js';
 
 /**
@@ -57,6 +58,11 @@ export interface VerificationTexts {
   refused: string;
   errorTitle: string;
   error: string;
+  /**
+   * Put before the page title (the browser tab, what a screen reader announces first) when the page shows an
+   * error to fix: a wrong code, no permission ticked. @see WCAG 2.2 SC 2.4.2, technique G88
+   */
+  errorTitlePrefix: string;
   startOver: string;
   formatDate: (ms: number) => string;
 }
@@ -137,6 +143,7 @@ export const DEFAULT_VERIFICATION_TEXTS: VerificationTexts = {
   refused:
     'This form was sent from another site or has expired, so it was not processed. Start again from this page.',
   errorTitle: 'Something went wrong',
+  errorTitlePrefix: 'Error: ',
   error: 'We could not complete your request. Please try again in a moment.',
   startOver: 'Enter a code',
   formatDate: (ms) =>
@@ -153,6 +160,19 @@ export interface DefaultVerificationViewOptions {
   /** Extra CSS appended to the default stylesheet (branding). */
   extraCss?: string;
 }
+
+/**
+ * The consent form's first submit button, hidden: Enter pressed on a permission checkbox submits the form with
+ * it ({@link NO_DECISION}), and nothing is decided. Without it, Deny (first in tree order) was clicked, and the
+ * request was denied for good; a decision is only ever the press of the button that says it.
+ */
+const IMPLICIT_SUBMISSION_CATCHER = html`<button
+  type="submit"
+  name="decision"
+  value="${NO_DECISION}"
+  hidden
+  tabindex="-1"
+></button>`;
 
 /**
  * The default {@link VerificationView}: semantic HTML with labelled fields, error text tied to its field
@@ -210,7 +230,7 @@ export class DefaultVerificationView implements VerificationView {
                 ? t.csrfFailed
                 : '';
         return {
-          title: t.entryTitle,
+          title: error ? t.errorTitlePrefix + t.entryTitle : t.entryTitle,
           body: html`<h1>${t.entryTitle}</h1>
             ${this.who(p)}
             <p>${t.entryIntro}</p>
@@ -233,7 +253,7 @@ export class DefaultVerificationView implements VerificationView {
                 maxlength="32"
                 required
                 autofocus
-                aria-describedby="user_code_hint${error ? ' user_code_error' : ''}"
+                aria-describedby="${error ? 'user_code_error ' : ''}user_code_hint"
                 ${error ? html` aria-invalid="true"` : ''}
               />
               <button type="submit" class="primary">${t.continueButton}</button>
@@ -251,15 +271,16 @@ export class DefaultVerificationView implements VerificationView {
                   value="${s.scope}"
                   ${
                     s.checked ? html` checked` : ''
-                  }${p.error ? html` aria-describedby="scope_error"` : ''}
+                  }${p.error ? html` aria-describedby="scope_error" aria-invalid="true"` : ''}
                 />
                 ${scopeLabel(s.scope, t.scopeDescriptions[s.scope])}</label
               >
             </li>`,
         );
+        const title = t.consentTitle(p.clientName);
         return {
-          title: t.consentTitle(p.clientName),
-          body: html`<h1>${t.consentTitle(p.clientName)}</h1>
+          title: p.error ? t.errorTitlePrefix + title : title,
+          body: html`<h1>${title}</h1>
             ${this.who(p)}
             <p>${t.consentIntro(p.clientName)}</p>
             <p>${t.compareCode}</p>
@@ -269,6 +290,7 @@ export class DefaultVerificationView implements VerificationView {
               <p>${t.phishingWarning}</p>
             </section>
             <form method="post" action="${p.action}">
+              ${IMPLICIT_SUBMISSION_CATCHER}
               <input type="hidden" name="csrf_token" value="${p.csrfToken}" />
               <input type="hidden" name="user_code" value="${p.userCode}" />
               <fieldset>

@@ -28,6 +28,7 @@ import {
 } from './verification-session.js';
 import { type VerificationUser, VerificationUserResolver } from './verification-user.resolver.js';
 import {
+  NO_DECISION,
   type SignOutForm,
   type VerificationPage,
   type VerificationStatus,
@@ -52,7 +53,7 @@ const STATUSES: ReadonlySet<string> = new Set<VerificationStatus>([
  * - `GET  <path>`          code entry form; `?user_code=` pre-fills only (§3.3.1), never approves
  * - `POST <path>`          submitted code → 303 to the consent page (or to the entry form, "not valid")
  * - `GET  <path>/consent`  consent page of the code entered (kept in the page session, never in the URL)
- * - `POST <path>/decision` approve / deny → 303 to a fixed status page
+ * - `POST <path>/decision` approve / deny → 303 to a fixed status page; `none` (Enter on a checkbox) → 204
  * - `GET  <path>/<status>` approved, denied, expired, used, invalid, blocked
  *
  * Every POST answers with a redirect to a GET page (POST-redirect-GET: Back and reload never resend a form)
@@ -188,6 +189,9 @@ export class VerificationController {
     const { user, session, form, who } = g;
     const code = form.get('user_code') ?? '';
     const decision = form.get('decision');
+    // The consent form's hidden default button: Enter pressed on a checkbox submits the form with it. Nothing
+    // is decided, and 204 keeps the browser on the page as it was (ticks included).
+    if (decision === NO_DECISION) return void res.status(204).send('');
     if (decision !== 'approve' && decision !== 'deny')
       throw new RefusedPageError(this.start(), 400);
     try {

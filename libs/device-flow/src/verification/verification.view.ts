@@ -23,6 +23,16 @@ export interface SignOutForm {
   returnTo: string;
 }
 
+/**
+ * The `decision` of the consent form's hidden first submit button, its "default button". Browsers submit a form
+ * with its first enabled submit button when Enter is pressed on a checkbox (Chromium does, and skips disabled
+ * ones); with Deny or Approve first, Enter on a permission checkbox would decide the request. This value decides
+ * nothing: the decision endpoint answers `204 No Content`, which leaves the browser on the page as it was.
+ *
+ * @see WHATWG HTML §4.10.21.2 (implicit submission)
+ */
+export const NO_DECISION = 'none';
+
 /** Every page the verification flow shows. `action`s are the form targets; `csrfToken` goes in a hidden field. */
 export type VerificationPage =
   | {
@@ -41,6 +51,10 @@ export type VerificationPage =
     }
   | {
       kind: 'consent';
+      /**
+       * POST target of the decision form: `csrf_token`, `user_code`, each ticked scope's `field`, and `decision`
+       * — `approve`, `deny`, or {@link NO_DECISION} from a hidden first submit button (see there).
+       */
       action: string;
       csrfToken: string;
       /** The code in display form, to compare with the device's screen. */
