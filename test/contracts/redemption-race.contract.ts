@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DataSourceOptions } from 'typeorm';
+import type { DeviceFlowModuleOptions } from '../../libs/device-flow/src/index.js';
 import {
   createTestApp,
   DEVICE_GRANT,
@@ -17,10 +18,16 @@ import {
  * ```ts
  * redemptionRaceContract('PostgreSQL', async () => ({ options: { type: 'postgres', url }, cleanup }));
  * ```
+ *
+ * `module` adds module options, e.g. device codes on Redis with tokens in that database.
  */
 export function redemptionRaceContract(
   name: string,
-  database: () => Promise<{ options: DataSourceOptions; cleanup?: () => Promise<void> }>,
+  database: () => Promise<{
+    options: DataSourceOptions;
+    module?: Partial<DeviceFlowModuleOptions>;
+    cleanup?: () => Promise<void>;
+  }>,
   parallel = 20,
 ): void {
   describe(`exactly-once redemption races: ${name}`, () => {
@@ -29,7 +36,7 @@ export function redemptionRaceContract(
     beforeEach(async () => {
       const db = await database();
       cleanup = db.cleanup;
-      t = await createTestApp({ database: db.options });
+      t = await createTestApp({ database: db.options, ...db.module });
     });
     afterEach(async () => {
       await t?.close();
@@ -49,6 +56,10 @@ export function redemptionRaceContract(
         expect(r.status).toBe(400);
         expect(oauthError(r.body)).toBe('invalid_grant');
       }
+      // The losers' revocations (device code reuse) left the database usable: the next requests are answered.
+      const next = await startAuthorization(t, { client_id: 'tv', scope: 'read' });
+      await t.grants.approve(next.user_code, 'alice');
+      expect((await poll(t, next.device_code)).status).toBe(200);
     });
 
     it(`${parallel} parallel refreshes with one refresh token: one 200, and reuse kills every token`, async () => {

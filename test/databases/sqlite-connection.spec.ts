@@ -63,6 +63,39 @@ describe('the shared SQLite connection under concurrent requests', () => {
     expect(await codes.findByDeviceCodeHash(doomed.deviceCodeHash)).toBeNull();
   });
 
+  it('many units of work waiting together take the connection one at a time (no nested BEGIN)', async () => {
+    // As when racing polls of one approved code each revoke in a unit of work (device codes on Redis): all wait
+    // behind a running one and are woken together.
+    const holder = uow.run(async () => {
+      await codes.create(deviceCode());
+      await sleep(20);
+    });
+    await sleep(2);
+    const records = Array.from({ length: 30 }, () => deviceCode());
+    const waiting = records.map((record) =>
+      uow.run(async () => {
+        await codes.create(record);
+        await sleep(1);
+        expect(await codes.transition(record.id, 'pending', 'approved', NOW)).toBe(true);
+      }),
+    );
+    // Next to them, TypeORM queries and prepared reads and writes of other requests.
+    const bystanders = Array.from({ length: 30 }, () => deviceCode());
+    const others = bystanders.map(async (record, i) => {
+      await sleep(i % 3);
+      await codes.create(record);
+      return ds.query('SELECT count(*) AS n FROM device_flow_device_codes');
+    });
+    const outcomes = await Promise.allSettled([holder, ...waiting, ...others]);
+    expect(outcomes.filter((o) => o.status === 'rejected')).toEqual([]);
+    for (const record of records)
+      expect((await codes.findByDeviceCodeHash(record.deviceCodeHash))?.status).toBe('approved');
+    for (const record of bystanders)
+      expect(await codes.findByDeviceCodeHash(record.deviceCodeHash)).not.toBeNull();
+    // And the connection is free afterwards: a new unit of work runs at once.
+    await uow.run(async () => codes.create(deviceCode()));
+  });
+
   it('no request reads another transaction’s uncommitted rows', async () => {
     const doomed = deviceCode();
     const failing = failingUnit(doomed);

@@ -99,7 +99,8 @@ export class SqliteConnection {
       return { affected: statement.run(...params).changes };
     }
     if (statement.reader) {
-      if (!this.free()) await this.until(() => this.free());
+      // Checked and run with no await in between (see nextRelease).
+      while (!this.free()) await this.nextRelease();
       return { records: statement.all(...params) as Record<string, unknown>[] };
     }
     const write = statement;
@@ -113,11 +114,14 @@ export class SqliteConnection {
   async exclusive<T>(context: TransactionContext, work: () => Promise<T>): Promise<T> {
     this.exclusiveWaiting++;
     try {
-      await this.until(() => this.owner === null && this.active === 0 && !this.db.inTransaction);
+      while (this.owner !== null || this.active > 0 || this.db.inTransaction)
+        await this.nextRelease();
+      // Taken in the same synchronous step as the check: of the units woken together, the first takes it and
+      // the others see it taken.
+      this.owner = context;
     } finally {
       this.exclusiveWaiting--;
     }
-    this.owner = context;
     try {
       return await work();
     } finally {
@@ -144,8 +148,8 @@ export class SqliteConnection {
     (runner as { query: unknown }).query = async (...args: unknown[]) => {
       const mine = this.owner !== null && TransactionContext.current() === this.owner;
       if (mine) return query(...args);
-      if (!this.free()) await this.until(() => this.free());
-      this.active++;
+      while (!this.free()) await this.nextRelease();
+      this.active++; // in the step that saw the connection free: no unit of work can take it meanwhile
       try {
         return await query(...args);
       } finally {
@@ -160,9 +164,13 @@ export class SqliteConnection {
     this.flushScheduled = true;
     setImmediate(() => {
       this.flushScheduled = false;
-      if (this.free() && this.active === 0) this.flush();
-      else void this.until(() => this.free() && this.active === 0).then(() => this.flush());
+      void this.flushWhenFree();
     });
+  }
+
+  private async flushWhenFree(): Promise<void> {
+    while (!this.free() || this.active > 0) await this.nextRelease();
+    this.flush(); // synchronous, in the step that saw the connection free
   }
 
   /** Commits the queued writes: one alone in autocommit, several in one transaction. */
@@ -204,15 +212,19 @@ export class SqliteConnection {
     });
   }
 
-  /** Resolves once `ready()` holds, re-checked whenever the connection is released. */
-  private async until(ready: () => boolean): Promise<void> {
-    while (!ready()) {
-      await new Promise<void>((wake) => {
-        this.waiters.push(wake);
-        // A transaction opened around this class (not through it) is not announced: look again shortly.
-        if (this.db.inTransaction && this.owner === null) setTimeout(() => this.wake(), 1).unref();
-      });
-    }
+  /**
+   * Resolves at the next release of the connection. Callers loop `while (!condition) await nextRelease()` and
+   * act on the condition with no `await` between the last check and the act: every waiter is woken at once, so
+   * a condition checked in one step and acted on after an `await` may no longer hold (two units of work both
+   * saw the connection free and the second's BEGIN failed inside the first's transaction, leaving the
+   * connection in a state no waiter could ever see as free).
+   */
+  private nextRelease(): Promise<void> {
+    return new Promise<void>((wake) => {
+      this.waiters.push(wake);
+      // A transaction opened around this class (not through it) is not announced: look again shortly.
+      if (this.db.inTransaction && this.owner === null) setTimeout(() => this.wake(), 1).unref();
+    });
   }
 
   private wake(): void {
