@@ -73,7 +73,10 @@ for (const setup of SETUPS) {
           tokens.failNext = true;
           const failed = await poll(app, auth.device_code);
           expect(failed.status).toBe(500);
-          expect(failed.body).toEqual({ error: 'server_error' });
+          expect(failed.body).toEqual({
+            error: 'server_error',
+            error_description: 'the server could not complete the request',
+          });
           const written = tokens.saved[0]!;
           for (const t of written) expect(await tokens.findByHash(t.tokenHash)).toBeNull();
 

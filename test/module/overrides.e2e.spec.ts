@@ -138,7 +138,10 @@ describe('unexpected failures', () => {
     );
     const res = await poll(t, 'x'.repeat(43));
     expect(res.status).toBe(500);
-    expect(res.body).toEqual({ error: 'server_error' });
+    expect(res.body).toEqual({
+      error: 'server_error',
+      error_description: 'the server could not complete the request',
+    });
     expect(res.text).not.toMatch(/SQLITE|srv|at /);
     expect(res.headers['cache-control']).toBe('no-store');
   });

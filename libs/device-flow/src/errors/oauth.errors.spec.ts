@@ -14,7 +14,10 @@ describe('OAuth errors (RFC 6749 §5.2)', () => {
       error: 'invalid_request',
       error_description: 'missing x',
     });
-    expect(new ServerError().toJSON()).toEqual({ error: 'server_error' });
+    expect(new ServerError().toJSON()).toEqual({
+      error: 'server_error',
+      error_description: 'the server could not complete the request',
+    });
     expect(new ServerError().status).toBe(500);
     expect(new RequestTooLargeError('big').status).toBe(413);
     const m = new MethodNotAllowedError('POST');

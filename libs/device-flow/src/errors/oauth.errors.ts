@@ -120,6 +120,9 @@ export class ExpiredTokenError extends OAuthError {
 export class ServerError extends OAuthError {
   readonly error = 'server_error';
   override readonly status: number = 500;
+  constructor(description = 'the server could not complete the request') {
+    super(description);
+  }
 }
 
 /** A transient failure (e.g. the database is unreachable): retry later. 503 with `Retry-After`. */
