@@ -137,6 +137,14 @@ describe('verification page (RFC 8628 §3.3)', () => {
       expect(res.text).not.toContain('<script');
     });
 
+    it('a User-Agent sent as UTF-8 bytes reads as the device wrote it', async () => {
+      t = await createTestApp({}, { providers: headerUserProviders });
+      // Node.js's client sends header text as UTF-8 bytes, as such devices do; its server reads them as Latin-1.
+      const codes = await deviceAsks('read', { 'User-Agent': 'DemoTV® Küche' });
+      const res = await (await browser()).enter(codes.user_code);
+      expect(res.text).toContain('<q>DemoTV® Küche</q>');
+    });
+
     it('status pages are fixed; an unknown one is a 404 page', async () => {
       await app();
       for (const s of ['approved', 'denied', 'expired', 'used', 'invalid', 'blocked'])

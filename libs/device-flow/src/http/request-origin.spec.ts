@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { HttpRequest } from './http-exchange.js';
-import { clientIp, normaliseIp, requestOrigin } from './request-origin.js';
+import { clientIp, headerText, normaliseIp, requestOrigin } from './request-origin.js';
 
 const from = (ip?: string, ua?: string): HttpRequest => ({
   ip,
@@ -49,5 +49,20 @@ describe('requestOrigin / clientIp', () => {
     expect(clientIp(from(undefined))).toBeNull();
     expect(clientIp(from(''))).toBeNull();
     expect(requestOrigin(from(undefined))).toEqual({ ip: null, userAgent: null });
+  });
+});
+
+describe('headerText', () => {
+  const asNodeReadsIt = (text: string) => Buffer.from(text, 'utf8').toString('latin1');
+
+  it('reads UTF-8 header bytes as UTF-8 (Node.js reads them as Latin-1)', () => {
+    expect(asNodeReadsIt('DemoTV® – Wohnzimmer 📺')).not.toBe('DemoTV® – Wohnzimmer 📺');
+    expect(headerText(asNodeReadsIt('DemoTV® – Wohnzimmer 📺'))).toBe('DemoTV® – Wohnzimmer 📺');
+  });
+
+  it('leaves ASCII, real Latin-1 (not valid UTF-8) and already decoded text as they are', () => {
+    expect(headerText('TV/1 (living-room)')).toBe('TV/1 (living-room)');
+    expect(headerText('caf\xe9 TV')).toBe('caf\xe9 TV'); // a lone 0xE9 byte is not UTF-8
+    expect(headerText('DemoTV® 📺')).toBe('DemoTV® 📺');
   });
 });

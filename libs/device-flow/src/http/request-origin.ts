@@ -8,7 +8,25 @@ import type { HttpRequest } from './http-exchange.js';
  */
 export function requestOrigin(req: HttpRequest): RequestOrigin {
   const ua = req.headers['user-agent'];
-  return { ip: clientIp(req), userAgent: typeof ua === 'string' ? ua : null };
+  return { ip: clientIp(req), userAgent: typeof ua === 'string' ? headerText(ua) : null };
+}
+
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * A header value as the text its sender meant. Node.js reads header bytes as Latin-1 (RFC 9110 §5.5: octets
+ * beyond ASCII are opaque), but a device that puts non-ASCII text in its `User-Agent` sends UTF-8, which read
+ * as Latin-1 shows as mojibake on the consent page (`â®` for `®`). Bytes that are valid UTF-8 are read as UTF-8;
+ * anything else stays as Node.js read it.
+ */
+export function headerText(value: string): string {
+  // Only a string of single bytes (what Node.js makes of a header) with some beyond ASCII is worth a look.
+  if (!/[\x80-\xff]/.test(value) || /[\u0100-\uffff]/.test(value)) return value;
+  try {
+    return UTF8.decode(Buffer.from(value, 'latin1'));
+  } catch {
+    return value;
+  }
 }
 
 /**
