@@ -55,6 +55,27 @@ describe.each(['opaque', 'jwt'] as const)(
       await t.http.get('/api/me?access_token=x').expect(400);
     });
 
+    it('answers 400 invalid_request to two Authorization headers, a valid token first or second (RFC 6750 §2)', async () => {
+      t = await start();
+      const tokens = await obtainTokens(t, { clientId: 'demo-device', scope: 'read profile' });
+      const good = `Bearer ${tokens.access_token}`;
+      for (const pair of [
+        [good, 'Bearer ' + 'A'.repeat(43)],
+        ['Bearer ' + 'A'.repeat(43), good],
+      ]) {
+        const res = await t.http
+          .get('/api/me')
+          .set('Authorization', pair as unknown as string)
+          .expect(400);
+        expect(res.body).toEqual({
+          error: 'invalid_request',
+          error_description: 'more than one Authorization header',
+        });
+        expect(res.headers['www-authenticate']).toContain('error="invalid_request"');
+      }
+      await me(tokens.access_token).expect(200);
+    });
+
     it('answers 401 invalid_token for an unknown or expired token', async () => {
       t = await start();
       const unknown = await me('A'.repeat(43)).expect(401);

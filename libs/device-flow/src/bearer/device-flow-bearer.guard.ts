@@ -3,7 +3,7 @@ import { Reflector } from '@nestjs/core';
 import { DEVICE_FLOW_OPTIONS } from '../device-flow.constants.js';
 import type { ResolvedDeviceFlowOptions } from '../device-flow.options.js';
 import { parseScope } from '../grant/scope.js';
-import type { HttpRequest, HttpResponse } from '../http/http-exchange.js';
+import { type HttpRequest, type HttpResponse, repeatedHeader } from '../http/http-exchange.js';
 import { TokenLookup } from '../token/token-lookup.js';
 import { type AuthenticatedGrant, GRANT_REQUEST_KEY } from './authenticated-grant.js';
 import { BearerTokenError } from './bearer-token.error.js';
@@ -66,6 +66,9 @@ export class DeviceFlowBearerGuard implements CanActivate {
       );
     if (typeof header !== 'string' || !/^Bearer(\s|$)/i.test(header))
       throw new BearerTokenError(realm, null);
+    // One token, sent one way (RFC 6750 §2): Node.js would keep the first of two Authorization headers.
+    if (repeatedHeader(req, 'authorization'))
+      throw new BearerTokenError(realm, 'invalid_request', 'more than one Authorization header');
     const match = BEARER.exec(header);
     if (!match || match[1].length > 8192)
       throw new BearerTokenError(realm, 'invalid_request', 'malformed Authorization header');

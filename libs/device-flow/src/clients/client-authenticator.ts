@@ -3,7 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { hashClientSecret, verifyClientSecret } from '../codes/secret-hash.js';
 import { InvalidClientError, InvalidRequestError } from '../errors/oauth.errors.js';
 import type { FormParams } from '../http/form-body.parser.js';
-import { type HttpRequest, requestStream } from '../http/http-exchange.js';
+import { type HttpRequest, repeatedHeader } from '../http/http-exchange.js';
 import { parseBasicCredentials } from './basic-credentials.js';
 import { CachingClientRepository } from './caching-client.repository.js';
 import { isClientId } from './client-id.js';
@@ -86,13 +86,4 @@ export class ClientAuthenticator {
       throw new InvalidRequestError('missing required parameter: client_id');
     return { clientId: bodyId, secret: bodySecret };
   }
-}
-
-/** Whether the request carried the header `name` (lower case) more than once. */
-function repeatedHeader(req: HttpRequest, name: string): boolean {
-  const raw: readonly string[] = requestStream(req).rawHeaders ?? [];
-  let seen = 0;
-  for (let i = 0; i < raw.length; i += 2)
-    if (raw[i].toLowerCase() === name && ++seen > 1) return true;
-  return false;
 }

@@ -54,6 +54,19 @@ export function requestStream(req: HttpRequest): IncomingMessage {
   return req.raw ?? (req as unknown as IncomingMessage);
 }
 
+/**
+ * Whether the request carried the header `name` (lower case) more than once. Node.js keeps only the first of
+ * some repeated headers (`Authorization` among them), so a request with two credentials would otherwise be
+ * judged by one of them.
+ */
+export function repeatedHeader(req: HttpRequest, name: string): boolean {
+  const raw: readonly string[] = requestStream(req).rawHeaders ?? [];
+  let seen = 0;
+  for (let i = 0; i < raw.length; i += 2)
+    if (raw[i].toLowerCase() === name && ++seen > 1) return true;
+  return false;
+}
+
 /** Whether the request came over TLS (directly, or through a proxy the framework trusts). */
 export function isSecureRequest(req: HttpRequest): boolean {
   return req.protocol === 'https';
