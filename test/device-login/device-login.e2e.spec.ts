@@ -72,6 +72,11 @@ describe.skipIf(!hasTmux && process.env.CI !== 'true')('device-login in a pseudo
     tmux('new-session', '-d', '-s', name, '-x', '100', '-y', '70', 'bash', '-c', command);
   }
 
+  beforeAll(() => {
+    // Kept open for the whole suite, so that the tmux server never exits between tests: it exits when its last
+    // session ends, and a session started while it is exiting fails ("server exited unexpectedly").
+    tmux('new-session', '-d', '-s', 'keepalive', 'sleep 3600');
+  });
   afterEach(() => {
     try {
       tmux('kill-session', '-t', name);
