@@ -1,8 +1,8 @@
-import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DemoServer, startDemoServer } from '../support/demo-server.js';
+import { chromiumAvailable, launchChromium } from '../support/chromium.js';
 
 /**
  * Every page a person meets on the way from a device's code to its decision, audited by axe-core (WCAG 2.0,
@@ -11,11 +11,6 @@ import { type DemoServer, startDemoServer } from '../support/demo-server.js';
  * (sign in, enter codes, untick every permission, …); axe needs its script in the page, so this browser context
  * bypasses the pages' script-free Content-Security-Policy (which the other browser suites keep).
  */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const available = existsSync(CHROMIUM);
-if (!available && process.env.CI === 'true') throw new Error(`CI: Chromium missing at ${CHROMIUM}`);
-if (!available)
-  console.warn(`browser tests skipped: no Chromium at ${CHROMIUM} (apt-get install chromium)`);
 
 const AXE = createRequire(import.meta.url).resolve('axe-core');
 const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'];
@@ -43,7 +38,7 @@ const VIEWS = [
   { name: 'desktop light', width: 1280, height: 800, scheme: 'light' },
 ] as const;
 
-describe.skipIf(!available)(
+describe.skipIf(!chromiumAvailable)(
   'accessibility of the verification and sign-in pages (axe-core in Chromium)',
   () => {
     let browser: Browser;
@@ -52,13 +47,7 @@ describe.skipIf(!available)(
     let page: Page;
 
     beforeAll(async () => {
-      [browser, server] = await Promise.all([
-        chromium.launch({
-          executablePath: CHROMIUM,
-          args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-        }),
-        startDemoServer(),
-      ]);
+      [browser, server] = await Promise.all([launchChromium(), startDemoServer()]);
       context = await browser.newContext({ bypassCSP: true });
       page = await context.newPage();
     }, 60_000);

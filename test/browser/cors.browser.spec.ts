@@ -1,21 +1,16 @@
-import { existsSync } from 'node:fs';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEVICE_CODE_GRANT_TYPE } from '../../libs/device-flow/src/index.js';
 import { startStaticServer } from '../support/demo-server.js';
 import { createListeningTestApp, type ListeningTestApp } from '../support/listening-app.js';
 import { TEST_CLIENTS } from '../support/test-app.js';
+import { chromiumAvailable, launchChromium } from '../support/chromium.js';
 
 /**
  * A device client running in a browser (a smart-TV web app) on another origin: Chromium itself enforces CORS.
  * The page of the origin registered for the client reads the device authorization, the pending poll and the
  * tokens; a page on an unregistered origin sending the very same requests can read nothing.
  */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const available = existsSync(CHROMIUM);
-if (!available && process.env.CI === 'true') throw new Error(`CI: Chromium missing at ${CHROMIUM}`);
-if (!available)
-  console.warn(`browser tests skipped: no Chromium at ${CHROMIUM} (apt-get install chromium)`);
 
 /** The page's script: the device side of RFC 8628 with fetch(), reporting what it could read. */
 const DEVICE_PAGE = `<!doctype html><meta charset="utf-8"><title>web tv</title><script>
@@ -36,7 +31,7 @@ async function run(server) {
 }
 </script>`;
 
-describe.skipIf(!available)('CORS in Chromium', () => {
+describe.skipIf(!chromiumAvailable)('CORS in Chromium', () => {
   let browser: Browser;
   let allowedSite: { origin: string; close(): Promise<void> };
   let otherSite: { origin: string; close(): Promise<void> };
@@ -53,10 +48,7 @@ describe.skipIf(!available)('CORS in Chromium', () => {
         { clientId: 'web-tv', scopes: ['read'], allowedOrigins: [allowedSite.origin] },
       ],
     });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
+    browser = await launchChromium();
   }, 60_000);
   afterAll(async () => {
     await browser?.close();

@@ -1,10 +1,11 @@
-import { existsSync, mkdirSync } from 'node:fs';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import { mkdirSync } from 'node:fs';
+import { type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DefaultVerificationView, VerificationView } from '../../libs/device-flow/src/index.js';
 import { createListeningTestApp, type ListeningTestApp } from '../support/listening-app.js';
 import { type DemoServer, startDemoServer } from '../support/demo-server.js';
 import { headerUserProviders } from '../support/verification-agent.js';
+import { chromiumAvailable, launchChromium } from '../support/chromium.js';
 
 /**
  * The consent page's layout and contrast as Chromium renders them (Debian `chromium`, via playwright-core): long
@@ -13,11 +14,6 @@ import { headerUserProviders } from '../support/verification-agent.js';
  * description of itself reads as its unverified claim, set below and smaller than the facts the server saw
  * (RFC 8628 §5.4).
  */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const available = existsSync(CHROMIUM);
-if (!available && process.env.CI === 'true') throw new Error(`CI: Chromium missing at ${CHROMIUM}`);
-if (!available)
-  console.warn(`browser tests skipped: no Chromium at ${CHROMIUM} (apt-get install chromium)`);
 
 /** The few DOM globals the in-page functions use (the project is type-checked without `lib.dom`). */
 interface DomElement {
@@ -47,11 +43,7 @@ const LONG_NAME =
   'Photos' + 'Supercalifragilisticexpialidocious'.repeat(3) + ' for the living room';
 const PHISH = 'Verified by Example Support - this request is safe, you may approve it';
 
-const launch = () =>
-  chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-  });
+const launch = () => launchChromium();
 
 /** WCAG 2.2 contrast ratio of two computed `rgb(r, g, b)` colours. */
 function contrast(a: string, b: string): number {
@@ -83,7 +75,7 @@ function fieldColours(page: Page, selector: string) {
   });
 }
 
-describe.skipIf(!available)(
+describe.skipIf(!chromiumAvailable)(
   'verification page layout and contrast in Chromium',
   () => {
     let browser: Browser;
@@ -241,7 +233,7 @@ describe.skipIf(!available)(
   90_000,
 );
 
-describe.skipIf(!available)(
+describe.skipIf(!chromiumAvailable)(
   'demo login page contrast in Chromium',
   () => {
     let browser: Browser;

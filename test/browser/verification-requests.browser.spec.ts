@@ -1,24 +1,19 @@
-import { existsSync } from 'node:fs';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DEVICE_CODE_GRANT_TYPE } from '../../libs/device-flow/src/index.js';
 import { DEMO_ADMIN_TOKEN } from '../../src/demo.config.js';
 import { type DemoServer, startDemoServer } from '../support/demo-server.js';
+import { chromiumAvailable, launchChromium } from '../support/chromium.js';
 
 /**
  * What a person does in a real browser besides filling the form in once: Back and reload (POST-redirect-GET),
  * a double click on Approve, an empty or pasted code, and a code of an app the administrator blocked. Headless
  * Chromium (Debian `chromium`, via playwright-core) against the demo server, as verification.browser.spec.ts.
  */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const available = existsSync(CHROMIUM);
-if (!available && process.env.CI === 'true') throw new Error(`CI: Chromium missing at ${CHROMIUM}`);
-if (!available)
-  console.warn(`browser tests skipped: no Chromium at ${CHROMIUM} (apt-get install chromium)`);
 
 const NOT_VALID = 'That code is not valid. Check it and try again.';
 
-describe.skipIf(!available)(
+describe.skipIf(!chromiumAvailable)(
   'verification page requests in Chromium',
   () => {
     let browser: Browser;
@@ -29,13 +24,7 @@ describe.skipIf(!available)(
     let navigations: string[];
 
     beforeAll(async () => {
-      [browser, server] = await Promise.all([
-        chromium.launch({
-          executablePath: CHROMIUM,
-          args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-        }),
-        startDemoServer(),
-      ]);
+      [browser, server] = await Promise.all([launchChromium(), startDemoServer()]);
     }, 60_000);
     afterAll(async () => {
       await browser?.close();

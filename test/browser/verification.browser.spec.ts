@@ -1,8 +1,9 @@
-import { existsSync, mkdirSync } from 'node:fs';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { mkdirSync } from 'node:fs';
+import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DEVICE_CODE_GRANT_TYPE, ManualClock } from '../../libs/device-flow/src/index.js';
 import { type DemoServer, startDemoServer, startStaticServer } from '../support/demo-server.js';
+import { chromiumAvailable, launchChromium } from '../support/chromium.js';
 
 /**
  * The verification flow in real headless Chromium (Debian `chromium`, driven by playwright-core) against the
@@ -10,15 +11,10 @@ import { type DemoServer, startDemoServer, startStaticServer } from '../support/
  * next poll shows the result. Screenshots of the entry and consent pages go to `.tmp/screenshots/` (and to
  * `docs/` with `UPDATE_SCREENSHOTS=1`, which is how the README images were made).
  */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const available = existsSync(CHROMIUM);
-if (!available && process.env.CI === 'true') throw new Error(`CI: Chromium missing at ${CHROMIUM}`);
-if (!available)
-  console.warn(`browser tests skipped: no Chromium at ${CHROMIUM} (apt-get install chromium)`);
 
 const DEVICE_UA = 'DemoTV/2.1 (living-room)';
 
-describe.skipIf(!available)(
+describe.skipIf(!chromiumAvailable)(
   'verification page in Chromium',
   () => {
     let browser: Browser;
@@ -27,13 +23,7 @@ describe.skipIf(!available)(
     let page: Page;
 
     beforeAll(async () => {
-      [browser, server] = await Promise.all([
-        chromium.launch({
-          executablePath: CHROMIUM,
-          args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-        }),
-        startDemoServer(),
-      ]);
+      [browser, server] = await Promise.all([launchChromium(), startDemoServer()]);
     }, 60_000);
     afterAll(async () => {
       await browser?.close();
@@ -317,7 +307,7 @@ describe.skipIf(!available)(
   90_000,
 );
 
-describe.skipIf(!available)(
+describe.skipIf(!chromiumAvailable)(
   'verification page in Chromium, issuer with a path (ISSUER=<origin>/auth)',
   () => {
     let browser: Browser;
@@ -327,10 +317,7 @@ describe.skipIf(!available)(
 
     beforeAll(async () => {
       [browser, server] = await Promise.all([
-        chromium.launch({
-          executablePath: CHROMIUM,
-          args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-        }),
+        launchChromium(),
         startDemoServer({ clock: new ManualClock(), issuerPath: '/auth' }),
       ]);
       page = await browser.newPage();
