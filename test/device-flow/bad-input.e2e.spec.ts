@@ -172,7 +172,28 @@ describe.each(SETUPS)('bad input ($name)', ({ nest }) => {
       );
       const many = Array.from({ length: 1000 }, (_, i) => `p${i}=1`).join('&');
       await described(post().type('form').send(`${body}&${many}`), 'too many parameters');
+      // Raw bytes that are not UTF-8: refused, not read as U+FFFD (RFC 6749 Appendix B).
+      const notUtf8 = Buffer.concat([Buffer.from(`${body}&scope=read`), Buffer.from([0xff, 0xfe])]);
+      await described(
+        post()
+          .set('Content-Type', formType)
+          .serialize((b: unknown) => b as string) // as they are, not form-encoded again
+          .send(notUtf8),
+        'form bodies must be UTF-8',
+      );
     });
+
+    // Only where no host parser decoded the body first (Express's default one keeps `%FF` as the text "%FF").
+    if ('rawBody' in nest || 'bodyParser' in nest)
+      it('refuses percent-encoded bytes that are not UTF-8 where it reads the body itself', async () => {
+        const body = form(valid);
+        for (const bad of [`${body}&scope=%FF`, `${body}&x%C3=1`, `${body}&scope=%ED%A0%80`]) {
+          const res = await rejected(post().type('form').send(bad));
+          expect((res.body as { error_description?: string }).error_description).toBe(
+            'form bodies must be UTF-8',
+          );
+        }
+      });
 
     it('answers other methods with 405 and Allow: POST', async () => {
       for (const method of ['get', 'put', 'delete', 'patch'] as const) {

@@ -35,6 +35,16 @@ export class FormParams {
   }
 }
 
+/** How {@link parseForm} reads a body. */
+export interface FormOptions {
+  /**
+   * Bytes that are not UTF-8 (raw, or percent-encoded like `%FF`): `refuse` (the default, for the OAuth
+   * endpoints: `invalid_request`), or `replace` them with U+FFFD (the verification page: a mangled entry is just
+   * a code that is not valid).
+   */
+  notUtf8?: 'refuse' | 'replace';
+}
+
 /**
  * The one form parser of every OAuth endpoint. Enforces RFC 6749 §3.2 / §4 request hygiene:
  * only form-encoded bodies (UTF-8), no repeated parameters (§3.1), no nested `a[b]=c` keys (rejected whether or
@@ -45,7 +55,8 @@ export class FormParams {
  * (`rawBody: true`), otherwise validates the parsed object (or the Buffer a content-type parser handed over),
  * otherwise reads the stream itself.
  */
-export async function parseForm(req: HttpRequest): Promise<FormParams> {
+export async function parseForm(req: HttpRequest, options: FormOptions = {}): Promise<FormParams> {
+  const strict = options.notUtf8 !== 'replace';
   const refused =
     formContentTypeError(req.headers['content-type']) ??
     contentEncodingError(req.headers['content-encoding']);
@@ -55,14 +66,14 @@ export async function parseForm(req: HttpRequest): Promise<FormParams> {
     throw new RequestTooLargeError('request body too large');
   }
   const raw = req.rawBody;
-  if (Buffer.isBuffer(raw)) return fromRaw(raw);
+  if (Buffer.isBuffer(raw)) return fromRaw(raw, strict);
   const body: unknown = req.body;
   if (body !== undefined && body !== null && typeof body === 'object' && !Buffer.isBuffer(body)) {
-    return fromParsed(body as Record<string, unknown>);
+    return fromParsed(body as Record<string, unknown>, strict);
   }
-  if (Buffer.isBuffer(body)) return fromRaw(body);
-  if (typeof body === 'string') return fromRaw(Buffer.from(body, 'utf8'));
-  return fromRaw(await readBody(requestStream(req)));
+  if (Buffer.isBuffer(body)) return fromRaw(body, strict);
+  if (typeof body === 'string') return fromRaw(Buffer.from(body, 'utf8'), strict);
+  return fromRaw(await readBody(requestStream(req)), strict);
 }
 
 /**
@@ -94,30 +105,34 @@ export function contentEncodingError(header: string | undefined): InvalidRequest
   return new InvalidRequestError('content encoding not supported; send the form uncompressed');
 }
 
-function fromRaw(buf: Buffer): FormParams {
+function fromRaw(buf: Buffer, strict: boolean): FormParams {
   if (buf.length > MAX_FORM_BODY_BYTES) throw new RequestTooLargeError('request body too large');
   const text = buf.toString('utf8');
   const values = new Map<string, string>();
   for (const [key, value] of new URLSearchParams(text)) {
     if (values.has(key)) throw new InvalidRequestError(`parameter repeated: ${safeName(key)}`);
-    values.set(key, checkValue(key, value));
+    values.set(key, checkValue(key, value, strict));
   }
   return checkCount(values);
 }
 
-function fromParsed(body: Record<string, unknown>): FormParams {
+function fromParsed(body: Record<string, unknown>, strict: boolean): FormParams {
   const values = new Map<string, string>();
   for (const [key, value] of Object.entries(body)) {
     if (Array.isArray(value)) throw new InvalidRequestError(`parameter repeated: ${safeName(key)}`);
     if (typeof value !== 'string')
       throw new InvalidRequestError(`parameter malformed: ${safeName(key)}`);
-    values.set(key, checkValue(key, value));
+    values.set(key, checkValue(key, value, strict));
   }
   return checkCount(values);
 }
 
-function checkValue(key: string, value: string): string {
+function checkValue(key: string, value: string, strict: boolean): string {
   if (/[[\]]/.test(key)) throw new InvalidRequestError(`parameter malformed: ${safeName(key)}`);
+  // Bytes that were not UTF-8 (raw, or percent-encoded like %FF) come out of every decoder as U+FFFD; no OAuth
+  // parameter holds one. Refused as such, not looked up as a garbled client or code. @see RFC 6749 Appendix B
+  if (strict && (key.includes('\uFFFD') || value.includes('\uFFFD')))
+    throw new InvalidRequestError('form bodies must be UTF-8');
   if (key.length > 128 || value.length > MAX_PARAMETER_LENGTH) {
     throw new InvalidRequestError(`parameter too long: ${safeName(key)}`);
   }

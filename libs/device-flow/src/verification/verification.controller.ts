@@ -257,7 +257,8 @@ export class VerificationController {
     if (isCrossSiteRequest(req, origins)) throw new RefusedPageError(this.start());
     let form: FormParams;
     try {
-      form = await parseForm(req);
+      // A mangled entry is a code that is not valid (counted like any), not a refused request.
+      form = await parseForm(req, { notUtf8: 'replace' });
     } catch {
       throw new RefusedPageError(this.start(), 400);
     }
