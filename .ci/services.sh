@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Starts any local service the test suites need that is down (PostgreSQL, MariaDB, Redis) and installs
-# Debian's Chromium for the browser tests and tmux for the CLI's pseudo-terminal tests when missing.
+# Debian's Chromium for the browser tests, tmux for the CLI's pseudo-terminal tests and Authlib (Python) for the
+# interoperability tests when missing.
 # Idempotent; safe to run on a developer machine.
 set -uo pipefail
 
@@ -33,5 +34,10 @@ if ! command -v tmux >/dev/null && command -v apt-get >/dev/null; then
   echo "installing tmux for the device-login pseudo-terminal tests"
   (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tmux >/dev/null) ||
     echo "could not install tmux" >&2
+fi
+if ! /usr/bin/python3 -c 'import authlib.integrations.requests_client' 2>/dev/null && command -v apt-get >/dev/null; then
+  echo "installing Debian python3-authlib and python3-requests for the Authlib interoperability tests"
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-authlib python3-requests >/dev/null) ||
+    echo "could not install python3-authlib" >&2
 fi
 exit 0

@@ -1,10 +1,8 @@
 import * as client from 'openid-client';
-import request from 'supertest';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Clock } from '../../libs/device-flow/src/index.js';
 import { type DemoServer, startDemoServer } from '../support/demo-server.js';
-import { form } from '../support/test-app.js';
-import { CookieJar, csrfOf } from '../support/verification-agent.js';
+import { signInAndDecide } from '../support/verification-agent.js';
 
 /**
  * Interoperability: the demo server (src/, as `npm start` runs it) driven by an independent, widely used client
@@ -104,70 +102,6 @@ async function rejection(p: Promise<unknown>): Promise<unknown> {
 }
 
 /**
- * A person with a browser, over HTTP: opens `verification_uri_complete`, is sent to the demo login, signs in
- * (user = password, as the README documents), comes back to the pre-filled code, continues to the consent page
- * and approves (with the scope boxes as the page ticked them, or only `keep`) or denies.
- */
-async function personDecides(
-  auth: client.DeviceAuthorizationResponse,
-  user: 'alice' | 'bob',
-  decision: 'approve' | 'deny',
-  keep?: string[],
-): Promise<void> {
-  const http = request(s.origin);
-  const link = new URL(auth.verification_uri_complete!);
-  expect(link.origin).toBe(s.origin);
-  const anonymous = await http.get(link.pathname + link.search).expect(303);
-  const login = new URL(anonymous.headers.location!, s.origin);
-  expect(login.pathname).toBe('/login');
-  const returnTo = login.searchParams.get('return_to')!;
-
-  const jar = new CookieJar();
-  const signedIn = await http
-    .post('/login')
-    .type('form')
-    .send(form({ username: user, password: user, return_to: returnTo }))
-    .expect(303);
-  expect(signedIn.headers.location).toBe(returnTo);
-  jar.store(signedIn.headers['set-cookie']);
-
-  const entry = await http.get(returnTo).set('Cookie', jar.header()).expect(200);
-  jar.store(entry.headers['set-cookie']);
-  expect(entry.text).toContain(`value="${auth.user_code}"`);
-
-  const entered = await http
-    .post('/device')
-    .set('Cookie', jar.header())
-    .type('form')
-    .send(form({ csrf_token: csrfOf(entry.text), user_code: auth.user_code }))
-    .expect(303);
-  jar.store(entered.headers['set-cookie']);
-  const consent = await http.get(entered.headers.location!).set('Cookie', jar.header()).expect(200);
-  jar.store(consent.headers['set-cookie']);
-  const boxes = [
-    ...consent.text.matchAll(
-      /<input\s+type="checkbox"\s+name="([^"]+)"\s+value="([^"]+)"(\s+checked)?/g,
-    ),
-  ];
-  const ticked = boxes.filter(([, , scope, checked]) => (keep ? keep.includes(scope!) : !!checked));
-
-  const done = await http
-    .post('/device/decision')
-    .set('Cookie', jar.header())
-    .type('form')
-    .send(
-      form({
-        csrf_token: csrfOf(consent.text),
-        user_code: auth.user_code,
-        decision,
-        ...Object.fromEntries(ticked.map(([, field, scope]) => [field!, scope!])),
-      }),
-    )
-    .expect(303);
-  expect(done.headers.location).toMatch(decision === 'approve' ? /\/approved$/ : /\/denied$/);
-}
-
-/**
  * Device authorization and polling through openid-client while the person decides; the person acts once the
  * device has seen at least one `authorization_pending`, so the library's pending loop is exercised too.
  */
@@ -183,7 +117,7 @@ async function deviceFlow(
   const polling = client.pollDeviceAuthorizationGrant(config, auth);
   polling.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
   await until('a pending poll', () => log.some((e) => e.outcome === 'authorization_pending'));
-  await personDecides(auth, user, decision, keep);
+  await signInAndDecide(s.origin, auth, user, decision, keep);
   return { auth, polling };
 }
 
