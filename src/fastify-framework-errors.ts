@@ -35,7 +35,7 @@ export function fastifyFrameworkErrors(app: () => INestApplication | undefined) 
         reply,
         status,
         page.view.render(
-          { kind: 'error', startOver: page.base || '/' },
+          { kind: 'error', startOver: page.base || '/', reason: 'bad_request' },
           { stylesheetUrl: `${page.base}/style.css` },
         ),
       );

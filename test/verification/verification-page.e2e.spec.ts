@@ -153,7 +153,43 @@ describe('verification page (RFC 8628 §3.3)', () => {
           .expect(200)
           .expect('content-type', /text\/html/);
       const res = await t.http.get('/device/https%3A%2F%2Fevil.example').expect(404);
-      expect(res.text).toContain('Code not valid');
+      expect(res.text).toContain('<title>Page not found · Device sign-in</title>');
+      expect(res.text).not.toContain('Code not valid');
+    });
+
+    it('an address with no page is 404 "Page not found"; a page asked with a method it does not serve is 405 with Allow', async () => {
+      await app();
+      const cases: [method: string, path: string, status: number, allow?: string][] = [
+        ['get', '/device/nope', 404],
+        ['get', '/device/a/b', 404],
+        ['post', '/device/nope', 404],
+        ['put', '/device', 405, 'GET, HEAD, POST'],
+        ['delete', '/device/', 405, 'GET, HEAD, POST'],
+        ['patch', '/device/consent', 405, 'GET, HEAD'],
+        ['post', '/device/consent', 405, 'GET, HEAD'],
+        ['post', '/device/approved', 405, 'GET, HEAD'],
+        ['put', '/device/style.css', 405, 'GET, HEAD'],
+        ['get', '/device/decision', 405, 'POST'],
+        ['get', '/device/DECISION', 405, 'POST'],
+        ['delete', '/device/decision', 405, 'POST'],
+      ];
+      for (const [method, path, status, allow] of cases) {
+        const call = t.http[method as 'get'](path).set('x-test-user', 'alice');
+        const res = await call.expect(status);
+        expect(res.headers['content-type'], `${method} ${path}`).toMatch(/^text\/html/);
+        expect(res.headers['allow'], `${method} ${path}`).toBe(allow);
+        expect(res.headers['cache-control']).toBe('no-store');
+        expect(res.headers['content-security-policy']).toContain("frame-ancestors 'none'");
+        expect(res.text, `${method} ${path}`).toContain(
+          '<h1 class="status status-error">Page not found</h1>',
+        );
+        expect(res.text).toContain('<a class="link" href="/device">Enter a code</a>');
+        expect(res.text).not.toMatch(/try again in a moment|Something went wrong/);
+      }
+      // HEAD follows GET: the pages that answer GET answer it, the decision endpoint does not.
+      await t.http.head('/device/approved').expect(200);
+      const head = await t.http.head('/device/decision').expect(405);
+      expect(head.headers['allow']).toBe('POST');
     });
 
     it('every page carries the security headers', async () => {

@@ -5,6 +5,7 @@ import { DEVICE_FLOW_OPTIONS, DEVICE_FLOW_VERIFICATION_PATH } from '../device-fl
 import type { ResolvedDeviceFlowOptions } from '../device-flow.options.js';
 import { DeviceFlowPaths, normalizePath } from '../http/module-paths.js';
 import { VerificationPageFilter } from '../verification/verification-page.filter.js';
+import { PageMethodNotAllowedError } from '../verification/verification.errors.js';
 import { VerificationView } from '../verification/verification.view.js';
 import { OAuthExceptionFilter } from './oauth-exception.filter.js';
 import { MethodNotAllowedError } from './oauth.errors.js';
@@ -56,7 +57,13 @@ export class BodyParserErrorFilter extends BaseExceptionFilter {
       const wrongMethod = allow !== null && method !== allow;
       return this.oauth.catch(wrongMethod ? new MethodNotAllowedError(allow) : exception, host);
     }
-    if (req && this.paths.isVerificationPage(path)) return this.pages.catch(exception, host);
+    if (req && this.paths.isVerificationPage(path)) {
+      // No route for this method at a page's address (PUT /device): 405 with Allow, as on the endpoints.
+      const allow = exception.getStatus() === 404 ? this.paths.pageMethods(path) : null;
+      const method = req.method === 'HEAD' ? 'GET' : req.method;
+      const wrongMethod = allow !== null && !allow.includes(method as 'GET' | 'POST');
+      return this.pages.catch(wrongMethod ? new PageMethodNotAllowedError(allow) : exception, host);
+    }
     return super.catch(exception, host);
   }
 

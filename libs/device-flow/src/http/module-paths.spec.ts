@@ -72,4 +72,33 @@ describe('DeviceFlowPaths', () => {
     expect(none.isVerificationPage('/device')).toBe(false);
     expect(none.owns('/oauth/token')).toBe(true);
   });
+
+  it('knows which methods each page address serves, and which addresses have no page', () => {
+    const p = paths('/device', '/auth');
+    for (const base of ['', '/auth']) {
+      expect(p.pageMethods(`${base}/device`)).toEqual(['GET', 'POST']);
+      expect(p.pageMethods(`${base}/Device/?user_code=X`)).toEqual(['GET', 'POST']);
+      expect(p.pageMethods(`${base}/device/decision`)).toEqual(['POST']);
+      for (const page of [
+        'consent',
+        'style.css',
+        'approved',
+        'denied',
+        'expired',
+        'used',
+        'invalid',
+        'blocked',
+      ])
+        expect(p.pageMethods(`${base}/device/${page}`), page).toEqual(['GET']);
+      for (const none of ['/device/nope', '/device/decision/x', '/devices', '/device/approved/1'])
+        expect(p.pageMethods(base + none), base + none).toBeNull();
+    }
+    const root = paths('/');
+    expect(root.pageMethods('/')).toEqual(['GET', 'POST']);
+    expect(root.pageMethods('/decision')).toEqual(['POST']);
+    // At the root the page does not claim the host's own addresses, even those named like its pages.
+    expect(root.pageMethods('/consent')).toBeNull();
+    expect(root.pageMethods('/approved')).toBeNull();
+    expect(paths(null).pageMethods('/device')).toBeNull();
+  });
 });

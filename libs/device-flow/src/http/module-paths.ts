@@ -6,12 +6,25 @@ import {
 } from '../device-flow.constants.js';
 import type { ResolvedDeviceFlowOptions } from '../device-flow.options.js';
 import type { DeviceFlowRoutes } from '../device-flow.routes.js';
+import { VERIFICATION_STATUSES } from '../verification/verification.view.js';
 
 /** The endpoints served by GET (and HEAD); the others take POST only. */
 const GET_ENDPOINTS: ReadonlySet<keyof DeviceFlowRoutes> = new Set([
   'metadata',
   'jwks',
   'verificationQr',
+]);
+
+/**
+ * The verification page's addresses below its mount path and the methods each serves (HEAD follows GET); the
+ * page itself takes GET and POST.
+ */
+type PageMethods = readonly ('GET' | 'POST')[];
+const PAGE_METHODS: ReadonlyMap<string, PageMethods> = new Map<string, PageMethods>([
+  ['/style.css', ['GET']],
+  ['/consent', ['GET']],
+  ['/decision', ['POST']],
+  ...VERIFICATION_STATUSES.map((s): [string, PageMethods] => [`/${s}`, ['GET']]),
 ]);
 
 /** As Express matches routes: any letter case, trailing slashes ignored. */
@@ -88,6 +101,27 @@ export class DeviceFlowPaths {
         ? path === (base || '/') || path === `${base}/decision`
         : path === base + page || path.startsWith(base + page + '/'),
     );
+  }
+
+  /**
+   * The methods the verification page serves at a request path (HEAD follows GET), or null when no page is
+   * there: what a `405`'s `Allow` says, and whether an address on the page's paths is a `404`. A page mounted
+   * at the root claims only `/` and `/decision` (as {@link isVerificationPage}).
+   */
+  pageMethods(requestPath: string): PageMethods | null {
+    if (this.pagePath === null) return null;
+    const path = normalizePath(withoutQuery(requestPath));
+    const page = this.pagePath.toLowerCase();
+    for (const base of this.bases()) {
+      const mount = page === '/' ? base : base + page;
+      if (path === (mount || '/')) return ['GET', 'POST'];
+      if (!path.startsWith(mount + '/')) continue;
+      const rest = path.slice(mount.length);
+      if (page === '/' && rest !== '/decision') continue;
+      const methods = PAGE_METHODS.get(rest);
+      if (methods) return methods;
+    }
+    return null;
   }
 
   /** Whether a request path is the module's: an endpoint or the verification page. */

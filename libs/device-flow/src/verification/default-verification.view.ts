@@ -56,8 +56,15 @@ export interface VerificationTexts {
   locked: (minutes: number) => string;
   refusedTitle: string;
   refused: string;
+  /** The error page when the server failed (500, 503): trying again later may work. */
   errorTitle: string;
   error: string;
+  /** The error page for an address with no page, or none for the method used (404, 405). */
+  notFoundTitle: string;
+  notFound: string;
+  /** The error page for a request the page could not read (a malformed URL, an unreadable body). */
+  badRequestTitle: string;
+  badRequest: string;
   /**
    * Put before the page title (the browser tab, what a screen reader announces first) when the page shows an
    * error to fix: a wrong code, no permission ticked. @see WCAG 2.2 SC 2.4.2, technique G88
@@ -145,6 +152,10 @@ export const DEFAULT_VERIFICATION_TEXTS: VerificationTexts = {
   errorTitle: 'Something went wrong',
   errorTitlePrefix: 'Error: ',
   error: 'We could not complete your request. Please try again in a moment.',
+  notFoundTitle: 'Page not found',
+  notFound: 'There is no page at this address. To connect a device, enter the code it shows.',
+  badRequestTitle: 'Request not understood',
+  badRequest: 'This page could not read what your browser sent. Start again and enter the code.',
   startOver: 'Enter a code',
   formatDate: (ms) =>
     new Date(ms)
@@ -338,8 +349,15 @@ export class DefaultVerificationView implements VerificationView {
           title: t.refusedTitle,
           body: this.message(t.refusedTitle, t.refused, p.startOver),
         };
-      case 'error':
-        return { title: t.errorTitle, body: this.message(t.errorTitle, t.error, p.startOver) };
+      case 'error': {
+        const [title, body] =
+          p.reason === 'not_found'
+            ? [t.notFoundTitle, t.notFound]
+            : p.reason === 'bad_request'
+              ? [t.badRequestTitle, t.badRequest]
+              : [t.errorTitle, t.error];
+        return { title, body: this.message(title, body, p.startOver) };
+      }
     }
   }
 

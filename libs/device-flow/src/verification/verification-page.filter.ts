@@ -17,13 +17,15 @@ import {
   sendHtml,
 } from '../http/http-exchange.js';
 import { setPageSecurityHeaders } from './page-security.js';
-import { VerificationPageError } from './verification.errors.js';
+import { PageMethodNotAllowedError, VerificationPageError } from './verification.errors.js';
 import { VerificationView } from './verification.view.js';
 
 /**
  * The one place verification page errors become responses: always an HTML page from the
- * {@link VerificationView} with the page security headers — never JSON, never a stack trace. Unexpected
- * errors are logged and shown as a generic error page (500, or 503 with `Retry-After` when storage is away).
+ * {@link VerificationView} with the page security headers — never JSON, never a stack trace. A request at fault
+ * gets its status with the error page's `reason` (`not_found` for 404 and 405, with `Allow`; `bad_request` for
+ * other 4xx); unexpected errors are logged and shown as a generic error page (500, or 503 with `Retry-After`
+ * when storage is away).
  * Its links (stylesheet, "start over") carry the issuer's path, as the page's own do.
  */
 @Catch()
@@ -56,9 +58,17 @@ export class VerificationPageFilter implements ExceptionFilter {
   private toPageError(exception: unknown, req: HttpRequest): VerificationPageError {
     if (exception instanceof VerificationPageError) return exception;
     const startOver = this.base() || '/';
+    if (exception instanceof PageMethodNotAllowedError) {
+      return new VerificationPageError(
+        405,
+        { kind: 'error', startOver, reason: 'not_found' },
+        { Allow: exception.allowHeader },
+      );
+    }
     if (exception instanceof HttpException && exception.getStatus() < 500) {
       const status = exception.getStatus();
-      return new VerificationPageError(status, { kind: 'error', startOver });
+      const reason = status === 404 || status === 405 ? 'not_found' : 'bad_request';
+      return new VerificationPageError(status, { kind: 'error', startOver, reason });
     }
     if (isTransient(exception)) {
       this.logger.error(`${req.method} ${req.url}: storage unavailable`);

@@ -1,4 +1,15 @@
-import { Controller, Get, Inject, Param, Post, Query, Req, Res, UseFilters } from '@nestjs/common';
+import {
+  Controller,
+  Get,
+  Inject,
+  NotFoundException,
+  Param,
+  Post,
+  Query,
+  Req,
+  Res,
+  UseFilters,
+} from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { Clock } from '../clock/clock.js';
 import { DEVICE_FLOW_OPTIONS, DEVICE_FLOW_VERIFICATION_PATH } from '../device-flow.constants.js';
@@ -10,6 +21,7 @@ import { type HttpRequest, type HttpResponse, seeOther, sendHtml } from '../http
 import { clientIp } from '../http/request-origin.js';
 import { isCrossSiteRequest, ownOrigin, setPageSecurityHeaders } from './page-security.js';
 import {
+  PageMethodNotAllowedError,
   RefusedPageError,
   TooManyAttemptsPageError,
   VerificationPageError,
@@ -32,17 +44,11 @@ import {
   type SignOutForm,
   type VerificationPage,
   type VerificationStatus,
+  VERIFICATION_STATUSES,
   VerificationView,
 } from './verification.view.js';
 
-const STATUSES: ReadonlySet<string> = new Set<VerificationStatus>([
-  'approved',
-  'denied',
-  'expired',
-  'used',
-  'invalid',
-  'blocked',
-]);
+const STATUSES: ReadonlySet<string> = new Set(VERIFICATION_STATUSES);
 
 /**
  * The verification page (RFC 8628 §3.3): code entry, consent, decision and status pages, mounted at the path
@@ -229,13 +235,21 @@ export class VerificationController {
     seeOther(res, `${this.base}/consent`);
   }
 
+  /**
+   * The fixed outcome pages. Any other name is no page: 404 "page not found" — or 405 for the decision
+   * endpoint's own path (it takes POST only), through {@link VerificationPageFilter}.
+   */
   @Get(':status')
   status(@Param('status') status: string, @Res() res: HttpResponse): void {
     setPageSecurityHeaders(res, this.formActions);
-    const known = STATUSES.has(status);
-    this.send(res, known ? 200 : 404, {
+    if (!STATUSES.has(status)) {
+      throw status.toLowerCase() === 'decision'
+        ? new PageMethodNotAllowedError(['POST'])
+        : new NotFoundException();
+    }
+    this.send(res, 200, {
       kind: 'status',
-      status: known ? (status as VerificationStatus) : 'invalid',
+      status: status as VerificationStatus,
       startOver: this.start(),
     });
   }

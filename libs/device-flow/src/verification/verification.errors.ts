@@ -1,3 +1,4 @@
+import { HttpException } from '@nestjs/common';
 import type { VerificationPage } from './verification.view.js';
 
 /**
@@ -36,5 +37,24 @@ export class RefusedPageError extends VerificationPageError {
   constructor(startOver: string, status = 403) {
     super(status, { kind: 'refused', startOver });
     this.name = 'RefusedPageError';
+  }
+}
+
+/**
+ * A verification page address asked with a method it does not serve (`PUT /device`, `GET /device/decision`):
+ * `405` with `Allow`, shown as the "page not found" error page by {@link VerificationPageFilter}. HEAD is allowed
+ * wherever GET is.
+ *
+ * @see RFC 9110 §15.5.6
+ */
+export class PageMethodNotAllowedError extends HttpException {
+  constructor(readonly allow: readonly ('GET' | 'POST')[]) {
+    super('method not allowed', 405);
+    this.name = 'PageMethodNotAllowedError';
+  }
+
+  /** The `Allow` header's value. */
+  get allowHeader(): string {
+    return this.allow.flatMap((m) => (m === 'GET' ? ['GET', 'HEAD'] : [m])).join(', ');
   }
 }

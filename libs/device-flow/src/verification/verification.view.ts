@@ -13,6 +13,16 @@ export interface ConsentScope {
  */
 export type VerificationStatus = 'approved' | 'denied' | 'expired' | 'used' | 'invalid' | 'blocked';
 
+/** Every {@link VerificationStatus}: each has its page at `<verification path>/<status>`. */
+export const VERIFICATION_STATUSES: readonly VerificationStatus[] = [
+  'approved',
+  'denied',
+  'expired',
+  'used',
+  'invalid',
+  'blocked',
+];
+
 /**
  * The sign-out form beside "Signed in as …" (`verification.logoutUrl`): a POST to `action` with a hidden field
  * `field` = `returnTo`, the path back to this page (and code) once another account has signed in.
@@ -73,7 +83,16 @@ export type VerificationPage =
   | { kind: 'status'; status: VerificationStatus; startOver: string }
   | { kind: 'locked'; retryAfterSeconds: number }
   | { kind: 'refused'; startOver: string }
-  | { kind: 'error'; startOver: string };
+  | {
+      kind: 'error';
+      startOver: string;
+      /**
+       * Why, when the request was at fault: `not_found`, no page at this address, or none for this method (404,
+       * 405); `bad_request`, a request the page could not read (a malformed URL, an oversized or unreadable
+       * body). Absent when the server failed (500, or 503 while storage is away): trying again later may work.
+       */
+      reason?: 'not_found' | 'bad_request';
+    };
 
 /** What every page needs besides its own content. */
 export interface VerificationPageContext {
