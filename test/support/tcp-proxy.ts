@@ -8,6 +8,7 @@ import { createServer, type Server, type Socket, connect } from 'node:net';
 export class TcpProxy {
   private server: Server | undefined;
   private readonly sockets = new Set<Socket>();
+  private stalled = false;
   port = 0;
 
   constructor(
@@ -18,6 +19,13 @@ export class TcpProxy {
   /** Starts listening (on the same port again after {@link cut}). */
   async start(): Promise<void> {
     const server = createServer((client) => {
+      if (this.stalled) {
+        // Accepted, never answered.
+        this.sockets.add(client);
+        client.on('close', () => this.sockets.delete(client));
+        client.on('error', () => client.destroy());
+        return;
+      }
       const upstream = connect({ host: this.targetHost, port: this.targetPort });
       for (const s of [client, upstream]) {
         this.sockets.add(s);
@@ -37,10 +45,23 @@ export class TcpProxy {
     this.server = server;
   }
 
+  /**
+   * The server stops answering but stays reachable (overloaded, paused, a stalled network path): open
+   * connections stop carrying bytes either way, new ones are accepted and never answered. Until {@link cut}.
+   */
+  stall(): void {
+    this.stalled = true;
+    for (const s of this.sockets) {
+      s.unpipe();
+      s.pause();
+    }
+  }
+
   /** The database goes away: open connections are reset and new ones refused. */
   async cut(): Promise<void> {
     const server = this.server;
     this.server = undefined;
+    this.stalled = false;
     for (const s of this.sockets) s.resetAndDestroy();
     this.sockets.clear();
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));

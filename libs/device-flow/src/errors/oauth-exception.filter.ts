@@ -131,7 +131,7 @@ export function isTransient(e: unknown): boolean {
       return true;
     const message = cur instanceof Error ? cur.message : '';
     if (
-      /Connection terminated|connection is closed|Connection lost|database system is shutting down|terminating connection|Stream isn't writeable|timeout exceeded when trying to connect/i.test(
+      /Connection terminated|connection is closed|Connection lost|database system is shutting down|terminating connection|Stream isn't writeable|timeout exceeded when trying to connect|Command timed out|Query read timeout/i.test(
         message,
       )
     )

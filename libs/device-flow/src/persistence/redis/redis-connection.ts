@@ -25,9 +25,18 @@ export interface DeviceFlowRedisOptions {
 }
 
 /**
+ * How long a command of a client the module opens may wait for Redis's answer (ioredis `commandTimeout`), in
+ * ms. Redis answers the stores' commands in well under a millisecond; a Redis that accepts connections but
+ * stops answering (overloaded, paused, a stalled network path) would otherwise hold every request forever.
+ */
+export const REDIS_COMMAND_TIMEOUT_MS = 2000;
+
+/**
  * The Redis client the Redis stores use: the host's own or one the module opens. Commands fail fast while
  * Redis is away (one retry, then an error the filter answers with 503 `temporarily_unavailable`) rather than
- * queueing until the client's own request times out.
+ * queueing until the client's own request times out, and a command Redis does not answer within
+ * {@link REDIS_COMMAND_TIMEOUT_MS} fails the same way. Both can be overridden through `options`; a host's own
+ * `client` keeps its settings (give it a `commandTimeout` too).
  */
 export class DeviceFlowRedis implements OnModuleDestroy {
   private constructor(
@@ -42,7 +51,11 @@ export class DeviceFlowRedis implements OnModuleDestroy {
   static async connect(o: DeviceFlowRedisOptions = {}): Promise<DeviceFlowRedis> {
     if (o.client) return new DeviceFlowRedis(o.client, false);
     const { Redis } = await import('ioredis');
-    const options: RedisOptions = { maxRetriesPerRequest: 1, ...(o.options as RedisOptions) };
+    const options: RedisOptions = {
+      maxRetriesPerRequest: 1,
+      commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
+      ...(o.options as RedisOptions),
+    };
     const client = o.url
       ? new Redis(o.url, options)
       : new Redis({ host: '127.0.0.1', port: 6379, ...options });

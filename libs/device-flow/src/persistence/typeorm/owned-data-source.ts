@@ -10,6 +10,22 @@ export const DEFAULT_DATABASE: DataSourceOptions = {
 };
 
 /**
+ * How long a module-owned PostgreSQL pool waits for a connection (a new one, or a free one when all are busy)
+ * before the request fails as retryable (503 `temporarily_unavailable`), in ms; node-postgres waits forever by
+ * default. `extra.connectionTimeoutMillis` in `database` overrides it.
+ */
+export const POSTGRES_CONNECTION_TIMEOUT_MS = 5000;
+
+/** `database` with the module's defaults for its own pool (see {@link POSTGRES_CONNECTION_TIMEOUT_MS}). */
+export function withPoolDefaults(options: DataSourceOptions): DataSourceOptions {
+  if (options.type !== 'postgres') return options;
+  return {
+    ...options,
+    extra: { connectionTimeoutMillis: POSTGRES_CONNECTION_TIMEOUT_MS, ...options.extra },
+  };
+}
+
+/**
  * The DataSource the default repositories use: the host's own (`dataSource` option) or one the module creates
  * from `database`, migrates on start-up and closes on shutdown.
  */
@@ -28,7 +44,7 @@ export class DeviceFlowStorage implements OnModuleDestroy {
   /** Creates, connects and migrates a module-owned DataSource. */
   static async owned(options: DataSourceOptions = DEFAULT_DATABASE): Promise<DeviceFlowStorage> {
     const dataSource = new DataSource({
-      ...options,
+      ...withPoolDefaults(options),
       entities: DEVICE_FLOW_ENTITIES,
       migrations: DEVICE_FLOW_MIGRATIONS,
       migrationsTableName: 'device_flow_migrations',
