@@ -64,11 +64,18 @@ describe.each(['opaque', 'jwt'] as const)('refresh tokens (%s access tokens)', (
     expect((await introspect(second.access_token)).body.active).toBe(true);
 
     const reused = await refresh(first.refresh_token!).expect(400);
-    expect(reused.body.error).toBe('invalid_grant');
+    expect(reused.body).toEqual({
+      error: 'invalid_grant',
+      error_description: 'refresh token was already used; the grant has been revoked',
+    });
     // Everything descending from the grant is dead, including the legitimate latest pair.
     expect((await introspect(second.access_token)).body).toEqual({ active: false });
     expect((await introspect(second.refresh_token)).body).toEqual({ active: false });
-    expect((await refresh(second.refresh_token).expect(400)).body.error).toBe('invalid_grant');
+    // The latest refresh token was revoked, not used: it is not called a reuse.
+    expect((await refresh(second.refresh_token).expect(400)).body).toEqual({
+      error: 'invalid_grant',
+      error_description: 'refresh token has been revoked',
+    });
     expect(await t.app.get(DeviceManagementService).listDevices('alice')).toEqual([]);
     expect(events.filter((e) => e.type === 'refresh_token.reused')).toEqual([
       {
@@ -79,6 +86,21 @@ describe.each(['opaque', 'jwt'] as const)('refresh tokens (%s access tokens)', (
         subject: 'alice',
       },
     ]);
+  });
+
+  it('a refresh token revoked at the revocation endpoint is refused as revoked, not as a reuse (no reuse event)', async () => {
+    await start();
+    const first = await obtainTokens(t, { clientId: 'tv', scope: 'read' });
+    await t.http
+      .post('/oauth/revoke')
+      .type('form')
+      .send(form({ token: first.refresh_token!, client_id: 'tv' }))
+      .expect(200);
+    expect((await refresh(first.refresh_token!).expect(400)).body).toEqual({
+      error: 'invalid_grant',
+      error_description: 'refresh token has been revoked',
+    });
+    expect(events.filter((e) => e.type === 'refresh_token.reused')).toEqual([]);
   });
 
   it('issues no refresh token to a client without the refresh_token grant', async () => {

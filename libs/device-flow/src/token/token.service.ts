@@ -141,23 +141,30 @@ export class TokenService {
     return response;
   }
 
-  /** Revokes the grant of a reused refresh token and answers `invalid_grant`. */
+  /**
+   * Revokes the grant of a reused refresh token and answers `invalid_grant`: "already used" when this request
+   * found live tokens to kill (a reuse), "revoked" when every token of the grant was already dead (revoked at
+   * the revocation endpoint, by the kill switch, a device removal or an earlier reuse).
+   */
   private async reused(record: TokenRecord, now: number): Promise<never> {
-    await this.revokeReusedGrant(record, now);
-    throw new InvalidGrantError('refresh token was already used; the grant has been revoked');
+    if (await this.revokeReusedGrant(record, now)) {
+      throw new InvalidGrantError('refresh token was already used; the grant has been revoked');
+    }
+    throw new InvalidGrantError('refresh token has been revoked');
   }
 
   /**
    * A spent refresh token came back: either the client or an attacker holds a copy, and we cannot tell
    * which, so every token of the grant dies and the device disappears from the user's list.
-   * A grant already revoked (e.g. the device was removed) raises no reuse event.
+   * A grant already revoked (e.g. the device was removed) raises no reuse event. Returns whether any live token
+   * was found (a reuse) rather than a grant already dead.
    *
    * @see RFC 9700 §4.14.2
    */
-  private async revokeReusedGrant(record: TokenRecord, now: number): Promise<void> {
+  private async revokeReusedGrant(record: TokenRecord, now: number): Promise<boolean> {
     await this.grants.revoke(record.grantId, now);
     const revoked = await this.tokens.revokeGrant(record.grantId, now);
-    if (revoked === 0) return;
+    if (revoked === 0) return false;
     const base = { at: now, clientId: record.clientId, grantId: record.grantId };
     this.events.emit({ ...base, type: 'refresh_token.reused', subject: record.subject });
     this.events.emit({
@@ -167,6 +174,7 @@ export class TokenService {
       what: 'grant',
       reason: 'refresh_reuse',
     });
+    return true;
   }
 
   private record(
