@@ -16,7 +16,7 @@ import {
   HttpAdapterHost,
   ModuleRef,
 } from '@nestjs/core';
-import { DeviceFlowPaths, type HttpRequest } from '../libs/device-flow/src/index.js';
+import { DeviceFlowPaths, type HttpRequest, isTransient } from '../libs/device-flow/src/index.js';
 import {
   ADMIN_BODY_INVALID,
   ADMIN_BODY_MEDIA_TYPE,
@@ -33,8 +33,9 @@ export interface DemoErrorBody {
 /**
  * Every error outside the module's own paths as `{"error","error_description"}` JSON with `Cache-Control:
  * no-store`, the same on Express and Fastify, never Nest's default `{"statusCode",…}` shape: the admin API's
- * refusals and validation errors as thrown, unknown routes as `not_found`, failures as `server_error` (logged,
- * no details), and what the platforms' body parsers or routers reject before any controller runs (malformed
+ * refusals and validation errors as thrown, unknown routes as `not_found`, a store that is away as `503
+ * temporarily_unavailable` with `Retry-After` (as the module's endpoints answer it), other failures as
+ * `server_error` (logged, no details), and what the platforms' body parsers or routers reject before any controller runs (malformed
  * JSON, `null` or `"x"` on Express, an empty body on Fastify, too large, another media type, a path that does
  * not decode) as 400, 413 or 415 — which is why this is a global filter.
  *
@@ -66,11 +67,13 @@ export class DemoErrorFilter extends BaseExceptionFilter {
     if (path !== null && this.isModulePath(req)) return this.passOn(exception, host);
     const admin = path !== null && (path === '/admin' || path.startsWith('/admin/'));
     const { status, body } = demoError(exception, admin);
-    if (status >= 500) this.logger.error(exception);
+    if (status === 503) this.logger.error(`${req.method} ${req.url ?? ''}: storage unavailable`);
+    else if (status >= 500) this.logger.error(exception);
     const http = this.adapter.httpAdapter;
     const res: unknown = host.switchToHttp().getResponse();
     if (http.isHeadersSent(res)) return void http.end(res);
     http.setHeader(res, 'Cache-Control', 'no-store');
+    if (status === 503) http.setHeader(res, 'Retry-After', String(RETRY_AFTER_SECONDS));
     http.reply(res, body, status);
   }
 
@@ -129,9 +132,21 @@ function catches(filter: ExceptionFilter, exception: unknown): boolean {
   return types.length === 0 || types.some((type) => exception instanceof type);
 }
 
+/** What a client is told to wait before retrying while a store is unreachable (as the module's endpoints). */
+const RETRY_AFTER_SECONDS = 5;
+
 /** The status and error body of an exception; `admin`: on the admin API, whose bodies have their own rules. */
 function demoError(exception: unknown, admin: boolean): { status: number; body: DemoErrorBody } {
   const status = statusOf(exception);
+  if (status >= 500 && isTransient(exception)) {
+    return {
+      status: 503,
+      body: {
+        error: 'temporarily_unavailable',
+        error_description: 'storage is unavailable; try again shortly',
+      },
+    };
+  }
   if (status >= 500)
     return { status, body: { error: 'server_error', error_description: 'internal error' } };
   const thrown = exception instanceof HttpException ? exception.getResponse() : undefined;

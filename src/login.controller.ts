@@ -6,6 +6,7 @@ import {
   type HttpRequest,
   type HttpResponse,
   isCrossSiteRequest,
+  isTransient,
   readCookie,
   type ResolvedDeviceFlowOptions,
   safeReturnTo,
@@ -16,6 +17,9 @@ import {
 } from '../libs/device-flow/src/index.js';
 import { checkCredentials, DEMO_SESSION_COOKIE, DemoSessionStore } from './demo-users.js';
 import { LoginAttempts } from './login-attempts.js';
+
+/** What the sign-in page tells the browser to wait while the store of the attempt counts is away. */
+const UNAVAILABLE_RETRY_AFTER_SECONDS = 5;
 
 /**
  * The demo's minimal login: username + password form, an in-memory session regenerated at every login and ended
@@ -70,17 +74,25 @@ export class LoginController {
     // Guessing limit (LoginAttempts): an attempt is taken before the password is checked, so a right one is
     // refused too while the budget is spent, and given back when it was right: only failures count.
     const who = { username: str(body.username), ip: clientIp(req) };
-    const ticket = await this.attempts.begin(who);
-    if (typeof ticket === 'number') {
-      res.header('Retry-After', String(ticket));
-      return this.page(res, 429, returnTo, 'locked', ticket);
+    let user: ReturnType<typeof checkCredentials>;
+    try {
+      const ticket = await this.attempts.begin(who);
+      if (typeof ticket === 'number') {
+        res.header('Retry-After', String(ticket));
+        return this.page(res, 429, returnTo, 'locked', ticket);
+      }
+      user = checkCredentials(who.username, str(body.password));
+      if (!user) {
+        await ticket.failed();
+        return this.page(res, 401, returnTo, 'wrong', 0, who.username);
+      }
+      await ticket.succeeded();
+    } catch (error) {
+      // The attempt counts live in the module's store: while it is away, a page asking to retry, not JSON.
+      if (!isTransient(error)) throw error;
+      res.header('Retry-After', String(UNAVAILABLE_RETRY_AFTER_SECONDS));
+      return this.page(res, 503, returnTo, 'unavailable', 0, who.username);
     }
-    const user = checkCredentials(who.username, str(body.password));
-    if (!user) {
-      await ticket.failed();
-      return this.page(res, 401, returnTo, 'wrong', 0, who.username);
-    }
-    await ticket.succeeded();
     const previous = readCookie(req, DEMO_SESSION_COOKIE);
     const id = this.sessions.regenerate(previous, user);
     // Scoped to the issuer's path: other apps on the same origin never receive it.
@@ -97,7 +109,7 @@ export class LoginController {
     res: HttpResponse,
     status: number,
     returnTo: string,
-    error?: 'wrong' | 'refused' | 'locked',
+    error?: 'wrong' | 'refused' | 'locked' | 'unavailable',
     retryAfterSeconds = 0,
     username = '',
   ): void {
@@ -110,7 +122,9 @@ export class LoginController {
           ? 'This form came from another site and was not processed.'
           : error === 'locked'
             ? `Too many failed sign-in attempts. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`
-            : '';
+            : error === 'unavailable'
+              ? 'Signing in is unavailable for a moment. Please try again shortly.'
+              : '';
     sendHtml(
       res,
       status,

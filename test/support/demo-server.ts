@@ -28,10 +28,12 @@ export interface DemoServerOptions<C extends Clock> {
   env?: Record<string, string>;
   /** A path for the issuer (`/auth` → `ISSUER=<origin>/auth`); the app then serves everything under it. */
   issuerPath?: string;
+  /** `DATABASE_URL` (default `sqlite::memory:`). */
+  databaseUrl?: string;
 }
 
 /**
- * Starts the demo app (`AppModule`, as `npm start` does) on `:memory:` SQLite with a manual clock (or the one
+ * Starts the demo app (`AppModule`, as `npm start` does) on `:memory:` SQLite (or `databaseUrl`) with a manual clock (or the one
  * given), behind a real socket on 127.0.0.1 port 0. The socket is opened first, so the issuer (and
  * `verification_uri`) carries the real port.
  */
@@ -49,7 +51,7 @@ export async function startDemoServer(
   const config = readDemoConfig({
     ...options.env,
     ISSUER: origin + (options.issuerPath ?? ''),
-    DATABASE_URL: 'sqlite::memory:',
+    DATABASE_URL: options.databaseUrl ?? 'sqlite::memory:',
   });
   const moduleRef = await Test.createTestingModule({ imports: [AppModule.forConfig(config)] })
     .overrideProvider(Clock)

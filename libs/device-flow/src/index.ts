@@ -160,7 +160,7 @@ export { qrCodeSvg } from './verification/qr-code.svg.js';
 export { DEVICE_FLOW_API_TAG, CLIENT_SECRET_BASIC_SCHEME } from './openapi/api-docs.js';
 
 export * from './errors/oauth.errors.js';
-export { OAuthExceptionFilter } from './errors/oauth-exception.filter.js';
+export { isTransient, OAuthExceptionFilter } from './errors/oauth-exception.filter.js';
 
 export { DEVICE_FLOW_VERIFICATION_PATH } from './device-flow.constants.js';
 export {

@@ -117,7 +117,11 @@ function describe(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
-/** True when the error (or its driver cause) says the storage backend is unreachable. */
+/**
+ * True when the error (or its driver cause) says the storage backend is unreachable or not answering — what the
+ * module answers with 503 `temporarily_unavailable` and `Retry-After`. Exported for host routes that use the
+ * same stores (the demo's login and API) and should answer an outage the same way.
+ */
 export function isTransient(e: unknown): boolean {
   for (let cur: unknown = e, depth = 0; cur && depth < 4; depth++) {
     const code = (cur as { code?: unknown }).code;
