@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { HttpRequest } from '../libs/device-flow/src/index.js';
 import {
   AdminRequestError,
+  hasRepeatedMember,
   parseKillSwitchRequest,
   parseReleaseQuery,
   pathParam,
@@ -89,5 +90,31 @@ describe('admin API input', () => {
           error_description: 'grantId must be 1 to 255 characters without control characters',
         },
       });
+  });
+});
+
+describe('hasRepeatedMember', () => {
+  it('finds an object naming a member twice, at any depth, after unescaping', () => {
+    for (const json of [
+      '{"a":1,"a":2}',
+      '{"client_id":"x","client\\u005fid":"y"}',
+      '{"x":{"b":1,"b":2}}',
+      '[1,{"k":"v","k":"w"}]',
+      '{"s":"a\\"b","t":[1,2,"c,d"],"s":3}',
+    ])
+      expect(hasRepeatedMember(json), json).toBe(true);
+  });
+
+  it('leaves unique names alone: the same name in different objects, names that appear as values', () => {
+    for (const json of [
+      '{}',
+      '{"a":1,"b":"a"}',
+      '{"a":{"a":1},"b":{"a":2}}',
+      '[{"a":1},{"a":2}]',
+      '{"a":[",\\"a\\":",{"b":1}],"b":"}{"}',
+      '"just a string"',
+      '["a","a"]',
+    ])
+      expect(hasRepeatedMember(json), json).toBe(false);
   });
 });

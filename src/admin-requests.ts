@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { HttpException } from '@nestjs/common';
 import { ALL_CLIENTS, type HttpRequest } from '../libs/device-flow/src/index.js';
 
@@ -18,11 +19,16 @@ export const MAX_PATH_PARAM_LENGTH = 255;
 
 // The body errors' descriptions, shared with DemoErrorFilter, which answers the platforms' body parser errors
 // (raised before any controller) with the same words.
-/** 400: the body is missing, not JSON, not an object, or has other members. */
+/**
+ * 400: the body is missing, not JSON (or not UTF-8), not an object, has other members, or names one twice (which
+ * of two `client_id`s counts is a parser's choice; a proxy reading the first would see another target).
+ */
 export const ADMIN_BODY_INVALID =
   'the body must be a JSON object {"client_id"?, "reason"?, "revoke_tokens"?}';
 /** 415: another media type, or a charset other than UTF-8. */
 export const ADMIN_BODY_MEDIA_TYPE = 'the body must be application/json in UTF-8';
+/** 415: a `Content-Encoding` (Express inflates gzip, Fastify reads the bytes as they are: refused on both). */
+export const ADMIN_BODY_ENCODING = 'the body must not be compressed (no Content-Encoding)';
 /** 413: over {@link MAX_ADMIN_BODY_BYTES}. */
 export const ADMIN_BODY_TOO_LARGE = `the body is too large (at most ${MAX_ADMIN_BODY_BYTES} bytes)`;
 
@@ -36,6 +42,8 @@ const REASON_INVALID = `reason must be a string of at most ${MAX_REASON_LENGTH} 
  */
 // eslint-disable-next-line no-control-regex
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
+/** Half of a UTF-16 surrogate pair without its other half: JSON's `"\ud800"`, which no text can hold. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const KILL_SWITCH_MEMBERS = ['client_id', 'reason', 'revoke_tokens'];
 
 /** A malformed admin request: `invalid_request` with a description, 400 unless told. */
@@ -65,7 +73,8 @@ export function parseKillSwitchRequest(req: HttpRequest): KillSwitchRequest {
     reason !== undefined &&
     (typeof reason !== 'string' ||
       reason.length > MAX_REASON_LENGTH ||
-      CONTROL_CHARACTERS.test(reason))
+      CONTROL_CHARACTERS.test(reason) ||
+      LONE_SURROGATE.test(reason))
   )
     throw new AdminRequestError(REASON_INVALID);
   if (revokeTokens !== undefined && typeof revokeTokens !== 'boolean')
@@ -110,7 +119,8 @@ function clientIdOf(value: unknown): string {
     value === '' ||
     value === ALL_CLIENTS ||
     value.length > MAX_CLIENT_ID_LENGTH ||
-    CONTROL_CHARACTERS.test(value)
+    CONTROL_CHARACTERS.test(value) ||
+    LONE_SURROGATE.test(value)
   )
     throw new AdminRequestError(CLIENT_ID_INVALID);
   return value;
@@ -123,6 +133,7 @@ function clientIdOf(value: unknown): string {
  * made here, so both answer alike.
  */
 function jsonObjectBody(req: HttpRequest): Record<string, unknown> {
+  if (contentEncoded(req)) throw new AdminRequestError(ADMIN_BODY_ENCODING, 415);
   const size = bodySize(req);
   if (size === 0) throw new AdminRequestError(ADMIN_BODY_INVALID);
   if (size > MAX_ADMIN_BODY_BYTES) throw new AdminRequestError(ADMIN_BODY_TOO_LARGE, 413);
@@ -137,6 +148,11 @@ function jsonObjectBody(req: HttpRequest): Record<string, unknown> {
   const body = req.body;
   if (typeof body !== 'object' || body === null || Array.isArray(body))
     throw new AdminRequestError(ADMIN_BODY_INVALID);
+  // The bytes as sent (the app keeps them): the platforms' JSON parsers read bad UTF-8 as U+FFFD and keep the
+  // last of two same-named members.
+  const raw = (req as { rawBody?: unknown }).rawBody;
+  if (Buffer.isBuffer(raw) && (!isUtf8(raw) || hasRepeatedMember(raw.toString('utf8'))))
+    throw new AdminRequestError(ADMIN_BODY_INVALID);
   return body as Record<string, unknown>;
 }
 
@@ -146,4 +162,47 @@ function bodySize(req: HttpRequest): number {
   const length = req.headers['content-length'];
   if (length !== undefined) return Number(length);
   return req.headers['transfer-encoding'] === undefined ? 0 : -1;
+}
+
+/** Whether the request declares a content coding other than `identity`. */
+export function contentEncoded(req: HttpRequest): boolean {
+  const coding = req.headers['content-encoding'];
+  return coding !== undefined && String(coding).trim().toLowerCase() !== 'identity';
+}
+
+/**
+ * Whether a JSON text (valid: a platform parsed it) has an object naming one member twice, at any depth. Member
+ * names are compared after unescaping (`"client\u005fid"` is `client_id`).
+ *
+ * @see RFC 8259 §4 (names SHOULD be unique; parsers differ on duplicates)
+ */
+export function hasRepeatedMember(json: string): boolean {
+  // One entry per open object (its names so far) or array (null).
+  const open: (Set<string> | null)[] = [];
+  let nameNext = false;
+  for (let i = 0; i < json.length; i++) {
+    const c = json[i];
+    if (c === '"') {
+      let end = i + 1;
+      while (json[end] !== '"') end += json[end] === '\\' ? 2 : 1;
+      if (nameNext) {
+        const names = open[open.length - 1]!;
+        const name = JSON.parse(json.slice(i, end + 1)) as string;
+        if (names.has(name)) return true;
+        names.add(name);
+        nameNext = false;
+      }
+      i = end;
+    } else if (c === '{') {
+      open.push(new Set());
+      nameNext = true;
+    } else if (c === '[') {
+      open.push(null);
+    } else if (c === '}' || c === ']') {
+      open.pop();
+    } else if (c === ',') {
+      nameNext = open[open.length - 1] != null;
+    }
+  }
+  return false;
 }

@@ -18,9 +18,12 @@ import {
 } from '@nestjs/core';
 import { DeviceFlowPaths, type HttpRequest, isTransient } from '../libs/device-flow/src/index.js';
 import {
+  ADMIN_BODY_ENCODING,
   ADMIN_BODY_INVALID,
   ADMIN_BODY_MEDIA_TYPE,
   ADMIN_BODY_TOO_LARGE,
+  AdminRequestError,
+  contentEncoded,
 } from './admin-requests.js';
 
 /** The demo's error body, outside the module's paths (as the admin guard's 403 and its 404 always were). */
@@ -66,7 +69,16 @@ export class DemoErrorFilter extends BaseExceptionFilter {
     const path = this.pathBelowPrefix(req);
     if (path !== null && this.isModulePath(req)) return this.passOn(exception, host);
     const admin = path !== null && (path === '/admin' || path.startsWith('/admin/'));
-    const { status, body } = demoError(exception, admin);
+    // Express's parser inflated or refused a compressed body before any check; Fastify's read it as it was:
+    // on the admin API a compressed body is refused alike on both (the admin API's own check does it on Fastify).
+    const encodedBody =
+      admin &&
+      contentEncoded(req) &&
+      [400, 415].includes(statusOf(exception)) &&
+      !(exception instanceof AdminRequestError);
+    const { status, body } = encodedBody
+      ? { status: 415, body: invalid(ADMIN_BODY_ENCODING) }
+      : demoError(exception, admin);
     if (status === 503) this.logger.error(`${req.method} ${req.url ?? ''}: storage unavailable`);
     else if (status >= 500) this.logger.error(exception);
     const http = this.adapter.httpAdapter;

@@ -1,3 +1,4 @@
+import { deflateSync, gzipSync } from 'node:zlib';
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEMO_ADMIN_TOKEN } from '../../src/demo.config.js';
@@ -64,6 +65,12 @@ describe('demo admin API: bad input', () => {
       [`{"reason":"${'r'.repeat(513)}"}`, REASON],
       ['{"reason":"a\\u0000b"}', REASON],
       ['{"client_id":"demo-device","reason":"one\\ntwo"}', REASON],
+      ['{"client_id":"x","client_id":"demo-device"}', BODY],
+      ['{"client_id":"x","client\\u005fid":"demo-device"}', BODY],
+      ['{"reason":"a","reason":"b"}', BODY],
+      ['{"client_id":"a\\ud800b"}', CLIENT_ID],
+      ['{"client_id":"\\udc00"}', CLIENT_ID],
+      ['{"reason":"x\\ud83d"}', REASON],
       ['{"revoke_tokens":"true"}', 'revoke_tokens must be true or false'],
       ['{"revoke_tokens":1}', 'revoke_tokens must be true or false'],
       ['{"client_id":"demo-device","revoke_tokens":null}', 'revoke_tokens must be true or false'],
@@ -92,6 +99,60 @@ describe('demo admin API: bad input', () => {
     expect(res.body).toEqual(invalid('the body must be application/json in UTF-8'));
     expect(res.headers['cache-control']).toBe('no-store');
     expect(await switches()).toEqual([]);
+  });
+
+  it('POST /admin/kill-switch with bytes that are not UTF-8 → 400, no switch engaged', async () => {
+    t = await createDemoApp();
+    const body = Buffer.concat([
+      Buffer.from('{"client_id":"demo'),
+      Buffer.from([0xff]),
+      Buffer.from('"}'),
+    ]);
+    const res = await request(t.app.getHttpServer())
+      .post('/admin/kill-switch')
+      .set(admin)
+      .set('Content-Type', 'application/json')
+      .serialize((b: unknown) => b as string)
+      .send(body)
+      .expect(400);
+    expect(res.body).toEqual(invalid(BODY));
+    expect(await switches()).toEqual([]);
+  });
+
+  it.each([
+    ['gzip', gzipSync('{"client_id":"demo-device"}')],
+    ['gzip', Buffer.from('{}')], // not compressed at all: Fastify used to read it and engage the global switch
+    ['deflate', deflateSync('{}')],
+    ['br', Buffer.from('{}')],
+    ['x-unknown', Buffer.from('{"client_id":"demo-device"}')],
+  ])(
+    'POST /admin/kill-switch with Content-Encoding: %s → 415, no switch engaged',
+    async (coding, body) => {
+      t = await createDemoApp();
+      const res = await request(t.app.getHttpServer())
+        .post('/admin/kill-switch')
+        .set(admin)
+        .set('Content-Type', 'application/json')
+        .set('Content-Encoding', coding)
+        .serialize((b: unknown) => b as string)
+        .send(body)
+        .expect(415);
+      expect(res.body).toEqual(invalid('the body must not be compressed (no Content-Encoding)'));
+      expect(res.headers['cache-control']).toBe('no-store');
+      expect(await switches()).toEqual([]);
+    },
+  );
+
+  it('Content-Encoding: identity is no coding: the body is read as sent', async () => {
+    t = await createDemoApp();
+    await request(t.app.getHttpServer())
+      .post('/admin/kill-switch')
+      .set(admin)
+      .set('Content-Type', 'application/json')
+      .set('Content-Encoding', 'identity')
+      .send('{"client_id":"demo-device"}')
+      .expect(200);
+    expect(await switches()).toEqual(['demo-device']);
   });
 
   it('POST /admin/kill-switch with an oversize body → 413', async () => {

@@ -46,7 +46,8 @@ export async function createDemoApp(env: Record<string, string> = {}): Promise<D
     .overrideProvider(AUDIT_LOG_SINK)
     .useValue((line: string) => audit.push(line))
     .compile();
-  const app = await createNestApp(moduleRef, { beforeInit: serveUnderIssuerPath });
+  // As src/create-app.ts builds it: raw bodies kept, served under the issuer's path.
+  const app = await createNestApp(moduleRef, { rawBody: true, beforeInit: serveUnderIssuerPath });
   return {
     app,
     http: request(app.getHttpServer()),
