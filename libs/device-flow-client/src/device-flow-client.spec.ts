@@ -280,6 +280,37 @@ describe('DeviceFlowClient (fake server)', () => {
       });
     });
 
+    it('invalid_grant right after a poll whose answer was lost: says the tokens were most likely in that answer', async () => {
+      const refused = { error: 'invalid_grant', error_description: 'device code was already used' };
+      server.script('/token', pending, { drop: true }, { status: 400, json: refused });
+      const result = await client().pollForToken(AUTH);
+      expect(result.status).toBe('error');
+      const error = result.status === 'error' ? result.error : undefined;
+      expect(error?.kind).toBe('oauth');
+      expect(error?.oauthError).toBe('invalid_grant');
+      expect(error?.message).toMatch(
+        /^token request: the answer to a poll was lost \(.+\) and the server now refuses the device code \(invalid_grant: device code was already used\): it most likely issued the tokens in that lost answer; start the sign-in again$/,
+      );
+      // After an answer between (pending: the code was not spent then) or an answered failure (a 503), plain.
+      server.script('/token', { drop: true }, pending, { status: 400, json: refused });
+      const later = await client().pollForToken(AUTH);
+      expect(later.status === 'error' && later.error.message).toBe(
+        'token request: invalid_grant: device code was already used',
+      );
+      server.script(
+        '/token',
+        { status: 503, json: { error: 'temporarily_unavailable' } },
+        {
+          status: 400,
+          json: refused,
+        },
+      );
+      const plain = await client().pollForToken(AUTH);
+      expect(plain.status === 'error' && plain.error.message).toBe(
+        'token request: invalid_grant: device code was already used',
+      );
+    });
+
     it('stops with an http error on a non-OAuth 4xx and an invalid_response on a bad 200', async () => {
       server.script('/token', { status: 404, text: 'nope' });
       expect(await client().pollForToken(AUTH)).toMatchObject({

@@ -9,7 +9,13 @@ import {
   postForm,
   type RequestOptions,
 } from './http.js';
-import { approved, describeOutcome, failure, parseAuthorization } from './responses.js';
+import {
+  approved,
+  describeOAuth,
+  describeOutcome,
+  failure,
+  parseAuthorization,
+} from './responses.js';
 import type { DeviceFlowResult, PollEvent } from './result.js';
 import type { DeviceAuthorization, DeviceFlowEndpoints } from './types.js';
 
@@ -184,6 +190,8 @@ export class DeviceFlowClient {
     let interval = (authorization.interval ?? DEFAULT_INTERVAL_SECONDS) * 1000;
     let delay = interval;
     let failures = 0;
+    /** Why the previous poll got no HTTP answer at all (a dropped connection, a timeout); null if it got one. */
+    let unanswered: string | null = null;
     try {
       const { tokenEndpoint } = await this.endpoints(signal);
       for (;;) {
@@ -201,6 +209,7 @@ export class DeviceFlowClient {
           this.requestOptions(signal),
         );
         if (outcome.type === 'retryable') {
+          unanswered = outcome.status === undefined ? outcome.reason : null;
           failures++;
           if (failures > this.retry.maxRetries)
             return { status: 'error', error: failure(outcome, 'token request') };
@@ -217,6 +226,8 @@ export class DeviceFlowClient {
           continue;
         }
         failures = 0;
+        const lostBefore = unanswered;
+        unanswered = null;
         if (outcome.type === 'ok') return approved(outcome.body);
         if (outcome.type === 'http_error')
           return { status: 'error', error: failure(outcome, 'token request') };
@@ -235,6 +246,10 @@ export class DeviceFlowClient {
             return { status: 'denied', error };
           case 'expired_token':
             return { status: 'expired', error };
+          case 'invalid_grant':
+            if (lostBefore !== null)
+              return { status: 'error', error: lostAnswer(outcome, lostBefore) };
+            return { status: 'error', error: failure(outcome, 'token request') };
           default:
             return { status: 'error', error: failure(outcome, 'token request') };
         }
@@ -299,4 +314,23 @@ function definedOnly(e: Partial<DeviceFlowEndpoints> | undefined): Partial<Devic
   return Object.fromEntries(
     Object.entries(e ?? {}).filter(([, v]) => v),
   ) as Partial<DeviceFlowEndpoints>;
+}
+
+/**
+ * `invalid_grant` right after a poll that got no answer: the server most likely approved that poll and issued
+ * the tokens, whose answer was lost on the way, and now refuses the spent device code (a server may also revoke
+ * what it issued for it, RFC 6749 §4.1.2). Said plainly, since "invalid_grant" alone reads like a bug; nothing
+ * but a new sign-in can recover, as a device code is redeemed once.
+ */
+function lostAnswer(
+  outcome: HttpOutcome & { type: 'oauth_error' },
+  unanswered: string,
+): DeviceFlowError {
+  return new DeviceFlowError(
+    'oauth',
+    `token request: the answer to a poll was lost (${unanswered}) and the server now refuses the device code ` +
+      `(${describeOAuth(outcome.error)}): it most likely issued the tokens in that lost answer; ` +
+      'start the sign-in again',
+    { status: outcome.status, oauth: outcome.error },
+  );
 }

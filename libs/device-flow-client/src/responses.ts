@@ -88,6 +88,6 @@ export function describeOutcome(outcome: HttpOutcome): string {
   return '';
 }
 
-function describeOAuth(e: OAuthErrorResponse): string {
+export function describeOAuth(e: OAuthErrorResponse): string {
   return e.error_description ? `${e.error}: ${e.error_description}` : e.error;
 }
