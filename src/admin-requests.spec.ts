@@ -114,6 +114,7 @@ describe('hasRepeatedMember', () => {
       '{"a":[",\\"a\\":",{"b":1}],"b":"}{"}',
       '"just a string"',
       '["a","a"]',
+      '{"unterminated', // never loops past the end
     ])
       expect(hasRepeatedMember(json), json).toBe(false);
   });

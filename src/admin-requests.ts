@@ -184,7 +184,8 @@ export function hasRepeatedMember(json: string): boolean {
     const c = json[i];
     if (c === '"') {
       let end = i + 1;
-      while (json[end] !== '"') end += json[end] === '\\' ? 2 : 1;
+      while (end < json.length && json[end] !== '"') end += json[end] === '\\' ? 2 : 1;
+      if (end >= json.length) return false; // not JSON after all: the platform's parser judged it
       if (nameNext) {
         const names = open[open.length - 1]!;
         const name = JSON.parse(json.slice(i, end + 1)) as string;
