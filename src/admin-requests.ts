@@ -166,8 +166,10 @@ function bodySize(req: HttpRequest): number {
 
 /** Whether the request declares a content coding other than `identity`. */
 export function contentEncoded(req: HttpRequest): boolean {
-  const coding = req.headers['content-encoding'];
-  return coding !== undefined && String(coding).trim().toLowerCase() !== 'identity';
+  const coding = String(req.headers['content-encoding'] ?? '')
+    .trim()
+    .toLowerCase();
+  return coding !== '' && coding !== 'identity';
 }
 
 /**

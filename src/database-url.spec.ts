@@ -37,12 +37,12 @@ describe('dataSourceOptionsFromUrl', () => {
     expect(dataSourceOptionsFromUrl('postgres://u:p@h:5432/db')).toEqual({
       type: 'postgres',
       url: 'postgres://u:p@h:5432/db',
-      extra: { connectionTimeoutMillis: 5000, query_timeout: 15_000 },
+      extra: { connectionTimeoutMillis: 5000 },
     });
     expect(dataSourceOptionsFromUrl('postgresql://h/db')).toEqual({
       type: 'postgres',
       url: 'postgresql://h/db',
-      extra: { connectionTimeoutMillis: 5000, query_timeout: 15_000 },
+      extra: { connectionTimeoutMillis: 5000 },
     });
     expect(dataSourceOptionsFromUrl('mysql://root@h/db')).toEqual({
       type: 'mysql',

@@ -32,14 +32,11 @@ export function dataSourceOptionsFromUrl(url: string = DEFAULT_DATABASE_URL): Da
     };
   }
   if (scheme === 'postgres' || scheme === 'postgresql') {
-    // A server that accepts connections but stops answering must not hold requests forever: a connection (new,
-    // or free in the pool) within 5 s, an answer to each query within 15 s, else the request fails as retryable
-    // (503 temporarily_unavailable, Retry-After). The demo's migrations are small enough for 15 s.
-    return {
-      type: 'postgres',
-      url,
-      extra: { connectionTimeoutMillis: 5000, query_timeout: 15_000 },
-    };
+    // A server that stops answering must not hold every request: one that waits more than 5 s for a connection
+    // (new, or free in the pool) fails as retryable (503 temporarily_unavailable, Retry-After). No client-side
+    // query_timeout: node-postgres leaves a timed-out connection in the pool mid-transaction, and a COMMIT that
+    // "timed out" may still commit.
+    return { type: 'postgres', url, extra: { connectionTimeoutMillis: 5000 } };
   }
   if (scheme === 'mysql' || scheme === 'mariadb') {
     return { type: scheme, url: url.replace(/^mariadb:/i, 'mysql:') } as DataSourceOptions;

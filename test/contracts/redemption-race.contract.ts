@@ -7,6 +7,7 @@ import {
   form,
   oauthError,
   poll,
+  recordEvents,
   startAuthorization,
   type TestApp,
 } from '../support/test-app.js';
@@ -77,6 +78,7 @@ export function redemptionRaceContract(
               client_id: 'tv',
             }),
           );
+      const events = recordEvents(t);
       const responses = await Promise.all(Array.from({ length: parallel }, refresh));
       // One request wins the compare-and-set that spends the refresh token; the others are reuses (RFC 9700
       // §4.14.2) and revoke the whole grant. Whether the winner's tokens got out before a loser's revocation
@@ -85,6 +87,12 @@ export function redemptionRaceContract(
       // working token afterwards.
       const ok = responses.filter((r) => r.status === 200);
       expect(ok.length).toBeLessThanOrEqual(1);
+      // The losers were reuses, reported as such: the first loser to revoke found the grant's first access
+      // token alive (rotation spends only the refresh token). A later loser may report again when it found the
+      // winner's tokens stored after that.
+      expect(events.filter((e) => e.type === 'refresh_token.reused').length).toBeGreaterThanOrEqual(
+        1,
+      );
       for (const r of responses.filter((x) => x.status !== 200))
         expect(oauthError(r.body)).toBe('invalid_grant');
       const introspect = (token: string) =>

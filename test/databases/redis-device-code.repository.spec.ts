@@ -1,8 +1,9 @@
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it, onTestFinished } from 'vitest';
 import { RedisDeviceCodeRepository } from '../../libs/device-flow/src/index.js';
 import { describeWith, randomRedisPrefix, REDIS_URL } from '../support/databases.js';
 import { deviceCodeRepositoryCases } from '../support/device-code-repository.cases.js';
+import { TcpProxy } from '../support/tcp-proxy.js';
 import { deviceCode, NOW } from '../support/typeorm.js';
 
 await describeWith('RedisDeviceCodeRepository on Redis', ['redis'], () => {
@@ -50,6 +51,29 @@ await describeWith('RedisDeviceCodeRepository on Redis', ['redis'], () => {
     expect(await short.findByDeviceCodeHash(record.deviceCodeHash)).toBeNull();
   });
 
+  it('purges a backlog larger than one batch (500), all of it, index keys included', async () => {
+    const storePrefix = randomRedisPrefix();
+    const store = new RedisDeviceCodeRepository(redis, {
+      keyPrefix: storePrefix,
+      retentionMs: 60_000,
+    });
+    onTestFinished(async () => {
+      const keys = await redis.keys(`${storePrefix}*`);
+      if (keys.length) await redis.del(...keys);
+    });
+    const old = Array.from({ length: 1203 }, () =>
+      deviceCode({ createdAt: NOW - 10_000, expiresAt: NOW - 1 }),
+    );
+    await Promise.all(old.map((r) => store.create(r)));
+    const live = deviceCode({ expiresAt: NOW + 60_000 });
+    await store.create(live);
+    expect(await store.deleteExpired(NOW)).toBe(1203);
+    for (const r of [old[0]!, old[600]!, old[1202]!])
+      expect(await store.findByDeviceCodeHash(r.deviceCodeHash)).toBeNull();
+    expect(await store.findByUserCodeHash(live.userCodeHash)).toEqual(live);
+    expect(await store.deleteExpired(NOW)).toBe(0);
+  });
+
   it("works on a client with ioredis's own keyPrefix", async () => {
     const prefixed = new Redis(REDIS_URL, {
       maxRetriesPerRequest: 1,
@@ -67,4 +91,80 @@ await describeWith('RedisDeviceCodeRepository on Redis', ['redis'], () => {
   });
 
   deviceCodeRepositoryCases(() => repo);
+});
+
+await describeWith('RedisDeviceCodeRepository when Redis answers too late', ['redis'], () => {
+  const prefix = randomRedisPrefix();
+  let proxy: TcpProxy;
+  let direct: Redis;
+  let slow: Redis;
+  let repo: RedisDeviceCodeRepository;
+  let reader: RedisDeviceCodeRepository;
+
+  beforeAll(async () => {
+    const url = new URL(REDIS_URL);
+    proxy = new TcpProxy(url.hostname, Number(url.port || 6379));
+    await proxy.start();
+    const proxied = new URL(REDIS_URL);
+    proxied.host = `127.0.0.1:${proxy.port}`;
+    // As the module opens its own client, with a short command timeout for the test.
+    slow = new Redis(proxied.toString(), { maxRetriesPerRequest: 1, commandTimeout: 300 });
+    slow.on('error', () => undefined);
+    direct = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
+    repo = new RedisDeviceCodeRepository(slow, { keyPrefix: prefix });
+    reader = new RedisDeviceCodeRepository(direct, { keyPrefix: prefix });
+  });
+  afterAll(async () => {
+    slow?.disconnect();
+    await proxy?.stop();
+    const keys = await direct.keys(`${prefix}*`);
+    if (keys.length) await direct.del(...keys);
+    direct.disconnect();
+  });
+
+  it('a transition whose answer timed out is taken back when Redis runs it late: a claim never burns the code', async () => {
+    const record = deviceCode({ status: 'approved', subject: 'alice', decidedAt: NOW });
+    await repo.create(record);
+    proxy.stall();
+    await expect(repo.transition(record.id, 'approved', 'consumed', NOW + 5)).rejects.toThrow(
+      /Command timed out/,
+    );
+    // Redis catches up: the claim runs after all, then the undo queued behind it.
+    proxy.resume();
+    await expect
+      .poll(async () => (await reader.findByDeviceCodeHash(record.deviceCodeHash))?.status, {
+        timeout: 5000,
+      })
+      .toBe('approved');
+    await new Promise((resolve) => setTimeout(resolve, 200)); // nothing else arrives afterwards
+    expect(await reader.findByDeviceCodeHash(record.deviceCodeHash)).toEqual(record);
+    // And the code can still be claimed, once.
+    expect(await repo.transition(record.id, 'approved', 'consumed', NOW + 6)).toBe(true);
+    expect(await repo.transition(record.id, 'approved', 'consumed', NOW + 7)).toBe(false);
+  });
+
+  it("the undo never takes back a later transition (another request's claim after a lost one)", async () => {
+    const record = deviceCode({ status: 'pending' });
+    await repo.create(record);
+    proxy.stall();
+    const lost = repo.transition(record.id, 'pending', 'denied', NOW + 1, { decidedAt: NOW + 1 });
+    await expect(lost).rejects.toThrow(/Command timed out/);
+    // Before the slow connection catches up, another instance decides the code (approved).
+    expect(
+      await reader.transition(record.id, 'pending', 'approved', NOW + 2, {
+        subject: 'bob',
+        grantedScope: 'read',
+        decidedAt: NOW + 2,
+      }),
+    ).toBe(true);
+    proxy.resume();
+    // The lost transition runs late and fails its compare-and-set (not pending any more); its undo finds
+    // another operation's mark and leaves the record alone.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(await reader.findByDeviceCodeHash(record.deviceCodeHash)).toMatchObject({
+      status: 'approved',
+      subject: 'bob',
+      decidedAt: NOW + 2,
+    });
+  });
 });

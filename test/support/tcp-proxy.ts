@@ -8,6 +8,8 @@ import { createServer, type Server, type Socket, connect } from 'node:net';
 export class TcpProxy {
   private server: Server | undefined;
   private readonly sockets = new Set<Socket>();
+  /** Each accepted connection and its upstream, while open. */
+  private readonly pairs = new Set<[Socket, Socket]>();
   private stalled = false;
   port = 0;
 
@@ -35,6 +37,9 @@ export class TcpProxy {
           upstream.destroy();
         });
       }
+      const pair: [Socket, Socket] = [client, upstream];
+      this.pairs.add(pair);
+      client.on('close', () => this.pairs.delete(pair));
       client.pipe(upstream).pipe(client);
     });
     await new Promise<void>((resolve, reject) => {
@@ -57,6 +62,18 @@ export class TcpProxy {
     }
   }
 
+  /**
+   * The server catches up after a {@link stall}: what the open connections sent meanwhile is delivered (in
+   * order) and they carry bytes again. Connections accepted during the stall stay unanswered.
+   */
+  resume(): void {
+    this.stalled = false;
+    for (const [client, upstream] of this.pairs) {
+      client.pipe(upstream);
+      upstream.pipe(client);
+    }
+  }
+
   /** The database goes away: open connections are reset and new ones refused. */
   async cut(): Promise<void> {
     const server = this.server;
@@ -64,6 +81,7 @@ export class TcpProxy {
     this.stalled = false;
     for (const s of this.sockets) s.resetAndDestroy();
     this.sockets.clear();
+    this.pairs.clear();
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 

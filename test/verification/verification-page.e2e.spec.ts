@@ -186,6 +186,11 @@ describe('verification page (RFC 8628 §3.3)', () => {
         expect(res.text).toContain('<a class="link" href="/device">Enter a code</a>');
         expect(res.text).not.toMatch(/try again in a moment|Something went wrong/);
       }
+      // Status pages in any letter case, like every other route: GET shows the page, POST is 405 for it.
+      expect((await t.http.get('/device/Approved').expect(200)).text).toContain('Device connected');
+      expect((await t.http.post('/device/APPROVED').expect(405)).headers['allow']).toBe(
+        'GET, HEAD',
+      );
       // HEAD follows GET: the pages that answer GET answer it, the decision endpoint does not.
       await t.http.head('/device/approved').expect(200);
       const head = await t.http.head('/device/decision').expect(405);

@@ -7,6 +7,7 @@ import {
   type DeviceFlowClientOptions,
 } from './device-flow-client.js';
 import { DeviceFlowError } from './errors.js';
+import { mayHaveBeenReceived } from './http.js';
 import type { DeviceAuthorization } from './types.js';
 
 const AUTH: DeviceAuthorization = {
@@ -393,5 +394,30 @@ describe('DeviceFlowClient (fake server)', () => {
       status: 'error',
       error: { kind: 'oauth', oauthError: 'invalid_scope' },
     });
+  });
+});
+
+describe('mayHaveBeenReceived', () => {
+  const network = (code?: string) => ({
+    type: 'retryable' as const,
+    reason: 'network error',
+    cause: Object.assign(new TypeError('fetch failed'), code ? { cause: { code } } : {}),
+  });
+
+  it('a request that never left (refused, no such host, no route, connect timeout) cannot have been seen', () => {
+    for (const code of [
+      'ECONNREFUSED',
+      'ENOTFOUND',
+      'EAI_AGAIN',
+      'EHOSTUNREACH',
+      'UND_ERR_CONNECT_TIMEOUT',
+    ])
+      expect(mayHaveBeenReceived(network(code)), code).toBe(false);
+  });
+
+  it('a dropped connection or a timeout after sending may have reached the server; an HTTP answer is an answer', () => {
+    for (const code of ['ECONNRESET', 'UND_ERR_SOCKET', undefined])
+      expect(mayHaveBeenReceived(network(code)), String(code)).toBe(true);
+    expect(mayHaveBeenReceived({ type: 'retryable', reason: 'HTTP 503', status: 503 })).toBe(false);
   });
 });

@@ -6,6 +6,7 @@ import {
   type FetchLike,
   getJson,
   type HttpOutcome,
+  mayHaveBeenReceived,
   postForm,
   type RequestOptions,
 } from './http.js';
@@ -209,7 +210,7 @@ export class DeviceFlowClient {
           this.requestOptions(signal),
         );
         if (outcome.type === 'retryable') {
-          unanswered = outcome.status === undefined ? outcome.reason : null;
+          unanswered = mayHaveBeenReceived(outcome) ? outcome.reason : null;
           failures++;
           if (failures > this.retry.maxRetries)
             return { status: 'error', error: failure(outcome, 'token request') };

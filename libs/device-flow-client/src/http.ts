@@ -142,6 +142,26 @@ function retryAfter(header: string | null): { retryAfterMs?: number } {
   return { retryAfterMs: Math.min(Number(header.trim()), 300) * 1000 };
 }
 
+/** Network errors raised before the request left (no connection was made): the server cannot have seen it. */
+const NEVER_SENT = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
+
+/**
+ * Whether a request that got no HTTP answer may still have reached the server (the connection dropped or timed
+ * out after it was sent), as opposed to one that never left (refused, no such host, no route).
+ */
+export function mayHaveBeenReceived(outcome: HttpOutcome & { type: 'retryable' }): boolean {
+  if (outcome.status !== undefined) return false;
+  const code = (outcome.cause as { cause?: { code?: unknown } } | undefined)?.cause?.code;
+  return !(typeof code === 'string' && NEVER_SENT.has(code));
+}
+
 function networkReason(e: unknown): string {
   const cause = (e as { cause?: { code?: unknown; message?: unknown } })?.cause;
   if (cause && typeof cause.code === 'string') return `network error (${cause.code})`;

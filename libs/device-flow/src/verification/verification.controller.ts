@@ -242,14 +242,14 @@ export class VerificationController {
   @Get(':status')
   status(@Param('status') status: string, @Res() res: HttpResponse): void {
     setPageSecurityHeaders(res, this.formActions);
-    if (!STATUSES.has(status)) {
-      throw status.toLowerCase() === 'decision'
-        ? new PageMethodNotAllowedError(['POST'])
-        : new NotFoundException();
+    // Any letter case, as the platforms match the other routes (and as DeviceFlowPaths.pageMethods reads paths).
+    const name = status.toLowerCase();
+    if (!STATUSES.has(name)) {
+      throw name === 'decision' ? new PageMethodNotAllowedError(['POST']) : new NotFoundException();
     }
     this.send(res, 200, {
       kind: 'status',
-      status: status as VerificationStatus,
+      status: name as VerificationStatus,
       startOver: this.start(),
     });
   }

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { RedisClient } from './redis-connection.js';
 import {
@@ -43,11 +44,12 @@ redis.call('SET', KEYS[3], ARGV[2], 'PX', ARGV[1])
 return 'ok'`;
 
 /**
- * KEYS: expiry index. ARGV: before (ms), record / device-code / user-code key prefixes. Deletes the records
- * that expired before \`before\` with their index keys; returns how many records there were.
+ * KEYS: expiry index. ARGV: before (ms), record / device-code / user-code key prefixes, batch size. Deletes up to
+ * a batch of the records that expired before \`before\` with their index keys; returns how many index entries it
+ * took (a full batch: call again).
  */
 const DELETE_EXPIRED = `
-local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[1])
+local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[1], 'LIMIT', 0, tonumber(ARGV[5]))
 local n = 0
 for _, id in ipairs(ids) do
   local key = ARGV[2] .. id
@@ -58,7 +60,7 @@ for _, id in ipairs(ids) do
   end
   redis.call('ZREM', KEYS[1], id)
 end
-return n`;
+return {n, #ids}`;
 
 /** KEYS: an index key. ARGV: record key prefix. The record the index points to, as HGETALL pairs. */
 const FIND = `
@@ -83,8 +85,16 @@ redis.call('HINCRBY', KEYS[1], 'interval', ARGV[3])
 return 0`;
 
 /**
- * KEYS: record. ARGV: from (JSON), check expiry ('1'/'0'), now, then field/value pairs to set. Returns the
- * previous values of those fields (for an undo), or nil when the record is not in \`from\` (or expired).
+ * Hash fields the store keeps beside a record's own (never read back as part of it): the id of the last
+ * transition and the values it replaced, so that a transition whose answer never came can be undone.
+ */
+const OP_FIELD = '_op';
+const UNDO_FIELD = '_undo';
+
+/**
+ * KEYS: record. ARGV: from (JSON), check expiry ('1'/'0'), now, operation id, then field/value pairs to set.
+ * Returns the previous values of those fields (for an undo), or nil when the record is not in \`from\` (or
+ * expired). Also keeps them in the record with the operation id, for {@link UNDO_LOST}.
  */
 const TRANSITION = `
 if redis.call('HGET', KEYS[1], 'status') ~= ARGV[1] then return nil end
@@ -92,12 +102,29 @@ if ARGV[2] == '1' and tonumber(redis.call('HGET', KEYS[1], 'expiresAt')) <= tonu
   return nil
 end
 local previous = {}
-for i = 4, #ARGV, 2 do
+for i = 5, #ARGV, 2 do
   previous[#previous + 1] = ARGV[i]
   previous[#previous + 1] = redis.call('HGET', KEYS[1], ARGV[i])
 end
-redis.call('HSET', KEYS[1], unpack(ARGV, 4))
+redis.call('HSET', KEYS[1], unpack(ARGV, 5))
+redis.call('HSET', KEYS[1], '${OP_FIELD}', ARGV[4], '${UNDO_FIELD}', cjson.encode(previous))
 return previous`;
+
+/**
+ * KEYS: record. ARGV: operation id. Undoes that transition if it is the record's last one (its values back),
+ * else nothing. Sent right behind a transition whose answer timed out: Redis runs a client's commands in order,
+ * so if the transition ran after all (Redis was only slow), this runs after it and takes it back; if it never
+ * ran, nothing matches. 1 when something was undone.
+ */
+const UNDO_LOST = `
+if redis.call('HGET', KEYS[1], '${OP_FIELD}') ~= ARGV[1] then return 0 end
+local previous = cjson.decode(redis.call('HGET', KEYS[1], '${UNDO_FIELD}'))
+if #previous > 0 then redis.call('HSET', KEYS[1], unpack(previous)) end
+redis.call('HDEL', KEYS[1], '${OP_FIELD}', '${UNDO_FIELD}')
+return 1`;
+
+/** How many expired codes one purge script deletes at most (each a few commands: well under a millisecond). */
+const PURGE_BATCH = 500;
 
 /** Options of {@link RedisDeviceCodeRepository}. */
 export interface RedisDeviceCodeRepositoryOptions {
@@ -112,10 +139,11 @@ export interface RedisDeviceCodeRepositoryOptions {
 
 type RedisWithScripts = Redis & {
   dfCreate(k1: string, k2: string, k3: string, k4: string, ...argv: string[]): Promise<string>;
-  dfDeleteExpired(key: string, before: string, ...prefixes: string[]): Promise<number>;
+  dfDeleteExpired(key: string, before: string, ...argv: string[]): Promise<[number, number]>;
   dfFind(key: string, recordPrefix: string): Promise<string[]>;
   dfRecordPoll(key: string, now: string, tol: string, slow: string): Promise<number>;
   dfTransition(key: string, ...argv: string[]): Promise<string[] | null>;
+  dfUndoLost(key: string, op: string): Promise<number>;
 };
 
 /**
@@ -143,6 +171,7 @@ export class RedisDeviceCodeRepository implements DeviceCodeRepository {
       dfFind: [FIND, 1],
       dfRecordPoll: [RECORD_POLL, 1],
       dfTransition: [TRANSITION, 1],
+      dfUndoLost: [UNDO_LOST, 1],
     };
     for (const [name, [lua, numberOfKeys]] of Object.entries(scripts)) {
       if (!(name in redis)) redis.defineCommand(name, { lua, numberOfKeys });
@@ -199,17 +228,35 @@ export class RedisDeviceCodeRepository implements DeviceCodeRepository {
   ): Promise<boolean> {
     const key = this.recordKey(id);
     const set = { ...changes, status: to };
-    const previous = await this.redis.dfTransition(
-      key,
-      JSON.stringify(from),
-      from === 'pending' ? '1' : '0',
-      String(now),
-      ...Object.entries(set).flatMap(([f, v]) => [f, JSON.stringify(v ?? null)]),
-    );
+    const op = randomBytes(12).toString('base64url');
+    let previous: string[] | null;
+    try {
+      previous = await this.redis.dfTransition(
+        key,
+        JSON.stringify(from),
+        from === 'pending' ? '1' : '0',
+        String(now),
+        op,
+        ...Object.entries(set).flatMap(([f, v]) => [f, JSON.stringify(v ?? null)]),
+      );
+    } catch (error) {
+      // No answer (a command timeout, a dropped connection): Redis may still run the transition once it catches
+      // up — a claim would then burn the code with no tokens issued. Queue its undo right behind it; the caller
+      // fails (503) as if the transition never happened, and so it will not have.
+      this.redis.dfUndoLost(key, op).catch(() => undefined);
+      throw error;
+    }
     if (!previous) return false;
     // Undo if the surrounding unit of work fails: back to `from` only if still in `to` (compare-and-set).
     TransactionContext.current()?.onRollback(() =>
-      this.redis.dfTransition(key, JSON.stringify(to), '0', String(now), ...previous),
+      this.redis.dfTransition(
+        key,
+        JSON.stringify(to),
+        '0',
+        String(now),
+        randomBytes(12).toString('base64url'),
+        ...previous,
+      ),
     );
     return true;
   }
@@ -220,13 +267,21 @@ export class RedisDeviceCodeRepository implements DeviceCodeRepository {
    */
   async deleteExpired(before: number): Promise<number> {
     const p = this.redis.options.keyPrefix ?? '';
-    return this.redis.dfDeleteExpired(
-      this.expiryKey(),
-      String(before),
-      p + this.recordKey(''),
-      p + this.deviceKey(''),
-      p + this.userKey(''),
-    );
+    let deleted = 0;
+    // In batches: one script blocks Redis while it runs, and a backlog of many thousand codes would hold every
+    // other command (and trip the clients' command timeouts) for as long.
+    for (;;) {
+      const [n, taken] = await this.redis.dfDeleteExpired(
+        this.expiryKey(),
+        String(before),
+        p + this.recordKey(''),
+        p + this.deviceKey(''),
+        p + this.userKey(''),
+        String(PURGE_BATCH),
+      );
+      deleted += n;
+      if (taken < PURGE_BATCH) return deleted;
+    }
   }
 
   private expiryKey(): string {
@@ -253,7 +308,10 @@ export class RedisDeviceCodeRepository implements DeviceCodeRepository {
   private decode(pairs: string[]): DeviceCodeRecord | null {
     if (!pairs || pairs.length === 0) return null;
     const record: Record<string, unknown> = {};
-    for (let i = 0; i < pairs.length; i += 2) record[pairs[i]!] = JSON.parse(pairs[i + 1]!);
+    for (let i = 0; i < pairs.length; i += 2) {
+      if (pairs[i] === OP_FIELD || pairs[i] === UNDO_FIELD) continue;
+      record[pairs[i]!] = JSON.parse(pairs[i + 1]!);
+    }
     return record as unknown as DeviceCodeRecord;
   }
 }
