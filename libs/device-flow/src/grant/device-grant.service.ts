@@ -300,6 +300,10 @@ export class DeviceGrantService {
       const claimed = await this.codes.transition(record.id, 'approved', 'consumed', now);
       // Another request redeemed it first: a second presentation of the code, answered after this unit of work.
       if (!claimed) return { replayed: true as const };
+      // Its grant exists only if an earlier redemption committed whose outcome was lost (a COMMIT that failed
+      // on the wire after the database took it) and whose claim was then undone (device codes in a store
+      // outside the transaction, e.g. Redis): redeemed once already, so a replay — never a second set of tokens.
+      if (await this.deviceGrants.findById(record.id)) return { replayed: true as const };
       await this.deviceGrants.create({
         id: record.id,
         clientId: client.clientId,
