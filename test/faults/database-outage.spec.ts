@@ -17,6 +17,7 @@ import {
   type HttpResult,
   type Instance,
   poll,
+  pollUntilAnswered as pollUntilShared,
   startInstance,
 } from '../support/instances.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
@@ -56,15 +57,9 @@ function expectRetryPage(r: {
   expect(r.text).not.toMatch(/\n\s+at |Error\b|ECONN|QueryFailed|"error"/);
 }
 
-/** Polls until the answer is not a retryable failure (the store is back), checking every failure on the way. */
-async function pollUntilAnswered(i: Instance, deviceCode: string): Promise<HttpResult> {
-  for (let attempt = 0; ; attempt++) {
-    const r = await poll(i, deviceCode);
-    if (r.status < 500 || attempt >= 30) return r;
-    expectRetryableFailure(r);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
+/** Polls until the store is back, checking every failure on the way. */
+const pollUntilAnswered = (i: Instance, deviceCode: string) =>
+  pollUntilShared(i, deviceCode, expectRetryableFailure);
 
 for (const setup of SETUPS) {
   await describeWith(

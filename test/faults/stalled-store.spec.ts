@@ -14,6 +14,7 @@ import {
   type HttpResult,
   type Instance,
   poll,
+  pollUntilAnswered,
   startInstance,
 } from '../support/instances.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
@@ -46,14 +47,18 @@ async function expectRetryableInTime(request: () => Promise<HttpResult>): Promis
   expect(r.headers.get('content-type')).toMatch(/application\/json/);
 }
 
-/** Polls until the store answers again (every failure on the way retryable). */
-async function pollUntilAnswered(i: Instance, deviceCode: string): Promise<HttpResult> {
-  for (let attempt = 0; ; attempt++) {
-    const r = await poll(i, deviceCode);
-    if (r.status < 500 || attempt >= 40) return r;
-    expect(r.status).toBe(503);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
+/**
+ * After the proxy let the store through again: the approved code's next polls (each failure on the way a 503)
+ * end with its tokens.
+ */
+async function expectTokensAfterRecovery(app: Instance, clock: ManualClock, deviceCode: string) {
+  clock.advance(5000);
+  const ok = await pollUntilAnswered(app, deviceCode, (r) => expect(r.status).toBe(503), {
+    attempts: 40,
+    delayMs: 250,
+  });
+  expect(ok.status).toBe(200);
+  expect(typeof ok.body.access_token).toBe('string');
 }
 
 /**
@@ -76,10 +81,7 @@ async function stallAndRecover(proxy: TcpProxy, options: Partial<DeviceFlowModul
 
     await proxy.cut();
     await proxy.restore();
-    clock.advance(5000);
-    const ok = await pollUntilAnswered(app, auth.device_code);
-    expect(ok.status).toBe(200);
-    expect(typeof ok.body.access_token).toBe('string');
+    await expectTokensAfterRecovery(app, clock, auth.device_code);
   } finally {
     await app.close();
   }
@@ -145,10 +147,7 @@ await describeWith('PostgreSQL stops answering', [POSTGRES], () => {
       await proxy.cut(); // the stuck connection breaks: its request fails as retryable too
       expect((await stuck).status).toBeGreaterThanOrEqual(500);
       await proxy.restore();
-      clock.advance(5000);
-      const ok = await pollUntilAnswered(app, auth.device_code);
-      expect(ok.status).toBe(200);
-      expect(typeof ok.body.access_token).toBe('string');
+      await expectTokensAfterRecovery(app, clock, auth.device_code);
     } finally {
       await app.close();
     }

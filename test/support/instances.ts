@@ -95,3 +95,21 @@ export function poll(instance: Instance, deviceCode: string): Promise<HttpResult
     device_code: deviceCode,
   });
 }
+
+/**
+ * Polls until the answer is not a 5xx (the store is back) or `attempts` run out, waiting `delayMs` between
+ * polls; every 5xx on the way is handed to `checkFailure` (the suite's rule for what an outage may answer).
+ */
+export async function pollUntilAnswered(
+  instance: Instance,
+  deviceCode: string,
+  checkFailure: (r: HttpResult) => void,
+  { attempts = 30, delayMs = 200 }: { attempts?: number; delayMs?: number } = {},
+): Promise<HttpResult> {
+  for (let attempt = 0; ; attempt++) {
+    const r = await poll(instance, deviceCode);
+    if (r.status < 500 || attempt >= attempts) return r;
+    checkFailure(r);
+    await new Promise((resolve) => setTimeout(resolve, delayMs));
+  }
+}
