@@ -67,7 +67,10 @@ describe(`malformed and unknown URLs on ${testAdapter()}`, () => {
 
   it('a long path parameter reaches the app, whose own checks answer', async () => {
     const res = await http().delete(`/api/devices/${'x'.repeat(5000)}`);
-    expectJsonError(res, 401, { error_description: 'a bearer token is required' });
+    expectJsonError(res, 401, {
+      error: 'invalid_token',
+      error_description: 'a bearer token is required',
+    });
     expect(res.headers['www-authenticate']).toMatch(/^Bearer realm=/);
   });
 

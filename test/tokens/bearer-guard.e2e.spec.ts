@@ -45,6 +45,11 @@ describe.each(['opaque', 'jwt'] as const)(
       t = await start();
       const res = await t.http.get('/api/me').expect(401);
       expect(res.headers['www-authenticate']).toBe('Bearer realm="device-flow"');
+      // The body still says what is wrong in the OAuth error shape; the challenge carries no error (§3.1).
+      expect(res.body).toEqual({
+        error: 'invalid_token',
+        error_description: 'a bearer token is required',
+      });
       const basic = await t.http
         .get('/api/me')
         .set('Authorization', 'Basic Zm9vOmJhcg==')

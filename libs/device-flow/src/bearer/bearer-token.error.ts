@@ -11,7 +11,9 @@ const STATUS: Record<BearerErrorCode, number> = {
 
 /**
  * A failed bearer token check on a host route. Its `challenge` goes in `WWW-Authenticate`; its body is
- * `{"error","error_description"}`; a request without any token gets a challenge with the realm only.
+ * `{"error","error_description"}`. A request without any token gets a challenge with the realm only (RFC 6750
+ * §3.1: no error code in the challenge when no credentials were sent) and the body `invalid_token` — the code
+ * RFC 6750 pairs with 401 — so that every error body has an `error` member.
  *
  * @see RFC 6750 §3, §3.1
  */
@@ -32,7 +34,7 @@ export class BearerTokenError extends HttpException {
     super(
       code
         ? { error: code, ...(description ? { error_description: description } : {}) }
-        : { error_description: 'a bearer token is required' },
+        : { error: 'invalid_token', error_description: 'a bearer token is required' },
       code ? STATUS[code] : 401,
     );
     this.challenge = `Bearer ${params.join(', ')}`;
