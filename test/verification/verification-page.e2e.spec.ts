@@ -157,7 +157,7 @@ describe('verification page (RFC 8628 §3.3)', () => {
       expect(res.text).not.toContain('Code not valid');
     });
 
-    it('an address with no page is 404 "Page not found"; a page asked with a method it does not serve is 405 with Allow', async () => {
+    it('an address with no page is 404 "Page not found"; a page asked with a method it does not serve is 405 "Action not available" with Allow', async () => {
       await app();
       const cases: [method: string, path: string, status: number, allow?: string][] = [
         ['get', '/device/nope', 404],
@@ -181,7 +181,7 @@ describe('verification page (RFC 8628 §3.3)', () => {
         expect(res.headers['cache-control']).toBe('no-store');
         expect(res.headers['content-security-policy']).toContain("frame-ancestors 'none'");
         expect(res.text, `${method} ${path}`).toContain(
-          '<h1 class="status status-error">Page not found</h1>',
+          `<h1 class="status status-error">${status === 404 ? 'Page not found' : 'Action not available'}</h1>`,
         );
         expect(res.text).toContain('<a class="link" href="/device">Enter a code</a>');
         expect(res.text).not.toMatch(/try again in a moment|Something went wrong/);

@@ -28,18 +28,23 @@ const entryPage: VerificationPage = {
 };
 
 describe('DefaultVerificationView', () => {
-  it('the error page says why: no page here, a request it could not read, or a server failure', () => {
+  it('the error page says why: no page here, not this method, a request it could not read, or a server failure', () => {
     const view = new DefaultVerificationView({ texts: { notFoundTitle: 'Seite nicht gefunden' } });
-    const render = (reason?: 'not_found' | 'bad_request') =>
+    const render = (reason?: 'not_found' | 'method_not_allowed' | 'bad_request') =>
       view.render({ kind: 'error', startOver: '/device', reason }, ctx);
     expect(render('not_found')).toContain('<title>Seite nicht gefunden · Device sign-in</title>');
     expect(render('not_found')).toContain('There is no page at this address.');
+    expect(render('method_not_allowed')).toContain(
+      '<h1 class="status status-error">Action not available</h1>',
+    );
+    expect(render('method_not_allowed')).toContain('nothing was done');
+    expect(render('method_not_allowed')).not.toContain('no page at this address');
     expect(render('bad_request')).toContain(
       '<h1 class="status status-error">Request not understood</h1>',
     );
     expect(render()).toContain('<h1 class="status status-error">Something went wrong</h1>');
     expect(render()).toContain('Please try again in a moment.');
-    for (const reason of ['not_found', 'bad_request'] as const) {
+    for (const reason of ['not_found', 'method_not_allowed', 'bad_request'] as const) {
       expect(render(reason)).not.toContain('try again in a moment');
       expect(render(reason)).toContain('<a class="link" href="/device">Enter a code</a>');
     }

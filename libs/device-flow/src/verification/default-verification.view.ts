@@ -59,9 +59,12 @@ export interface VerificationTexts {
   /** The error page when the server failed (500, 503): trying again later may work. */
   errorTitle: string;
   error: string;
-  /** The error page for an address with no page, or none for the method used (404, 405). */
+  /** The error page for an address with no page (404). */
   notFoundTitle: string;
   notFound: string;
+  /** The error page for a page asked with a method it does not serve (405). */
+  methodNotAllowedTitle: string;
+  methodNotAllowed: string;
   /** The error page for a request the page could not read (a malformed URL, an unreadable body). */
   badRequestTitle: string;
   badRequest: string;
@@ -154,6 +157,9 @@ export const DEFAULT_VERIFICATION_TEXTS: VerificationTexts = {
   error: 'We could not complete your request. Please try again in a moment.',
   notFoundTitle: 'Page not found',
   notFound: 'There is no page at this address. To connect a device, enter the code it shows.',
+  methodNotAllowedTitle: 'Action not available',
+  methodNotAllowed:
+    'This page cannot be used that way, so nothing was done. To connect a device, enter the code it shows.',
   badRequestTitle: 'Request not understood',
   badRequest: 'This page could not read what your browser sent. Start again and enter the code.',
   startOver: 'Enter a code',
@@ -353,9 +359,11 @@ export class DefaultVerificationView implements VerificationView {
         const [title, body] =
           p.reason === 'not_found'
             ? [t.notFoundTitle, t.notFound]
-            : p.reason === 'bad_request'
-              ? [t.badRequestTitle, t.badRequest]
-              : [t.errorTitle, t.error];
+            : p.reason === 'method_not_allowed'
+              ? [t.methodNotAllowedTitle, t.methodNotAllowed]
+              : p.reason === 'bad_request'
+                ? [t.badRequestTitle, t.badRequest]
+                : [t.errorTitle, t.error];
         return { title, body: this.message(title, body, p.startOver) };
       }
     }

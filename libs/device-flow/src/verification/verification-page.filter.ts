@@ -23,8 +23,8 @@ import { VerificationView } from './verification.view.js';
 /**
  * The one place verification page errors become responses: always an HTML page from the
  * {@link VerificationView} with the page security headers — never JSON, never a stack trace. A request at fault
- * gets its status with the error page's `reason` (`not_found` for 404 and 405, with `Allow`; `bad_request` for
- * other 4xx); unexpected errors are logged and shown as a generic error page (500, or 503 with `Retry-After`
+ * gets its status with the error page's `reason` (`not_found` for 404, `method_not_allowed` for 405 with
+ * `Allow`, `bad_request` for other 4xx); unexpected errors are logged and shown as a generic error page (500, or 503 with `Retry-After`
  * when storage is away).
  * Its links (stylesheet, "start over") carry the issuer's path, as the page's own do.
  */
@@ -61,13 +61,14 @@ export class VerificationPageFilter implements ExceptionFilter {
     if (exception instanceof PageMethodNotAllowedError) {
       return new VerificationPageError(
         405,
-        { kind: 'error', startOver, reason: 'not_found' },
+        { kind: 'error', startOver, reason: 'method_not_allowed' },
         { Allow: exception.allowHeader },
       );
     }
     if (exception instanceof HttpException && exception.getStatus() < 500) {
       const status = exception.getStatus();
-      const reason = status === 404 || status === 405 ? 'not_found' : 'bad_request';
+      const reason =
+        status === 404 ? 'not_found' : status === 405 ? 'method_not_allowed' : 'bad_request';
       return new VerificationPageError(status, { kind: 'error', startOver, reason });
     }
     if (isTransient(exception)) {

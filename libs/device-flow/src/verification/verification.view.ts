@@ -87,11 +87,13 @@ export type VerificationPage =
       kind: 'error';
       startOver: string;
       /**
-       * Why, when the request was at fault: `not_found`, no page at this address, or none for this method (404,
-       * 405); `bad_request`, a request the page could not read (a malformed URL, an oversized or unreadable
-       * body). Absent when the server failed (500, or 503 while storage is away): trying again later may work.
+       * Why, when the request was at fault: `not_found`, no page at this address (404);
+       * `method_not_allowed`, a page that exists but not for this method (405, e.g. a form re-sent to a
+       * page that only shows); `bad_request`, a request the page could not read (a malformed URL, an oversized
+       * or unreadable body). Absent when the server failed (500, or 503 while storage is away): trying again
+       * later may work.
        */
-      reason?: 'not_found' | 'bad_request';
+      reason?: 'not_found' | 'method_not_allowed' | 'bad_request';
     };
 
 /** What every page needs besides its own content. */
