@@ -28,8 +28,7 @@ import {
 
 /** The demo's error body, outside the module's paths (as the admin guard's 403 and its 404 always were). */
 export interface DemoErrorBody {
-  /** Absent only where RFC 6750 §3.1 says so: a bearer-protected route called without any token. */
-  error?: string;
+  error: string;
   error_description: string;
 }
 
@@ -78,7 +77,7 @@ export class DemoErrorFilter extends BaseExceptionFilter {
       !(exception instanceof AdminRequestError);
     const { status, body } = encodedBody
       ? { status: 415, body: invalid(ADMIN_BODY_ENCODING) }
-      : demoError(exception, admin);
+      : demoError(exception, admin, !decodes(req.originalUrl ?? req.url ?? ''));
     if (status === 503) this.logger.error(`${req.method} ${req.url ?? ''}: storage unavailable`);
     else if (status >= 500) this.logger.error(exception);
     const http = this.adapter.httpAdapter;
@@ -147,9 +146,19 @@ function catches(filter: ExceptionFilter, exception: unknown): boolean {
 /** What a client is told to wait before retrying while a store is unreachable (as the module's endpoints). */
 const RETRY_AFTER_SECONDS = 5;
 
-/** The status and error body of an exception; `admin`: on the admin API, whose bodies have their own rules. */
-function demoError(exception: unknown, admin: boolean): { status: number; body: DemoErrorBody } {
+/**
+ * The status and error body of an exception; `admin`: on the admin API, whose bodies have their own rules;
+ * `malformedUrl`: the request's path does not decode.
+ */
+function demoError(
+  exception: unknown,
+  admin: boolean,
+  malformedUrl: boolean,
+): { status: number; body: DemoErrorBody } {
   const status = statusOf(exception);
+  // Express's router matches encoded paths, so no route takes one that does not decode (404); Fastify's refuses
+  // it first (400, see fastify-framework-errors.ts). A URL that is not one is the client's error: 400 on both.
+  if (status === 404 && malformedUrl) return { status: 400, body: invalid('malformed URL') };
   if (status >= 500 && isTransient(exception)) {
     return {
       status: 503,
@@ -189,6 +198,16 @@ function describe(status: number, exception: unknown, admin: boolean): DemoError
   }
 }
 
+/** Whether the path of a request URL percent-decodes to UTF-8 text. */
+function decodes(url: string): boolean {
+  try {
+    decodeURIComponent(url.split('?')[0]);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function invalid(description: string): DemoErrorBody {
   return { error: 'invalid_request', error_description: description };
 }
@@ -205,7 +224,7 @@ function isDemoErrorBody(value: unknown): value is DemoErrorBody {
   return (
     typeof v === 'object' &&
     v !== null &&
-    (v.error === undefined || typeof v.error === 'string') &&
+    typeof v.error === 'string' &&
     typeof v.error_description === 'string'
   );
 }
