@@ -43,10 +43,21 @@ export function redemptionRaceContract(
       await t?.close();
       await cleanup?.();
     });
+    /** Every token of a token response introspects inactive. */
+    const expectRevoked = async (tokens: Record<string, unknown>) => {
+      for (const token of [tokens.access_token, tokens.refresh_token] as string[]) {
+        const introspected = await t.http
+          .post('/oauth/introspect')
+          .type('form')
+          .send(form({ token, client_id: 'tv' }));
+        expect(introspected.body).toEqual({ active: false });
+      }
+    };
 
     it(`${parallel} parallel polls at an approved code: exactly one 200, the rest invalid_grant`, async () => {
       const auth = await startAuthorization(t, { client_id: 'tv', scope: 'read' });
       await t.grants.approve(auth.user_code, 'alice');
+      const events = recordEvents(t);
       const responses = await Promise.all(
         Array.from({ length: parallel }, () => poll(t, auth.device_code)),
       );
@@ -57,6 +68,9 @@ export function redemptionRaceContract(
         expect(r.status).toBe(400);
         expect(oauthError(r.body)).toBe('invalid_grant');
       }
+      // The losers were told "the tokens issued for it have been revoked" (RFC 6749 §4.1.2): so they are.
+      await expectRevoked(ok[0].body);
+      expect(events.some((e) => e.type === 'device_code.reused')).toBe(true);
       // The losers' revocations (device code reuse) left the database usable: the next requests are answered.
       const next = await startAuthorization(t, { client_id: 'tv', scope: 'read' });
       await t.grants.approve(next.user_code, 'alice');
@@ -126,6 +140,21 @@ export function redemptionRaceContract(
       const [a, b] = await Promise.all([poll(t, auth.device_code), poll(t, auth.device_code)]);
       expect([a.status, b.status].sort()).toEqual([200, 400]);
       expect(DEVICE_GRANT).toMatch(/device_code$/);
+    });
+
+    it('two polls at once (a duplicate): the loser, answered while the winner may not have committed, still revokes its tokens', async () => {
+      // With device codes on Redis and tokens on a server database, the loser sees the claim at once, while the
+      // winner's grant and tokens are still uncommitted: a revocation then would find nothing to revoke.
+      for (let round = 0; round < 5; round++) {
+        const auth = await startAuthorization(t, { client_id: 'tv', scope: 'read' });
+        await t.grants.approve(auth.user_code, 'alice');
+        const events = recordEvents(t);
+        const answers = await Promise.all([poll(t, auth.device_code), poll(t, auth.device_code)]);
+        const ok = answers.filter((r) => r.status === 200);
+        expect(ok, `round ${round}`).toHaveLength(1);
+        await expectRevoked(ok[0].body);
+        expect(events.filter((e) => e.type === 'device_code.reused')).toHaveLength(1);
+      }
     });
   });
 }

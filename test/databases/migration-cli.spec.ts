@@ -47,6 +47,10 @@ await describeOnDatabases('ormconfig.ts with DATABASE_URL', (server) => {
     const q = ds.createQueryRunner();
     try {
       expect(await q.hasTable('device_flow_device_codes')).toBe(true);
+      // The purge's index on grant expiry (DeviceFlowGrantExpiry1764900000000).
+      expect((await q.getTable('device_flow_grants'))?.indices.map((i) => i.name)).toContain(
+        'IDX_device_flow_grant_expires_at',
+      );
       for (let i = 0; i < applied.length; i++) await ds.undoLastMigration();
       expect(await q.hasTable('device_flow_device_codes')).toBe(false);
       expect(await q.hasTable('device_flow_tokens')).toBe(false);

@@ -77,7 +77,12 @@ await describeOnDatabases('the module', (server) => {
       const abandoned = await authorize(a);
 
       clock.advance(600_000 + 60_000); // expired, but within the retention period
-      expect(await a.purger.purgeExpired()).toEqual({ deviceCodes: 0, tokens: 0, attempts: 0 });
+      expect(await a.purger.purgeExpired()).toEqual({
+        deviceCodes: 0,
+        tokens: 0,
+        deviceGrants: 0,
+        attempts: 0,
+      });
       const replay = await poll(b, used.device_code);
       expect(replay.body).toMatchObject({ error: 'invalid_grant' });
       expect(String(replay.body.error_description)).toMatch(/already used/);
@@ -87,6 +92,8 @@ await describeOnDatabases('the module', (server) => {
       const [x, y] = await Promise.all([a.purger.purgeExpired(), b.purger.purgeExpired()]);
       expect(x.deviceCodes + y.deviceCodes).toBe(2);
       expect(x.tokens + y.tokens).toBe(2);
+      // The redeemed code's device grant goes with its tokens (its IP address and user agent with it).
+      expect(x.deviceGrants + y.deviceGrants).toBe(1);
       // The issuance counter of the two authorizations (one client, one IP) is over too.
       expect(x.attempts + y.attempts).toBe(1);
       const codes = a.app.get<DeviceCodeRepository>(DeviceCodeRepository);

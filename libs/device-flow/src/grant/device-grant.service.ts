@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Clock } from '../clock/clock.js';
 import type { ClientRecord } from '../clients/client.repository.js';
 import { CodeHasher } from '../codes/code-hasher.js';
@@ -44,6 +44,13 @@ function withoutStack<T>(make: () => T): T {
   }
 }
 
+/** Ends a redemption's unit of work (rolling it back) when another request claimed the code first. */
+class RedeemedElsewhere extends Error {
+  constructor() {
+    super('device code claimed by another request');
+  }
+}
+
 /** Seconds added to a code's polling interval on each slow_down. @see RFC 8628 §3.5 */
 export const SLOW_DOWN_INCREMENT = 5;
 
@@ -58,6 +65,8 @@ export const SLOW_DOWN_INCREMENT = 5;
  */
 @Injectable()
 export class DeviceGrantService {
+  private readonly logger = new Logger('DeviceFlow');
+
   constructor(
     @Inject(DEVICE_FLOW_OPTIONS) private readonly options: ResolvedDeviceFlowOptions,
     @Inject(DeviceCodeRepository) private readonly codes: DeviceCodeRepository,
@@ -296,44 +305,54 @@ export class DeviceGrantService {
     // One unit of work: the claim, the grant record and the minted tokens are stored together or not at all.
     // If minting fails the claim is rolled back (or undone, for stores without transactions), so the code is
     // not burned and the device's next poll can still succeed.
-    const outcome = await this.unitOfWork.run(async () => {
-      const claimed = await this.codes.transition(record.id, 'approved', 'consumed', now);
-      // Another request redeemed it first: a second presentation of the code, answered after this unit of work.
-      if (!claimed) return { replayed: true as const };
-      // Its grant exists only if an earlier redemption committed whose outcome was lost (a COMMIT that failed
-      // on the wire after the database took it) and whose claim was then undone (device codes in a store
-      // outside the transaction, e.g. Redis): redeemed once already, so a replay — never a second set of tokens.
-      if (await this.deviceGrants.findById(record.id)) return { replayed: true as const };
-      await this.deviceGrants.create({
-        id: record.id,
-        clientId: client.clientId,
-        subject: grant.subject,
-        scope: grant.scope,
-        requestedAt: record.createdAt,
-        approvedAt: record.decidedAt,
-        createdAt: now,
-        lastUsedAt: now,
-        expiresAt: now + this.tokens.lifetimeOf(client) * 1000,
-        requestIp: record.requestIp,
-        requestUserAgent: record.requestUserAgent,
-        revokedAt: null,
-      });
-      try {
-        return { response: await this.tokens.issue(grant, client) };
-      } catch (e) {
-        // The grant was removed, or the client disabled, while its first tokens were minted: commit, so the
-        // code stays used, and answer the error.
-        if (e instanceof InvalidGrantError || e instanceof UnauthorizedClientError)
-          return { refused: e };
+    const outcome = await this.unitOfWork
+      .run(async () => {
+        // Its grant exists only if an earlier redemption committed whose outcome was lost (a COMMIT that failed
+        // on the wire after the database took it) and whose claim was then undone (device codes in a store
+        // outside the transaction, e.g. Redis): redeemed once already, so a replay — never a second set of tokens.
+        if (await this.deviceGrants.findById(record.id)) return { replayed: true as const };
+        // The grant before the claim: on a server database its primary key, held until this unit of work ends,
+        // makes a concurrent redemption of the code, and a replay's revocation (see replayed), wait for this
+        // one's outcome — so whoever sees the claim (at once, for codes outside the transaction) and revokes
+        // finds this redemption's tokens committed, never still invisible.
+        await this.deviceGrants.create({
+          id: record.id,
+          clientId: client.clientId,
+          subject: grant.subject,
+          scope: grant.scope,
+          requestedAt: record.createdAt,
+          approvedAt: record.decidedAt,
+          createdAt: now,
+          lastUsedAt: now,
+          expiresAt: now + this.tokens.lifetimeOf(client) * 1000,
+          requestIp: record.requestIp,
+          requestUserAgent: record.requestUserAgent,
+          revokedAt: null,
+        });
+        // Another request redeemed it first: a second presentation of the code, answered after this unit of
+        // work, which is rolled back (the grant just stored, if any, was not this request's to keep).
+        if (!(await this.codes.transition(record.id, 'approved', 'consumed', now)))
+          throw new RedeemedElsewhere();
+        try {
+          return { response: await this.tokens.issue(grant, client) };
+        } catch (e) {
+          // The grant was removed, or the client disabled, while its first tokens were minted: commit, so the
+          // code stays used, and answer the error.
+          if (e instanceof InvalidGrantError || e instanceof UnauthorizedClientError)
+            return { refused: e };
+          throw e;
+        }
+      })
+      .catch((e: unknown) => {
+        if (e instanceof RedeemedElsewhere) return { replayed: true as const };
         throw e;
-      }
-    });
+      });
     if ('replayed' in outcome) return this.replayed(record, now);
     if ('refused' in outcome) throw outcome.refused;
     // Checked after the commit, so that a kill switch engaged from now on finds these tokens to revoke; engaged
     // (and maybe released) while they were minted, the code may not be redeemed after all and stays used.
-    const state = await this.killSwitch.stateFor(client.clientId);
-    if (killSwitchVerdict(state, record.createdAt) !== 'live') {
+    const state = await this.stateAfterCommit(client.clientId, record.id);
+    if (state && killSwitchVerdict(state, record.createdAt) !== 'live') {
       await this.deviceGrants.revoke(record.id, now);
       await this.tokenRepository.revokeGrant(record.id, now);
       this.refuseKilled(state, record);
@@ -350,6 +369,27 @@ export class DeviceGrantService {
   }
 
   /**
+   * The kill switch's state for the check after a redemption's commit, or null when it cannot be read. Best
+   * effort: the switch was read fresh before the claim, the tokens are stored and the code is spent, and an
+   * error here would leave the device nothing to retry with (its next poll is a replay, and `invalid_grant`
+   * ends its flow), so the tokens are handed out and the failure logged. What goes unchecked then is only a
+   * switch engaged during the few milliseconds of the redemption itself.
+   */
+  private async stateAfterCommit(
+    clientId: string,
+    grantId: string,
+  ): Promise<KillSwitchState | null> {
+    try {
+      return await this.killSwitch.stateFor(clientId);
+    } catch (e) {
+      this.logger.warn(
+        `redemption of grant ${grantId}: could not re-check the kill switch after the commit: ${String(e)}`,
+      );
+      return null;
+    }
+  }
+
+  /**
    * A device code came back after it was redeemed. Either the device asked twice or someone else holds a copy
    * of the code, and we cannot tell which; as for an authorization code presented twice, every token issued
    * for it is revoked. The device, which polls one request at a time, never presents a redeemed code unless its
@@ -358,6 +398,26 @@ export class DeviceGrantService {
    * @see RFC 6749 §4.1.2 and §10.5 (authorization codes; the device code plays their part, RFC 8628 §3.4)
    */
   private async replayed(record: DeviceCodeRecord, now: number): Promise<never> {
+    // The redemption this replays may still be running, its grant and tokens not yet committed (device codes
+    // outside the transaction, e.g. Redis, show the claim at once): revoking now would find nothing, and those
+    // tokens would outlive the answer below. Storing the grant, already revoked, waits on its primary key for
+    // that redemption to commit (then the grant is kept as it is and revoked below, and the revocation of its
+    // tokens sees them) or to roll back (then this one stays, and a later claim finds it: a replay). Where the
+    // grant is stored already, this changes nothing.
+    await this.deviceGrants.create({
+      id: record.id,
+      clientId: record.clientId,
+      subject: record.subject ?? '',
+      scope: record.grantedScope ?? '',
+      requestedAt: record.createdAt,
+      approvedAt: record.decidedAt,
+      createdAt: now,
+      lastUsedAt: now,
+      expiresAt: record.expiresAt,
+      requestIp: record.requestIp,
+      requestUserAgent: record.requestUserAgent,
+      revokedAt: now,
+    });
     await this.deviceGrants.revoke(record.id, now);
     const revoked = await this.tokenRepository.revokeGrant(record.id, now);
     if (revoked > 0) {

@@ -45,6 +45,11 @@ export interface DeviceGrantRepository {
   recordUse(id: string, at: number, expiresAt: number): Promise<void>;
   /** Marks a grant revoked if it is not yet (compare-and-set); returns whether this call did. */
   revoke(id: string, now: number): Promise<boolean>;
+  /**
+   * Deletes grants that expired before `before` (ms), revoked or not; returns how many. Called by the purge
+   * schedule with its retention, as for tokens. Optional: a store without it keeps its grants.
+   */
+  deleteExpired?(before: number): Promise<number>;
 }
 
 /** Injection token for {@link DeviceGrantRepository}. */

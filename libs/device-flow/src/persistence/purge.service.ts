@@ -9,6 +9,7 @@ import { Clock } from '../clock/clock.js';
 import { DEVICE_FLOW_OPTIONS } from '../device-flow.constants.js';
 import type { ResolvedDeviceFlowOptions } from '../device-flow.options.js';
 import { DeviceCodeRepository } from './device-code.repository.js';
+import { DeviceGrantRepository } from './device-grant.repository.js';
 import { TokenRepository } from './token.repository.js';
 import { AttemptLimiter } from '../verification/attempt-limiter.js';
 
@@ -16,13 +17,16 @@ import { AttemptLimiter } from '../verification/attempt-limiter.js';
 export interface PurgeResult {
   deviceCodes: number;
   tokens: number;
+  /** Device grants (authorised devices) whose tokens have all expired (0 for a store without `deleteExpired`). */
+  deviceGrants: number;
   /** Guessing and issuance counters whose window is over (0 for stores that expire them on their own). */
   attempts: number;
 }
 
 /**
- * Deletes expired device codes and tokens, `purge.retention` seconds after they expire: a consumed device code
- * or a rotated refresh token is kept that long so a replay is still recognised as a replay. Also deletes the
+ * Deletes expired device codes, tokens and device grants, `purge.retention` seconds after they expire: a consumed
+ * device code or a rotated refresh token is kept that long so a replay is still recognised as a replay; a grant
+ * (the device's entry, with the IP address and user agent of its request) goes with the last of its tokens. Also deletes the
  * attempt limiter's counters whose window is over (RFC 8628 §5.1 guessing limits, issuance limits), so that
  * table does not grow with every client IP ever seen.
  *
@@ -42,6 +46,7 @@ export class DeviceFlowPurger implements OnApplicationBootstrap, OnModuleDestroy
     @Inject(TokenRepository) private readonly tokens: TokenRepository,
     @Inject(Clock) private readonly clock: Clock,
     @Inject(AttemptLimiter) private readonly limiter: AttemptLimiter,
+    @Inject(DeviceGrantRepository) private readonly grants: DeviceGrantRepository,
   ) {}
 
   /** Deletes what expired more than the retention period ago; returns how many of each. */
@@ -69,6 +74,7 @@ export class DeviceFlowPurger implements OnApplicationBootstrap, OnModuleDestroy
     const before = this.clock.now() - this.options.purge.retention * 1000;
     const deviceCodes = await this.codes.deleteExpired(before);
     const tokens = await this.tokens.deleteExpired(before);
+    const deviceGrants = this.grants.deleteExpired ? await this.grants.deleteExpired(before) : 0;
     // A counter can go once its window is over: a window is at most the longest configured limit's.
     const { perIp, perSession, global } = this.options.verification;
     const longest = Math.max(
@@ -77,6 +83,6 @@ export class DeviceFlowPurger implements OnApplicationBootstrap, OnModuleDestroy
     const attempts = this.limiter.deleteStale
       ? await this.limiter.deleteStale(this.clock.now() - longest * 1000)
       : 0;
-    return { deviceCodes, tokens, attempts };
+    return { deviceCodes, tokens, deviceGrants, attempts };
   }
 }

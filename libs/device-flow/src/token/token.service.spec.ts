@@ -12,6 +12,7 @@ import { InProcessDeviceFlowEvents } from '../events/device-flow-events.js';
 import { InMemoryDeviceGrantRepository } from '../persistence/memory/in-memory-device-grant.repository.js';
 import { InMemoryTokenRepository } from '../persistence/memory/in-memory-token.repository.js';
 import type { TokenRecord } from '../persistence/token.repository.js';
+import { CompensatingUnitOfWork } from '../persistence/unit-of-work.js';
 import { OpaqueTokenIssuer } from './opaque-token.issuer.js';
 import { TokenService } from './token.service.js';
 
@@ -25,8 +26,12 @@ const client: ClientRecord = {
 };
 const grant = { clientId: 'tv', subject: 'alice', scope: 'read write', grantId: 'g1' };
 
-/** An in-memory token store whose first `save` after `hold()` waits until `release()`. */
+/**
+ * An in-memory token store whose first `save` after `hold()` waits until `release()`, and whose next `save` after
+ * `failNext = true` fails.
+ */
 class GatedTokenRepository extends InMemoryTokenRepository {
+  failNext = false;
   private gate: Promise<void> | null = null;
   private open: () => void = () => {};
   readonly all: TokenRecord[] = [];
@@ -41,6 +46,10 @@ class GatedTokenRepository extends InMemoryTokenRepository {
     const gate = this.gate;
     this.gate = null;
     if (gate) await gate;
+    if (this.failNext) {
+      this.failNext = false;
+      throw new Error('token store unavailable');
+    }
     this.all.push(...records);
     return super.save(records);
   }
@@ -51,6 +60,7 @@ function setup() {
   const hasher = new CodeHasher('unit-test-secret-0123');
   const clock = new ManualClock();
   const grants = new InMemoryDeviceGrantRepository();
+  const events = new InProcessDeviceFlowEvents();
   const service = new TokenService(
     resolveDeviceFlowOptions({ issuer: 'https://as.example' }),
     repo,
@@ -58,7 +68,8 @@ function setup() {
     clock,
     new OpaqueTokenIssuer(),
     grants,
-    new InProcessDeviceFlowEvents(),
+    events,
+    new CompensatingUnitOfWork(),
   );
   // the grant record the device code redemption creates
   void grants.create({
@@ -79,7 +90,7 @@ function setup() {
     const states = await Promise.all(repo.all.map((r) => repo.findByHash(r.tokenHash)));
     return states.filter((r) => r && r.revokedAt === null && r.kind === 'refresh');
   };
-  return { repo, service, clock, live };
+  return { repo, service, clock, live, events };
 }
 
 describe('TokenService.refresh (RFC 6749 §6, RFC 9700 §4.14.2)', () => {
@@ -104,6 +115,24 @@ describe('TokenService.refresh (RFC 6749 §6, RFC 9700 §4.14.2)', () => {
     await expect(service.refresh(client, first.refresh_token!, 'read')).resolves.toMatchObject({
       scope: 'read',
     });
+  });
+
+  it('new tokens that cannot be stored leave the refresh token unspent: the retry is a rotation, not a reuse', async () => {
+    const { repo, service, events } = setup();
+    const seen: string[] = [];
+    events.subscribe((e) => void seen.push(e.type));
+    const first = await service.issue(grant, client);
+    repo.failNext = true;
+    await expect(service.refresh(client, first.refresh_token!, undefined)).rejects.toThrow(
+      'token store unavailable',
+    );
+    const retried = await service.refresh(client, first.refresh_token!, undefined);
+    expect(retried.refresh_token).not.toBe(first.refresh_token);
+    expect(seen).not.toContain('refresh_token.reused');
+    // Spent now, once: a third presentation is a reuse.
+    await expect(service.refresh(client, first.refresh_token!, undefined)).rejects.toThrow(
+      'refresh token was already used; the grant has been revoked',
+    );
   });
 
   it('a reuse racing a rotation never leaves a live refresh token behind', async () => {

@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Clock } from '../clock/clock.js';
 import { type ClientRecord, REFRESH_TOKEN_GRANT_TYPE } from '../clients/client.repository.js';
 import { CodeHasher, randomCode } from '../codes/code-hasher.js';
@@ -9,6 +9,7 @@ import { DeviceFlowEvents } from '../events/device-flow-events.js';
 import { formatScope, parseScope } from '../grant/scope.js';
 import { DeviceGrantRepository } from '../persistence/device-grant.repository.js';
 import { type TokenRecord, TokenRepository } from '../persistence/token.repository.js';
+import { UnitOfWork } from '../persistence/unit-of-work.js';
 import { TokenIssuer } from './token-issuer.js';
 import type { TokenResponse } from './token-response.js';
 import { timeOrderedId } from '../codes/time-ordered-id.js';
@@ -30,6 +31,8 @@ export interface GrantContext {
  */
 @Injectable()
 export class TokenService {
+  private readonly logger = new Logger('DeviceFlow');
+
   constructor(
     @Inject(DEVICE_FLOW_OPTIONS) private readonly options: ResolvedDeviceFlowOptions,
     @Inject(TokenRepository) private readonly tokens: TokenRepository,
@@ -38,6 +41,7 @@ export class TokenService {
     @Inject(TokenIssuer) private readonly issuer: TokenIssuer,
     @Inject(DeviceGrantRepository) private readonly grants: DeviceGrantRepository,
     @Inject(DeviceFlowEvents) private readonly events: DeviceFlowEvents,
+    @Inject(UnitOfWork) private readonly unitOfWork: UnitOfWork,
   ) {}
 
   /** Seconds until the tokens issued to this client expire: its refresh token's if it gets one. */
@@ -97,8 +101,9 @@ export class TokenService {
   }
 
   /**
-   * Redeems a refresh token: rotates it (the old one is spent by one compare-and-set) and issues new tokens.
-   * A spent refresh token presented again is treated as stolen: the whole grant is revoked.
+   * Redeems a refresh token: rotates it (the old one is spent by one compare-and-set) and issues new tokens, as
+   * one unit of work — if storing the new tokens fails, the old one is not spent, so the client's retry is not
+   * taken for a reuse. A spent refresh token presented again is treated as stolen: the whole grant is revoked.
    */
   async refresh(
     client: ClientRecord,
@@ -118,15 +123,29 @@ export class TokenService {
     if (requested.some((s) => !granted.includes(s))) {
       throw new InvalidScopeError('requested scope exceeds the original grant');
     }
-    if (!(await this.tokens.revoke(record.id, now))) return this.reused(record, now);
     const grant = {
       clientId: client.clientId,
       subject: record.subject,
       scope: formatScope(requested),
       grantId: record.grantId,
     };
-    const response = await this.issue(grant, client, record.scope);
-    await this.grants.recordUse(record.grantId, now, now + this.lifetimeOf(client) * 1000);
+    const outcome = await this.unitOfWork.run(async () => {
+      // Another request spent it first: a reuse, answered after this unit of work (its revocations must stay).
+      if (!(await this.tokens.revoke(record.id, now))) return { reused: true as const };
+      try {
+        const response = await this.issue(grant, client, record.scope);
+        await this.grants.recordUse(record.grantId, now, now + this.lifetimeOf(client) * 1000);
+        return { response };
+      } catch (e) {
+        // The grant was revoked while these were minted: commit, so the old token stays spent.
+        if (e instanceof InvalidGrantError) return { refused: e };
+        throw e;
+      }
+    });
+    if ('reused' in outcome) return this.reused(record, now);
+    if ('refused' in outcome) throw outcome.refused;
+    const response = outcome.response;
+    await this.checkNotRevokedAfterCommit(grant.grantId, now);
     this.events.emit({
       type: 'token.issued',
       at: now,
@@ -139,6 +158,30 @@ export class TokenService {
       refreshTokenIssued: response.refresh_token !== undefined,
     });
     return response;
+  }
+
+  /**
+   * A grant revoked (device removed, reuse elsewhere) while a refresh's unit of work ran may have had its tokens
+   * revoked before the new ones were committed, out of that revocation's sight (PostgreSQL, MySQL): revokers mark
+   * the grant first, so reading the mark after the commit closes the gap — revoke what was just stored and answer
+   * `invalid_grant`. Best effort: when this read itself fails (storage away for a moment), the tokens are
+   * already stored and the old refresh token spent, and withholding them would leave the client nothing to retry
+   * with, so they are handed out and the failure logged.
+   */
+  private async checkNotRevokedAfterCommit(grantId: string, now: number): Promise<void> {
+    let revoked: boolean;
+    try {
+      const stored = await this.grants.findById(grantId);
+      revoked = stored !== null && stored.revokedAt !== null;
+    } catch (e) {
+      this.logger.warn(
+        `refresh of grant ${grantId}: could not re-check the grant after the commit: ${String(e)}`,
+      );
+      return;
+    }
+    if (!revoked) return;
+    await this.tokens.revokeGrant(grantId, now);
+    throw new InvalidGrantError('the grant has been revoked');
   }
 
   /**

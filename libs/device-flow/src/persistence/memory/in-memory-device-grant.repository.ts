@@ -1,4 +1,5 @@
 import type { DeviceGrantRecord, DeviceGrantRepository } from '../device-grant.repository.js';
+import { TransactionContext } from '../unit-of-work.js';
 import { warnDevelopmentOnly } from './dev-only.js';
 
 /** {@link DeviceGrantRepository} in process memory. For development and tests only. */
@@ -10,7 +11,14 @@ export class InMemoryDeviceGrantRepository implements DeviceGrantRepository {
   }
 
   async create(record: DeviceGrantRecord): Promise<void> {
-    if (!this.byId.has(record.id)) this.byId.set(record.id, { ...record });
+    if (this.byId.has(record.id)) return;
+    const stored = { ...record };
+    this.byId.set(record.id, stored);
+    // Inside a unit of work that fails (a redemption whose tokens could not be stored), the grant goes again:
+    // left behind, it would make the device's next poll look like a replay.
+    TransactionContext.current()?.onRollback(async () => {
+      if (this.byId.get(record.id) === stored) this.byId.delete(record.id);
+    });
   }
 
   async findById(id: string): Promise<DeviceGrantRecord | null> {
@@ -36,6 +44,17 @@ export class InMemoryDeviceGrantRepository implements DeviceGrantRepository {
     if (!r || r.revokedAt !== null) return false;
     r.revokedAt = now;
     return true;
+  }
+
+  async deleteExpired(before: number): Promise<number> {
+    let n = 0;
+    for (const [id, r] of this.byId) {
+      if (r.expiresAt < before) {
+        this.byId.delete(id);
+        n++;
+      }
+    }
+    return n;
   }
 
   private active(match: (r: DeviceGrantRecord) => boolean): DeviceGrantRecord[] {

@@ -1,4 +1,5 @@
 import type { TokenRecord, TokenRepository } from '../token.repository.js';
+import { TransactionContext } from '../unit-of-work.js';
 import { warnDevelopmentOnly } from './dev-only.js';
 
 /** {@link TokenRepository} in process memory. For development and tests only. */
@@ -37,6 +38,10 @@ export class InMemoryTokenRepository implements TokenRepository {
     const r = this.byId.get(id);
     if (!r || r.revokedAt !== null) return false;
     r.revokedAt = now;
+    // Inside a unit of work that fails (a refresh whose new tokens could not be stored), the token is live again.
+    TransactionContext.current()?.onRollback(async () => {
+      if (r.revokedAt === now) r.revokedAt = null;
+    });
     return true;
   }
 

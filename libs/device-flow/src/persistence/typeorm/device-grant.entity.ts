@@ -31,6 +31,7 @@ export class DeviceGrantEntity implements DeviceGrantRecord {
   @Column({ name: 'last_used_at', type: 'bigint', transformer: millis })
   lastUsedAt!: number;
 
+  @Index('IDX_device_flow_grant_expires_at')
   @Column({ name: 'expires_at', type: 'bigint', transformer: millis })
   expiresAt!: number;
 

@@ -8,6 +8,7 @@ import { DeviceFlowGrants1764300000000 } from './migrations/1764300000000-device
 import { DeviceFlowAttempts1764400000000 } from './migrations/1764400000000-device-flow-attempts.js';
 import { DeviceFlowBinaryKeys1764700000000 } from './migrations/1764700000000-device-flow-binary-keys.js';
 import { DeviceFlowKillSwitchRelease1764800000000 } from './migrations/1764800000000-device-flow-kill-switch-release.js';
+import { DeviceFlowGrantExpiry1764900000000 } from './migrations/1764900000000-device-flow-grant-expiry.js';
 import { TokenEntity } from './token.entity.js';
 
 /** Every entity of the module: add them to your own DataSource (or `TypeOrmModule.forFeature`). */
@@ -27,4 +28,5 @@ export const DEVICE_FLOW_MIGRATIONS = [
   DeviceFlowAttempts1764400000000,
   DeviceFlowBinaryKeys1764700000000,
   DeviceFlowKillSwitchRelease1764800000000,
+  DeviceFlowGrantExpiry1764900000000,
 ];

@@ -55,4 +55,13 @@ export class TypeOrmDeviceGrantRepository implements DeviceGrantRepository {
       .execute();
     return (result.affected ?? 0) > 0;
   }
+
+  async deleteExpired(before: number): Promise<number> {
+    const result = await this.repo
+      .createQueryBuilder()
+      .delete()
+      .where('expires_at < :before', { before })
+      .execute();
+    return result.affected ?? 0;
+  }
 }
