@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { RedisAttemptLimiter } from '../../libs/device-flow/src/index.js';
+import { createHash } from 'node:crypto';
+import { CodeHasher, RedisAttemptLimiter } from '../../libs/device-flow/src/index.js';
 import { attemptLimiterContract } from '../verification/attempt-limiter.contract.js';
 import { describeWith, randomRedisPrefix, REDIS_URL } from '../support/databases.js';
 
@@ -16,10 +17,27 @@ await describeWith('RedisAttemptLimiter on Redis', ['redis'], () => {
     redis.disconnect();
   });
 
+  // As the module builds it: keys stored as the keyed hash of its hashSecret.
+  const hasher = new CodeHasher('redis-attempts-secret-0123');
   attemptLimiterContract(
     'Redis',
-    async () => new RedisAttemptLimiter(redis, randomRedisPrefix().replace('df:test:', prefix)),
+    async () =>
+      new RedisAttemptLimiter(redis, randomRedisPrefix().replace('df:test:', prefix), hasher),
   );
+
+  it("with the module's hasher, a counter's key is a keyed hash: not the address, nor its plain SHA-256", async () => {
+    const own = `${prefix}keyed:`;
+    const key = 'verify:ip:203.0.113.9';
+    await new RedisAttemptLimiter(redis, own, hasher).record(
+      [{ key, limit: 3, windowMs: 60_000 }],
+      Date.now(),
+    );
+    const sha256 = createHash('sha256').update(key, 'utf8').digest('base64url');
+    expect(await redis.keys(`${own}*`)).toEqual([
+      `${own}attempts:${hasher.hash(`attempt:${key}`)}`,
+    ]);
+    expect(await redis.exists(`${own}attempts:${sha256}`)).toBe(0);
+  });
 
   it('counters expire natively when their window ends, and hold no key in clear', async () => {
     const own = `${prefix}ttl:`;

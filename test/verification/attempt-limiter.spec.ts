@@ -2,7 +2,11 @@ import 'reflect-metadata';
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { type DataSource } from 'typeorm';
-import { InMemoryAttemptLimiter, TypeOrmAttemptLimiter } from '../../libs/device-flow/src/index.js';
+import {
+  CodeHasher,
+  InMemoryAttemptLimiter,
+  TypeOrmAttemptLimiter,
+} from '../../libs/device-flow/src/index.js';
 import { attemptLimiterContract } from './attempt-limiter.contract.js';
 import {
   createIsolatedDatabase,
@@ -25,9 +29,24 @@ await describeOnDatabases('TypeOrmAttemptLimiter', (server) => {
     if (ds?.isInitialized) await ds.destroy();
     await db?.drop();
   });
+  // As the module builds it: keys stored as the keyed hash of its hashSecret.
+  const hasher = new CodeHasher('typeorm-attempts-secret-0123');
   attemptLimiterContract(server.label, async () => {
     await ds.query(`DELETE FROM ${ds.driver.escape('device_flow_attempts')}`);
-    return new TypeOrmAttemptLimiter(ds);
+    return new TypeOrmAttemptLimiter(ds, hasher);
+  });
+  it("with the module's hasher, the stored key is a keyed hash: not the address, nor its plain SHA-256", async () => {
+    const key = 'verify:ip:198.51.100.4';
+    await new TypeOrmAttemptLimiter(ds, hasher).record(
+      [{ key, limit: 3, windowMs: 60_000 }],
+      Date.UTC(2026, 0, 1),
+    );
+    const [table, keyColumn] = ['device_flow_attempts', 'key_hash'].map((n) => ds.driver.escape(n));
+    const stored = (await ds.query(`SELECT ${keyColumn} AS k FROM ${table}`)) as { k: string }[];
+    const keys = stored.map((r) => String(r.k));
+    expect(keys).toContain(hasher.hash(`attempt:${key}`));
+    expect(keys).not.toContain(createHash('sha256').update(key, 'utf8').digest('base64url'));
+    expect(keys.some((k) => k.includes('198.51.100.4'))).toBe(false);
   });
   it('checks and counts with one statement, and refuses a full bucket with one more read', async () => {
     const l = new TypeOrmAttemptLimiter(ds);

@@ -168,13 +168,18 @@ const DEFAULT_PROVIDERS: Provider[] = [
   },
   {
     provide: AttemptLimiter,
-    useFactory: (o: Options, s: DeviceFlowStorage | null, r: DeviceFlowRedis | null) =>
+    useFactory: (
+      o: Options,
+      s: DeviceFlowStorage | null,
+      r: DeviceFlowRedis | null,
+      hasher: CodeHasher,
+    ) =>
       r
-        ? new RedisAttemptLimiter(r.client, o.redis.keyPrefix)
+        ? new RedisAttemptLimiter(r.client, o.redis.keyPrefix, hasher)
         : o.storage === 'memory' || !s
           ? new InMemoryAttemptLimiter()
-          : new TypeOrmAttemptLimiter(s.dataSource),
-    inject: [DEVICE_FLOW_OPTIONS, DEVICE_FLOW_DATA_SOURCE, DEVICE_FLOW_REDIS],
+          : new TypeOrmAttemptLimiter(s.dataSource, hasher),
+    inject: [DEVICE_FLOW_OPTIONS, DEVICE_FLOW_DATA_SOURCE, DEVICE_FLOW_REDIS, CodeHasher],
   },
   { provide: VerificationUserResolver, useClass: RequestUserResolver },
   { provide: VerificationView, useFactory: () => new DefaultVerificationView() },

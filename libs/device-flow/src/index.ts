@@ -174,6 +174,7 @@ export {
 export {
   AttemptLimiter,
   type AttemptBucket,
+  type AttemptKeyHasher,
   takeAttempt,
   releaseAttempt,
   reserveAttempts,

@@ -48,6 +48,18 @@ describe('ClientAuthenticator', () => {
     expect(secrets.verifyClientSecret).toHaveBeenCalledTimes(2);
   });
 
+  it('says the same to an unknown id and to a confidential client without its secret (no id enumeration)', async () => {
+    const describeFailure = (values: Record<string, string>) =>
+      authenticator.authenticate(req(), params(values)).then(
+        () => 'authenticated',
+        (e: InvalidClientError) => e.description,
+      );
+    const unknown = await describeFailure({ client_id: 'nobody' });
+    expect(unknown).toBe('client authentication failed');
+    expect(await describeFailure({ client_id: 'secret-tv' })).toBe(unknown);
+    expect(await describeFailure({ client_id: 'secret-tv', client_secret: 'x' })).toBe(unknown);
+  });
+
   it('refuses a client_id no client can have (RFC 6749 Appendix A.1) before any lookup', async () => {
     const findById = vi.fn(async (): Promise<ClientRecord | null> => null);
     const strict = new ClientAuthenticator({ findById, save: async () => {} });

@@ -55,7 +55,9 @@ export class ClientAuthenticator {
     if (client.secretHash === null) {
       if (creds.secret !== undefined) throw fail('client authentication failed');
     } else {
-      if (creds.secret === undefined) throw fail('client authentication required');
+      // The same words as for an unknown id: "required" would tell a caller with no secret that this id is a
+      // registered confidential client (RFC 6749 §10.3).
+      if (creds.secret === undefined) throw fail('client authentication failed');
       if (!(await verifyClientSecret(creds.secret, client.secretHash))) {
         throw fail('client authentication failed');
       }

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 /**
  * One counter an {@link AttemptLimiter} keeps: at most `limit` events per fixed window of `windowMs`.
  *
@@ -125,4 +127,20 @@ export async function releaseAttempts(
   now: number,
 ): Promise<void> {
   for (const bucket of buckets) await releaseAttempt(limiter, bucket, now);
+}
+
+/** A keyed hash (the module's `CodeHasher`: HMAC-SHA-256 with `hashSecret`) for the keys a limiter stores. */
+export interface AttemptKeyHasher {
+  hash(value: string): string;
+}
+
+/**
+ * The form in which a store keeps a bucket's key: its keyed hash when the limiter has the module's hasher, so that
+ * a stolen table or Redis dump gives no IP address or session id back (a plain SHA-256 of `verify:ip:<IPv4>` is
+ * reversed by trying all 2^32 addresses); SHA-256 without one (a limiter built by hand).
+ */
+export function storedAttemptKey(key: string, hasher?: AttemptKeyHasher): string {
+  return hasher
+    ? hasher.hash(`attempt:${key}`)
+    : createHash('sha256').update(key, 'utf8').digest('base64url');
 }

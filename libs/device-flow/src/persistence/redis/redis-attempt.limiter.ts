@@ -1,9 +1,10 @@
-import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { RedisClient } from './redis-connection.js';
 import {
   type AttemptBucket,
+  type AttemptKeyHasher,
   type AttemptLimiter,
+  storedAttemptKey,
   windowRetryAfterMs,
 } from '../../verification/attempt-limiter.js';
 
@@ -80,6 +81,8 @@ export class RedisAttemptLimiter implements AttemptLimiter {
   constructor(
     client: RedisClient,
     private readonly keyPrefix = 'device-flow:',
+    /** Keys are stored as its keyed hash (the module passes its `CodeHasher`); without it, as SHA-256. */
+    private readonly hasher?: AttemptKeyHasher,
   ) {
     const redis = client as Redis;
     if (!('dfRecordAttempt' in redis))
@@ -129,6 +132,6 @@ export class RedisAttemptLimiter implements AttemptLimiter {
   }
 
   private key(key: string): string {
-    return `${this.keyPrefix}attempts:${createHash('sha256').update(key, 'utf8').digest('base64url')}`;
+    return `${this.keyPrefix}attempts:${storedAttemptKey(key, this.hasher)}`;
   }
 }

@@ -1,8 +1,9 @@
-import { createHash } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import {
   type AttemptBucket,
+  type AttemptKeyHasher,
   type AttemptLimiter,
+  storedAttemptKey,
   windowRetryAfterMs,
 } from '../../verification/attempt-limiter.js';
 import { AttemptEntity } from './attempt.entity.js';
@@ -32,7 +33,13 @@ export class TypeOrmAttemptLimiter implements AttemptLimiter {
   /** The conditional give-back behind {@link release}. */
   private readonly uncount: PreparedStatement;
 
-  constructor(dataSource: DataSource) {
+  /**
+   * `hasher`: keys are stored as its keyed hash (the module passes its `CodeHasher`); without it, as SHA-256.
+   */
+  constructor(
+    dataSource: DataSource,
+    private readonly hasher?: AttemptKeyHasher,
+  ) {
     this.statements = new PreparedStatements(dataSource, AttemptEntity);
     // Values: 0 key hash, 1 now, 2 start of the window that is still open at now (now − window).
     // The new window starts at the event; within the window the count goes up. Each assignment reads the
@@ -91,7 +98,7 @@ export class TypeOrmAttemptLimiter implements AttemptLimiter {
     // Four keys per statement (callers pass one to three buckets); unused places repeat the first key.
     for (let from = 0; from < buckets.length; from += 4) {
       const part = buckets.slice(from, from + 4);
-      const hashes = part.map((b) => hashKey(b.key));
+      const hashes = part.map((b) => this.hashKey(b.key));
       const { records = [] } = await this.statements.run(this.read, [
         ...hashes,
         ...Array<string>(4 - hashes.length).fill(hashes[0]!),
@@ -109,7 +116,7 @@ export class TypeOrmAttemptLimiter implements AttemptLimiter {
 
   async record(buckets: readonly AttemptBucket[], now: number): Promise<void> {
     for (const b of buckets) {
-      await this.statements.run(this.count, [hashKey(b.key), now, now - b.windowMs]);
+      await this.statements.run(this.count, [this.hashKey(b.key), now, now - b.windowMs]);
     }
   }
 
@@ -119,7 +126,7 @@ export class TypeOrmAttemptLimiter implements AttemptLimiter {
    * limit through a window.
    */
   async take(bucket: AttemptBucket, now: number): Promise<number> {
-    const values = [hashKey(bucket.key), now, now - bucket.windowMs, bucket.limit];
+    const values = [this.hashKey(bucket.key), now, now - bucket.windowMs, bucket.limit];
     if (this.counted(await this.statements.run(this.countIfRoom, values))) return 0;
     // Full: the wait is the rest of the window (at least 1 ms should the window have ended meanwhile).
     return Math.max(1, await this.retryAfterMs([bucket], now));
@@ -132,7 +139,11 @@ export class TypeOrmAttemptLimiter implements AttemptLimiter {
    * the new window's events.
    */
   async release(bucket: AttemptBucket, now: number): Promise<void> {
-    await this.statements.run(this.uncount, [hashKey(bucket.key), now - bucket.windowMs]);
+    await this.statements.run(this.uncount, [this.hashKey(bucket.key), now - bucket.windowMs]);
+  }
+
+  private hashKey(key: string): string {
+    return storedAttemptKey(key, this.hasher);
   }
 
   /**
@@ -148,8 +159,4 @@ export class TypeOrmAttemptLimiter implements AttemptLimiter {
 function insertId(result: StatementResult): number | undefined {
   const raw = result.raw as { insertId?: number | bigint } | undefined;
   return raw?.insertId === undefined ? undefined : Number(raw.insertId);
-}
-
-function hashKey(key: string): string {
-  return createHash('sha256').update(key, 'utf8').digest('base64url');
 }
