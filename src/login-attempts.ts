@@ -4,6 +4,7 @@ import {
   AttemptLimiter,
   Clock,
   type RateLimit,
+  rateLimitAddress,
   releaseAttempts,
   reserveAttempts,
 } from '../libs/device-flow/src/index.js';
@@ -75,7 +76,7 @@ function seconds(ms: number): number {
 function buckets(who: LoginAttempt): AttemptBucket[] {
   return [
     bucket(`demo-login:user:${who.username}`, LOGIN_LIMITS.perUsername),
-    bucket(`demo-login:ip:${who.ip ?? 'unknown'}`, LOGIN_LIMITS.perIp),
+    bucket(`demo-login:ip:${rateLimitAddress(who.ip)}`, LOGIN_LIMITS.perIp),
   ];
 }
 

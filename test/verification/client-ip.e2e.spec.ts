@@ -115,4 +115,18 @@ describe('client IP address: IPv4-mapped IPv6 written as IPv4', () => {
     await ask({ 'X-Forwarded-For': '::FFFF:cb00:7109' }).expect(429); // 203.0.113.9 in hex
     await ask({ 'X-Forwarded-For': '203.0.113.10' }).expect(200); // another client: its own budget
   });
+
+  it('the issuance limit counts an IPv6 client by its /64: rotating addresses in it gets no new budget', async () => {
+    await app({ issuanceLimit: { limit: 2, windowSeconds: 60 } }, true);
+    await ask({ 'X-Forwarded-For': '2001:db8:0:1::1' }).expect(200);
+    await ask({ 'X-Forwarded-For': '2001:db8:0:1:aaaa:bbbb:cccc:dddd' }).expect(200);
+    await ask({ 'X-Forwarded-For': '2001:db8:0:1::2' }).expect(429);
+    // The address itself is still what is stored and shown.
+    const events = record();
+    const codes = (await ask({ 'X-Forwarded-For': '2001:db8:0:2::7' }).expect(200)).body;
+    expect((await t.grants.findPending(codes.user_code)).requestIp).toBe('2001:db8:0:2::7');
+    expect(events.find((e) => e.type === 'device_code.issued')).toMatchObject({
+      ip: '2001:db8:0:2::7',
+    });
+  });
 });

@@ -4,6 +4,7 @@ import { DEVICE_FLOW_OPTIONS } from '../device-flow.constants.js';
 import type { ResolvedDeviceFlowOptions } from '../device-flow.options.js';
 import { TooManyRequestsError } from '../errors/oauth.errors.js';
 import { AttemptLimiter, releaseAttempt, takeAttempt } from '../verification/attempt-limiter.js';
+import { rateLimitAddress } from '../http/request-origin.js';
 import { bucket } from '../verification/verification.service.js';
 
 /**
@@ -40,7 +41,7 @@ export class IssuanceLimit {
 
   private bucket(clientId: string, ip: string | null) {
     return bucket(
-      `issue:${clientId.length}:${clientId}:${ip ?? 'unknown'}`,
+      `issue:${clientId.length}:${clientId}:${rateLimitAddress(ip)}`,
       this.options.issuanceLimit,
     );
   }

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { HttpRequest } from './http-exchange.js';
-import { clientIp, headerText, normaliseIp, requestOrigin } from './request-origin.js';
+import {
+  clientIp,
+  headerText,
+  normaliseIp,
+  rateLimitAddress,
+  requestOrigin,
+} from './request-origin.js';
 
 const from = (ip?: string, ua?: string): HttpRequest => ({
   ip,
@@ -64,5 +70,31 @@ describe('headerText', () => {
     expect(headerText('TV/1 (living-room)')).toBe('TV/1 (living-room)');
     expect(headerText('caf\xe9 TV')).toBe('caf\xe9 TV'); // a lone 0xE9 byte is not UTF-8
     expect(headerText('DemoTV® 📺')).toBe('DemoTV® 📺');
+  });
+});
+
+describe('rateLimitAddress', () => {
+  it('counts an IPv6 address by its /64 prefix, however it is written', () => {
+    const prefix = '2001:db8:0:1::/64';
+    for (const ip of [
+      '2001:db8:0:1::1',
+      '2001:DB8:0:1:ffff:ffff:ffff:ffff',
+      '2001:0db8:0000:0001:0000:0000:0000:0002',
+      '2001:db8::1:0:0:0:3',
+      '2001:db8:0:1::5%eth0',
+      '2001:db8:0:1:0:0:192.0.2.1',
+    ])
+      expect(rateLimitAddress(ip), ip).toBe(prefix);
+    expect(rateLimitAddress('2001:db8:0:2::1')).toBe('2001:db8:0:2::/64');
+    expect(rateLimitAddress('::1')).toBe('0:0:0:0::/64');
+    expect(rateLimitAddress('fe80::1%eth0')).toBe('fe80:0:0:0::/64');
+    expect(rateLimitAddress('64:ff9b::192.0.2.1')).toBe('64:ff9b:0:0::/64');
+  });
+
+  it('leaves IPv4 addresses and non-addresses as they are; null is unknown', () => {
+    expect(rateLimitAddress('203.0.113.7')).toBe('203.0.113.7');
+    expect(rateLimitAddress('unknown')).toBe('unknown');
+    expect(rateLimitAddress('2001:db8::g')).toBe('2001:db8::g');
+    expect(rateLimitAddress(null)).toBe('unknown');
   });
 });

@@ -1,4 +1,4 @@
-import { isIPv4 } from 'node:net';
+import { isIPv4, isIPv6 } from 'node:net';
 import type { RequestOrigin } from '../authorization/device-authorization.service.js';
 import type { HttpRequest } from './http-exchange.js';
 
@@ -56,4 +56,35 @@ export function normaliseIp(ip: string): string {
   const hi = parseInt(m[2]!, 16);
   const lo = parseInt(m[3]!, 16);
   return [hi >> 8, hi & 0xff, lo >> 8, lo & 0xff].join('.');
+}
+
+/**
+ * The address a per-IP rate limit counts against: an IPv4 address as it is, an IPv6 address as its /64 prefix
+ * (`2001:db8:0:1::/64`). One IPv6 host or customer is given a whole /64 (RFC 6177, RFC 7934), so counting each of
+ * its 2^64 addresses apart would let one attacker rotate through fresh budgets; `null` and anything that is not an
+ * address are returned as they are (`unknown` for null).
+ *
+ * @see RFC 8628 §5.1 (rate-limiting user code entry)
+ */
+export function rateLimitAddress(ip: string | null): string {
+  if (ip === null) return 'unknown';
+  const address = ip.split('%')[0]!;
+  if (!isIPv6(address)) return ip;
+  return `${ipv6Groups(address).slice(0, 4).join(':')}::/64`;
+}
+
+/** The eight 16-bit groups of a valid IPv6 address, in lower-case hex without leading zeros. */
+function ipv6Groups(address: string): string[] {
+  let text = address.toLowerCase();
+  // A trailing dotted IPv4 part (`::ffff:1.2.3.4`, `64:ff9b::192.0.2.1`) is the last two groups.
+  const dotted = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
+  if (dotted) {
+    const [a, b, c, d] = dotted.slice(1).map(Number) as [number, number, number, number];
+    text = `${text.slice(0, dotted.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  }
+  const [head, tail] = text.split('::') as [string, string | undefined];
+  const left = head ? head.split(':') : [];
+  const right = tail === undefined ? [] : tail ? tail.split(':') : [];
+  const zeros = tail === undefined ? [] : Array<string>(8 - left.length - right.length).fill('0');
+  return [...left, ...zeros, ...right].map((g) => parseInt(g, 16).toString(16));
 }

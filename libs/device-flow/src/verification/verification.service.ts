@@ -8,6 +8,7 @@ import { DEVICE_FLOW_OPTIONS } from '../device-flow.constants.js';
 import type { ResolvedDeviceFlowOptions } from '../device-flow.options.js';
 import { DeviceGrantService } from '../grant/device-grant.service.js';
 import { parseScope } from '../grant/scope.js';
+import { rateLimitAddress } from '../http/request-origin.js';
 import { UserCodeDecisionError } from '../grant/user-code-decision.error.js';
 import { DeviceFlowEvents } from '../events/device-flow-events.js';
 import {
@@ -235,7 +236,7 @@ export class VerificationService {
   private buckets(who: Guesser): AttemptBucket[] {
     const v = this.options.verification;
     return [
-      bucket(`verify:ip:${who.ip ?? 'unknown'}`, v.perIp),
+      bucket(`verify:ip:${rateLimitAddress(who.ip)}`, v.perIp),
       bucket(`verify:session:${who.sessionId}`, v.perSession),
       bucket('verify:global', v.global),
     ];
