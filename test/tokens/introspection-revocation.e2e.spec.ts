@@ -4,6 +4,7 @@ import {
   CONFIDENTIAL_SECRET,
   createTestApp,
   form,
+  recordEvents,
   type TestApp,
   testAdapter,
 } from '../support/test-app.js';
@@ -112,6 +113,38 @@ describe(`introspection (RFC 7662) and revocation (RFC 7009) on ${testAdapter()}
     expect((await introspect({ client_id: 'tv' }, tvTokens.access_token)).body).toEqual({
       active: false,
     });
+  });
+
+  it('revoking a refresh token someone else already rotated kills what that rotation gave (RFC 9700 §4.14.2)', async () => {
+    t = await createTestApp();
+    const device = await obtainTokens(t, { clientId: 'tv', scope: 'read' });
+    // A thief with a copy of the refresh token rotates it first.
+    const stolen = await t.http
+      .post('/oauth/token')
+      .type('form')
+      .send(
+        form({
+          grant_type: 'refresh_token',
+          client_id: 'tv',
+          refresh_token: device.refresh_token!,
+        }),
+      )
+      .expect(200);
+    const events = recordEvents(t);
+    // The device signs out, revoking the refresh token it holds: 200, and the whole grant dies.
+    await revoke({ client_id: 'tv' }, device.refresh_token!, {
+      token_type_hint: 'refresh_token',
+    }).expect(200);
+    for (const token of [
+      stolen.body.access_token,
+      stolen.body.refresh_token,
+      device.access_token,
+    ] as string[])
+      expect((await introspect({ client_id: 'tv' }, token)).body).toEqual({ active: false });
+    expect(events.map((e) => e.type)).toContain('refresh_token.reused');
+    // Revoked again, or by another client: nothing more to do, and another client is still refused.
+    await revoke({ client_id: 'tv' }, device.refresh_token!).expect(200);
+    await revoke({ client_id: 'no-refresh' }, device.refresh_token!).expect(400);
   });
 
   it('authenticates the client and validates the request', async () => {

@@ -37,6 +37,20 @@ export class TokenLookup {
     return this.live(record, 'refresh', this.clock.now());
   }
 
+  /**
+   * A refresh token that was spent (rotated, or revoked) but has not expired, or null: what a client that lost
+   * track of a rotation — or whose token was stolen and rotated by someone else — still holds.
+   */
+  async spentRefreshToken(token: string): Promise<TokenRecord | null> {
+    if (token.length > 2048) return null;
+    const record = await this.tokens.findByHash(this.hasher.hash(token));
+    return record?.kind === 'refresh' &&
+      record.revokedAt !== null &&
+      record.expiresAt > this.clock.now()
+      ? record
+      : null;
+  }
+
   /** The live token of either kind, trying the hinted kind first. */
   async activeToken(token: string, hint?: string): Promise<TokenRecord | null> {
     if (hint === 'refresh_token') {

@@ -197,14 +197,14 @@ export class TokenService {
   }
 
   /**
-   * A spent refresh token came back: either the client or an attacker holds a copy, and we cannot tell
-   * which, so every token of the grant dies and the device disappears from the user's list.
-   * A grant already revoked (e.g. the device was removed) raises no reuse event. Returns whether any live token
-   * was found (a reuse) rather than a grant already dead.
+   * A spent refresh token came back (to the token endpoint, or to the revocation endpoint): either the client or
+   * an attacker holds a copy, and we cannot tell which, so every token of the grant dies and the device
+   * disappears from the user's list. A grant already revoked (e.g. the device was removed) raises no reuse
+   * event. Returns whether any live token was found (a reuse) rather than a grant already dead.
    *
    * @see RFC 9700 §4.14.2
    */
-  private async revokeReusedGrant(record: TokenRecord, now: number): Promise<boolean> {
+  async revokeReusedGrant(record: TokenRecord, now: number): Promise<boolean> {
     await this.grants.revoke(record.grantId, now);
     const revoked = await this.tokens.revokeGrant(record.grantId, now);
     if (revoked === 0) return false;
