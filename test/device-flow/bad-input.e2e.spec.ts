@@ -213,10 +213,10 @@ describe.each(SETUPS)('bad input ($name)', ({ nest }) => {
     });
   });
 
-  it('answers the metadata endpoint with 405 and Allow: GET for other methods', async () => {
+  it('answers the metadata endpoint with 405 and Allow: GET, HEAD for other methods', async () => {
     const res = await t.http.post('/.well-known/oauth-authorization-server');
     expect(oauthError(res.body)).toBe('invalid_request');
     expect(res.status).toBe(405);
-    expect(res.headers.allow).toBe('GET');
+    expect(res.headers.allow).toBe('GET, HEAD');
   });
 });

@@ -102,14 +102,17 @@ describe.each(ADAPTERS)('HTTP hygiene on %s', (adapter) => {
     ]) {
       const wrong = allow === 'POST' ? t.http.get(path) : t.http.post(path);
       const res = await wrong.expect(405);
-      expect(res.headers.allow).toBe(allow);
+      // Where GET is served, so is HEAD, and Allow says so (RFC 9110 §10.2.1).
+      const allowHeader = allow === 'GET' ? 'GET, HEAD' : allow;
+      if (allow === 'GET') await t.http.head(path).expect(200);
+      expect(res.headers.allow).toBe(allowHeader);
       expect(res.body.error).toBe('invalid_request');
-      expect((await t.http.delete(path).expect(405)).headers.allow).toBe(allow);
+      expect((await t.http.delete(path).expect(405)).headers.allow).toBe(allowHeader);
       // Methods no handler is declared for: the platform's not-found, answered as the same 405.
       for (const method of ['trace', 'propfind'] as const) {
         const other = await t.http[method](path);
         expect(other.status, `${method} ${path}`).toBe(405);
-        expect(other.headers.allow).toBe(allow);
+        expect(other.headers.allow).toBe(allowHeader);
         expect(other.headers['cache-control']).toBe('no-store');
         expect(other.body).toEqual({
           error: 'invalid_request',
@@ -117,7 +120,7 @@ describe.each(ADAPTERS)('HTTP hygiene on %s', (adapter) => {
         });
       }
     }
-    expect((await t.http.trace('/oauth/device_qr')).headers.allow).toBe('GET');
+    expect((await t.http.trace('/oauth/device_qr')).headers.allow).toBe('GET, HEAD');
     expect((await t.http.trace('/oauth/nothing')).status).not.toBe(405);
     const meta = await t.http.get('/.well-known/oauth-authorization-server').expect(200);
     expect(meta.headers['cache-control']).toBe('public, max-age=300');

@@ -244,7 +244,7 @@ describe(`demo server (src/create-app.ts) with ISSUER=${ISSUER} on ${testAdapter
     }
     // The §3.1 location answers other methods as the metadata endpoint does.
     const post = await http.post(METADATA_31).expect(405);
-    expect(post.headers.allow).toBe('GET');
+    expect(post.headers.allow).toBe('GET, HEAD');
     expect(post.body.error).toBe('invalid_request');
   });
 });

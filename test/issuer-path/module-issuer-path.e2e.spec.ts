@@ -185,11 +185,11 @@ describe(`module with an issuer with a path on ${testAdapter()}`, () => {
       .expect(400);
     expect(broken.headers['content-type']).toMatch(/text\/html/);
     expect(broken.text).toContain('href="/tenants/acme/device/style.css"');
-    // The §3.1 route serves GET; other methods get the metadata endpoint's 405, Allow: GET.
+    // The §3.1 route serves GET; other methods get the metadata endpoint's 405, Allow: GET, HEAD.
     for (const method of ['post', 'put', 'delete', 'options'] as const) {
       const wrong = await http[method](`${METADATA}/tenants/acme`);
       expect(wrong.status, method).toBe(405);
-      expect(wrong.headers.allow).toBe('GET');
+      expect(wrong.headers.allow).toBe('GET, HEAD');
       expect(wrong.headers['cache-control']).toBe('no-store');
       expect(wrong.body).toEqual({
         error: 'invalid_request',

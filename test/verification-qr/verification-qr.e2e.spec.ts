@@ -88,7 +88,7 @@ describe('GET /oauth/device_qr (SVG QR code of verification_uri_complete)', () =
   it('answers other methods with 405 and an Allow header', async () => {
     t = await createTestApp();
     const res = await t.http.post('/oauth/device_qr').expect(405);
-    expect(res.headers.allow).toBe('GET');
+    expect(res.headers.allow).toBe('GET, HEAD');
     expect(res.body.error).toBe('invalid_request');
   });
 

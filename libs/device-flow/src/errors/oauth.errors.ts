@@ -54,7 +54,8 @@ export class MethodNotAllowedError extends InvalidRequestError {
   override readonly status = 405;
   constructor(allow: string) {
     super(`method not allowed; use ${allow}`);
-    this.headers.Allow = allow;
+    // HEAD is served wherever GET is (RFC 9110 §9.3.2), so `Allow` lists it too (§10.2.1).
+    this.headers.Allow = allow === 'GET' ? 'GET, HEAD' : allow;
   }
 }
 

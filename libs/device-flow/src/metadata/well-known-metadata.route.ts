@@ -18,7 +18,7 @@ import { AuthorizationServerMetadata } from './authorization-server-metadata.js'
  * prefix, or a proxy that strips the path), so it is registered on the HTTP adapter (Express or Fastify)
  * directly, where no global prefix applies: `app.setGlobalPrefix('auth')` needs no `exclude`. Registered in
  * `onModuleInit`, after the controllers' routes and before the framework's not-found handler. GET (and HEAD)
- * serve the document; POST, PUT, PATCH, DELETE and OPTIONS get `405` with `Allow: GET` as OAuth JSON, as on
+ * serve the document; POST, PUT, PATCH, DELETE and OPTIONS get `405` with `Allow: GET, HEAD` as OAuth JSON, as on
  * the metadata route itself. A standalone application context (no HTTP adapter) gets nothing.
  *
  * @see RFC 8414 §3.1
@@ -45,7 +45,7 @@ export class WellKnownMetadataRoute implements OnModuleInit {
       this.metadata.setHeaders(res);
       res.status(200).send(this.metadata.document);
     });
-    // Every other method the platforms route gets the metadata endpoint's own answer: 405, Allow: GET.
+    // Every other method the platforms route gets the metadata endpoint's own answer: 405, Allow: GET, HEAD.
     const refuse = (_req: HttpRequest, res: HttpResponse) => {
       const error = new MethodNotAllowedError('GET');
       setNoStore(res);

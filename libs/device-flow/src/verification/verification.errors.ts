@@ -42,7 +42,7 @@ export class RefusedPageError extends VerificationPageError {
 
 /**
  * A verification page address asked with a method it does not serve (`PUT /device`, `GET /device/decision`):
- * `405` with `Allow`, shown as the "page not found" error page by {@link VerificationPageFilter}. HEAD is allowed
+ * `405` with `Allow`, shown as the "action not available" error page by {@link VerificationPageFilter}. HEAD is allowed
  * wherever GET is.
  *
  * @see RFC 9110 §15.5.6
