@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ClientRepository, DeviceCodeRepository } from '../../libs/device-flow/src/index.js';
 import {
+  CONFIDENTIAL_SECRET,
   createTestApp,
   DEVICE_GRANT,
   form,
@@ -194,6 +195,31 @@ describe.each(SETUPS)('bad input ($name)', ({ nest }) => {
           );
         }
       });
+
+    it('reads a POST with no body at all (no Content-Type needed) as a form without parameters', async () => {
+      // Without Content-Length, and with Content-Length: 0: the answer is about the parameters, not the type.
+      for (const length of [undefined, '0']) {
+        const req = post().unset('Content-Type');
+        const res = await (length === undefined ? req : req.set('Content-Length', length));
+        expect(res.status, `Content-Length ${length}`).toBe(400);
+        expect(res.body).toEqual({
+          error: 'invalid_request',
+          error_description:
+            path === '/oauth/token'
+              ? 'missing required parameter: grant_type'
+              : 'missing required parameter: client_id',
+        });
+      }
+      if (path === '/oauth/device_authorization') {
+        // A confidential client authenticated by its Authorization header needs no parameter (RFC 8628 §3.1).
+        const basic = Buffer.from(`secret-tv:${encodeURIComponent(CONFIDENTIAL_SECRET)}`).toString(
+          'base64',
+        );
+        const res = await post().unset('Content-Type').set('Authorization', `Basic ${basic}`);
+        expect(res.status).toBe(200);
+        expect(typeof res.body.device_code).toBe('string');
+      }
+    });
 
     it('answers other methods with 405 and Allow: POST', async () => {
       for (const method of ['get', 'put', 'delete', 'patch'] as const) {

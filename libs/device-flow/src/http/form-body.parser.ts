@@ -57,6 +57,10 @@ export interface FormOptions {
  */
 export async function parseForm(req: HttpRequest, options: FormOptions = {}): Promise<FormParams> {
   const strict = options.notUtf8 !== 'replace';
+  // No body at all needs no media type (RFC 9110 §8.3): `curl -X POST -u id:secret …/device_authorization`,
+  // whose parameters are all optional for a client authenticated by its Authorization header (RFC 8628 §3.1).
+  if (req.headers['content-type'] === undefined && declaresNoBody(req))
+    return new FormParams(new Map());
   const refused =
     formContentTypeError(req.headers['content-type']) ??
     contentEncodingError(req.headers['content-encoding']);
@@ -74,6 +78,12 @@ export async function parseForm(req: HttpRequest, options: FormOptions = {}): Pr
   if (Buffer.isBuffer(body)) return fromRaw(body, strict);
   if (typeof body === 'string') return fromRaw(Buffer.from(body, 'utf8'), strict);
   return fromRaw(await readBody(requestStream(req)), strict);
+}
+
+/** Whether a request says it has no body: `Content-Length: 0`, or neither a length nor a transfer coding. */
+function declaresNoBody(req: HttpRequest): boolean {
+  const length = req.headers['content-length'];
+  return length === undefined ? req.headers['transfer-encoding'] === undefined : length === '0';
 }
 
 /**
