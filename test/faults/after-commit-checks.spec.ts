@@ -32,16 +32,23 @@ class TriggeringTokenRepository extends InMemoryTokenRepository {
   }
 }
 
-/** The in-memory grant store, whose reads fail once a refresh has recorded its use (just before its commit). */
+/**
+ * The in-memory grant store, whose reads fail from the third after a refresh recorded its use: a refresh reads its
+ * grant twice inside its unit of work (before spending the old token, after storing the new ones) and once after
+ * the commit.
+ */
 class FlakyGrantRepository extends InMemoryDeviceGrantRepository {
-  failing = false;
+  private readsLeft = Infinity;
+  stopFailing(): void {
+    this.readsLeft = Infinity;
+  }
   override async findById(id: string): Promise<DeviceGrantRecord | null> {
-    if (this.failing) throw new Error('Connection terminated unexpectedly');
+    if (this.readsLeft-- <= 0) throw new Error('Connection terminated unexpectedly');
     return super.findById(id);
   }
   override async recordUse(id: string, at: number, expiresAt: number): Promise<void> {
     await super.recordUse(id, at, expiresAt);
-    this.failing = true;
+    this.readsLeft = 2;
   }
 }
 
@@ -92,7 +99,7 @@ describe('checks after a redemption or refresh commits', () => {
         refresh_token: String(first.body.refresh_token),
       });
       expect(refreshed.status).toBe(200);
-      grants.failing = false;
+      grants.stopFailing();
       const again = await app.post('/oauth/token', {
         grant_type: 'refresh_token',
         client_id: 'tv',

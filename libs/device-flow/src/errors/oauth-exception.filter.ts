@@ -21,7 +21,10 @@ import {
   TemporarilyUnavailableError,
 } from './oauth.errors.js';
 
-/** Connection-level failures that mean "the database is away", not "the request is bad". */
+/**
+ * Failures that mean "the database is away" (connection level) or "try again" (a deadlock or lock wait the
+ * database broke by rolling this request's work back), not "the request is bad".
+ */
 const TRANSIENT_CODES = new Set([
   'ECONNREFUSED',
   'ECONNRESET',
@@ -37,6 +40,10 @@ const TRANSIENT_CODES = new Set([
   'ECONNABORTED',
   'EHOSTUNREACH',
   'SQLITE_BUSY',
+  '40P01', // PostgreSQL deadlock_detected
+  '40001', // PostgreSQL serialization_failure
+  'ER_LOCK_DEADLOCK',
+  'ER_LOCK_WAIT_TIMEOUT',
 ]);
 
 /**

@@ -44,6 +44,13 @@ function withoutStack<T>(make: () => T): T {
   }
 }
 
+/** Rolls back {@link DeviceGrantService}'s wait for a running redemption (its insert was only a wait). */
+class WaitedForRedemption extends Error {
+  constructor() {
+    super('waited for a running redemption');
+  }
+}
+
 /** Ends a redemption's unit of work (rolling it back) when another request claimed the code first. */
 class RedeemedElsewhere extends Error {
   constructor() {
@@ -312,7 +319,7 @@ export class DeviceGrantService {
         // outside the transaction, e.g. Redis): redeemed once already, so a replay — never a second set of tokens.
         if (await this.deviceGrants.findById(record.id)) return { replayed: true as const };
         // The grant before the claim: on a server database its primary key, held until this unit of work ends,
-        // makes a concurrent redemption of the code, and a replay's revocation (see replayed), wait for this
+        // makes a concurrent redemption of the code, and a replay's revocation (see awaitRedemption), wait for this
         // one's outcome — so whoever sees the claim (at once, for codes outside the transaction) and revokes
         // finds this redemption's tokens committed, never still invisible.
         await this.deviceGrants.create({
@@ -324,7 +331,8 @@ export class DeviceGrantService {
           approvedAt: record.decidedAt,
           createdAt: now,
           lastUsedAt: now,
-          expiresAt: now + this.tokens.lifetimeOf(client) * 1000,
+          // Not before the code expires: purged with the code at the earliest, so the check above outlives it.
+          expiresAt: Math.max(now + this.tokens.lifetimeOf(client) * 1000, record.expiresAt),
           requestIp: record.requestIp,
           requestUserAgent: record.requestUserAgent,
           revokedAt: null,
@@ -390,6 +398,37 @@ export class DeviceGrantService {
   }
 
   /**
+   * Waits until a redemption of this code still running has committed or rolled back. With device codes outside
+   * the transaction (Redis) a replay sees the claim at once, while that redemption's grant and tokens are not yet
+   * committed: revoking then would find nothing, and the tokens would outlive the replay's answer. Inserting the
+   * grant's row waits on its primary key, which the redemption holds from before its claim (PostgreSQL, MySQL;
+   * SQLite runs one unit of work at a time). The insert is always rolled back — a wait, never a row: a
+   * redemption that failed leaves the code to the device's next poll. Its errors are left to the revocation that
+   * follows (a deadlock among several waiters, say, only means the redemption has ended).
+   */
+  private async awaitRedemption(record: DeviceCodeRecord, now: number): Promise<void> {
+    await this.unitOfWork
+      .run(async () => {
+        await this.deviceGrants.create({
+          id: record.id,
+          clientId: record.clientId,
+          subject: record.subject ?? '',
+          scope: record.grantedScope ?? '',
+          requestedAt: record.createdAt,
+          approvedAt: record.decidedAt,
+          createdAt: now,
+          lastUsedAt: now,
+          expiresAt: record.expiresAt,
+          requestIp: record.requestIp,
+          requestUserAgent: record.requestUserAgent,
+          revokedAt: now,
+        });
+        throw new WaitedForRedemption();
+      })
+      .catch(() => undefined);
+  }
+
+  /**
    * A device code came back after it was redeemed. Either the device asked twice or someone else holds a copy
    * of the code, and we cannot tell which; as for an authorization code presented twice, every token issued
    * for it is revoked. The device, which polls one request at a time, never presents a redeemed code unless its
@@ -398,26 +437,7 @@ export class DeviceGrantService {
    * @see RFC 6749 §4.1.2 and §10.5 (authorization codes; the device code plays their part, RFC 8628 §3.4)
    */
   private async replayed(record: DeviceCodeRecord, now: number): Promise<never> {
-    // The redemption this replays may still be running, its grant and tokens not yet committed (device codes
-    // outside the transaction, e.g. Redis, show the claim at once): revoking now would find nothing, and those
-    // tokens would outlive the answer below. Storing the grant, already revoked, waits on its primary key for
-    // that redemption to commit (then the grant is kept as it is and revoked below, and the revocation of its
-    // tokens sees them) or to roll back (then this one stays, and a later claim finds it: a replay). Where the
-    // grant is stored already, this changes nothing.
-    await this.deviceGrants.create({
-      id: record.id,
-      clientId: record.clientId,
-      subject: record.subject ?? '',
-      scope: record.grantedScope ?? '',
-      requestedAt: record.createdAt,
-      approvedAt: record.decidedAt,
-      createdAt: now,
-      lastUsedAt: now,
-      expiresAt: record.expiresAt,
-      requestIp: record.requestIp,
-      requestUserAgent: record.requestUserAgent,
-      revokedAt: now,
-    });
+    await this.awaitRedemption(record, now);
     await this.deviceGrants.revoke(record.id, now);
     const revoked = await this.tokenRepository.revokeGrant(record.id, now);
     if (revoked > 0) {

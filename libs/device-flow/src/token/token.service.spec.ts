@@ -90,7 +90,7 @@ function setup() {
     const states = await Promise.all(repo.all.map((r) => repo.findByHash(r.tokenHash)));
     return states.filter((r) => r && r.revokedAt === null && r.kind === 'refresh');
   };
-  return { repo, service, clock, live, events };
+  return { repo, service, clock, live, events, grants };
 }
 
 describe('TokenService.refresh (RFC 6749 §6, RFC 9700 §4.14.2)', () => {
@@ -133,6 +133,25 @@ describe('TokenService.refresh (RFC 6749 §6, RFC 9700 §4.14.2)', () => {
     await expect(service.refresh(client, first.refresh_token!, undefined)).rejects.toThrow(
       'refresh token was already used; the grant has been revoked',
     );
+  });
+
+  it('a refresh that fails after its grant was removed meanwhile does not bring the old token back', async () => {
+    const { repo, service, grants, clock } = setup();
+    const first = await service.issue(grant, client);
+    repo.hold();
+    repo.failNext = true;
+    const failed = service.refresh(client, first.refresh_token!, undefined).then(
+      () => 'ok',
+      (e: unknown) => (e as Error).message,
+    );
+    await new Promise((r) => setImmediate(r));
+    // The device is removed while the refresh waits to store its tokens: the old one is already spent.
+    await grants.revoke(grant.grantId, clock.now());
+    await repo.revokeGrant(grant.grantId, clock.now());
+    repo.release();
+    expect(await failed).toBe('token store unavailable');
+    const old = await repo.findByHash(repo.all.find((r) => r.kind === 'refresh')!.tokenHash);
+    expect(old?.revokedAt).not.toBeNull();
   });
 
   it('a reuse racing a rotation never leaves a live refresh token behind', async () => {

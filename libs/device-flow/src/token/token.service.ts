@@ -14,6 +14,13 @@ import { TokenIssuer } from './token-issuer.js';
 import type { TokenResponse } from './token-response.js';
 import { timeOrderedId } from '../codes/time-ordered-id.js';
 
+/** Ends a refresh's unit of work (rolling it back) when another request spent the refresh token first. */
+class RefreshTokenSpent extends Error {
+  constructor() {
+    super('refresh token spent by another request');
+  }
+}
+
 /** What a grant authorises: who, for which client, with what scope, under which grant family. */
 export interface GrantContext {
   clientId: string;
@@ -129,22 +136,23 @@ export class TokenService {
       scope: formatScope(requested),
       grantId: record.grantId,
     };
-    const outcome = await this.unitOfWork.run(async () => {
-      // Another request spent it first: a reuse, answered after this unit of work (its revocations must stay).
-      if (!(await this.tokens.revoke(record.id, now))) return { reused: true as const };
-      try {
-        const response = await this.issue(grant, client, record.scope);
+    const response = await this.unitOfWork
+      .run(async () => {
+        // The grant row first, then its tokens: the order every revoker takes them in (grant marked revoked,
+        // then its tokens), so that on PostgreSQL and MySQL a revocation racing this refresh waits for it
+        // instead of deadlocking with it. A grant revoked before that is answered without touching its tokens.
         await this.grants.recordUse(record.grantId, now, now + this.lifetimeOf(client) * 1000);
-        return { response };
-      } catch (e) {
-        // The grant was revoked while these were minted: commit, so the old token stays spent.
-        if (e instanceof InvalidGrantError) return { refused: e };
+        const stored = await this.grants.findById(record.grantId);
+        if (stored && stored.revokedAt !== null)
+          throw new InvalidGrantError('the grant has been revoked');
+        // Another request spent it first: a reuse, answered once this unit of work is rolled back.
+        if (!(await this.tokens.revoke(record.id, now))) throw new RefreshTokenSpent();
+        return this.issue(grant, client, record.scope);
+      })
+      .catch((e: unknown) => {
+        if (e instanceof RefreshTokenSpent) return this.reused(record, now);
         throw e;
-      }
-    });
-    if ('reused' in outcome) return this.reused(record, now);
-    if ('refused' in outcome) throw outcome.refused;
-    const response = outcome.response;
+      });
     await this.checkNotRevokedAfterCommit(grant.grantId, now);
     this.events.emit({
       type: 'token.issued',

@@ -6,6 +6,8 @@ import { warnDevelopmentOnly } from './dev-only.js';
 export class InMemoryTokenRepository implements TokenRepository {
   private readonly byHash = new Map<string, TokenRecord>();
   private readonly byId = new Map<string, TokenRecord>();
+  /** How many times each grant's tokens were revoked as a whole: an undo must not outlive one (see revoke). */
+  private readonly grantRevocations = new Map<string, number>();
 
   constructor() {
     warnDevelopmentOnly('TokenRepository');
@@ -38,14 +40,18 @@ export class InMemoryTokenRepository implements TokenRepository {
     const r = this.byId.get(id);
     if (!r || r.revokedAt !== null) return false;
     r.revokedAt = now;
-    // Inside a unit of work that fails (a refresh whose new tokens could not be stored), the token is live again.
+    // Inside a unit of work that fails (a refresh whose new tokens could not be stored), the token is live again
+    // — unless its grant was revoked meanwhile, which skipped this token as already revoked.
+    const epoch = this.grantRevocations.get(r.grantId) ?? 0;
     TransactionContext.current()?.onRollback(async () => {
-      if (r.revokedAt === now) r.revokedAt = null;
+      if (r.revokedAt === now && (this.grantRevocations.get(r.grantId) ?? 0) === epoch)
+        r.revokedAt = null;
     });
     return true;
   }
 
   async revokeGrant(grantId: string, now: number): Promise<number> {
+    this.grantRevocations.set(grantId, (this.grantRevocations.get(grantId) ?? 0) + 1);
     let n = 0;
     for (const r of this.byId.values()) {
       if (r.grantId === grantId && r.revokedAt === null) {
