@@ -119,7 +119,10 @@ export interface DeviceFlowModuleOptions {
    * what a client may request is still its own `scopes`. @see RFC 8414 §2
    */
   scopesSupported?: string[] | false;
-  /** Seconds a client read from the repository is reused before being read again (default 30; 0 = off). */
+  /**
+   * Seconds a client read from the repository is reused before being read again, and a client secret verified
+   * against its stored hash is taken as verified (default 30; 0 = off).
+   */
   clientCacheTtl?: number;
   /**
    * Storage of the default repositories: `typeorm` (default: everything in the database), `redis` (device codes

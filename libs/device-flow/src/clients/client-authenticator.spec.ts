@@ -1,5 +1,6 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { HttpRequest } from '../http/http-exchange.js';
+import { ManualClock } from '../clock/clock.js';
 import * as secrets from '../codes/secret-hash.js';
 import { InvalidClientError } from '../errors/oauth.errors.js';
 import { FormParams } from '../http/form-body.parser.js';
@@ -16,10 +17,16 @@ const basic = (id: string, secret: string) =>
   'Basic ' +
   Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64');
 
+/** A client cache TTL of 30 s, as the module's default. */
+const OPTIONS = { clientCacheTtlMs: 30_000 };
+
 describe('ClientAuthenticator', () => {
   let authenticator: ClientAuthenticator;
+  let clients: InMemoryClientRepository;
+  let clock: ManualClock;
   beforeEach(async () => {
-    const clients = new InMemoryClientRepository();
+    clock = new ManualClock();
+    clients = new InMemoryClientRepository();
     await clients.save({
       clientId: 'secret-tv',
       secretHash: await secrets.hashClientSecret('right-secret'),
@@ -28,7 +35,7 @@ describe('ClientAuthenticator', () => {
       displayName: 'TV',
       disabled: false,
     });
-    authenticator = new ClientAuthenticator(clients);
+    authenticator = new ClientAuthenticator(clients, clock, OPTIONS);
     vi.mocked(secrets.verifyClientSecret).mockClear();
   });
 
@@ -62,7 +69,11 @@ describe('ClientAuthenticator', () => {
 
   it('refuses a client_id no client can have (RFC 6749 Appendix A.1) before any lookup', async () => {
     const findById = vi.fn(async (): Promise<ClientRecord | null> => null);
-    const strict = new ClientAuthenticator({ findById, save: async () => {} });
+    const strict = new ClientAuthenticator(
+      { findById, save: async () => {} },
+      new ManualClock(),
+      OPTIONS,
+    );
     const ids = ['demo\u0000device', 'tv\u0001', 'tv\n', 'tv\u007f', 'télé', 'x'.repeat(256)];
     for (const id of ids) {
       await expect(strict.authenticate(req(), params({ client_id: id }))).rejects.toBeInstanceOf(
@@ -93,10 +104,14 @@ describe('ClientAuthenticator', () => {
       disabled: false,
     };
     // What MySQL's and MariaDB's default collations do: compare ignoring case and trailing spaces.
-    const blind = new ClientAuthenticator({
-      findById: async (id) => (id.toLowerCase().trimEnd() === tv.clientId ? tv : null),
-      save: async () => {},
-    });
+    const blind = new ClientAuthenticator(
+      {
+        findById: async (id) => (id.toLowerCase().trimEnd() === tv.clientId ? tv : null),
+        save: async () => {},
+      },
+      new ManualClock(),
+      OPTIONS,
+    );
     for (const id of ['SECRET-TV', 'Secret-Tv', 'secret-tv ', 'SECRET-TV  ']) {
       await expect(
         blind.authenticate(req(basic(id, 'right-secret')), params({})),
@@ -115,5 +130,31 @@ describe('ClientAuthenticator', () => {
       params({ client_id: 'secret-tv', client_secret: 'right-secret' }),
     );
     expect(client.clientId).toBe('secret-tv');
+  });
+
+  it('runs scrypt for a right secret once per TTL, for a wrong one every time', async () => {
+    const right = () =>
+      authenticator.authenticate(req(basic('secret-tv', 'right-secret')), params({}));
+    const wrong = () =>
+      authenticator.authenticate(req(basic('secret-tv', 'wrong-secret')), params({}));
+    await right();
+    await right();
+    await right();
+    expect(secrets.verifyClientSecret).toHaveBeenCalledTimes(1);
+    for (let i = 0; i < 3; i++) await expect(wrong()).rejects.toBeInstanceOf(InvalidClientError);
+    expect(secrets.verifyClientSecret).toHaveBeenCalledTimes(4);
+    clock.advance(30_000);
+    await right();
+    expect(secrets.verifyClientSecret).toHaveBeenCalledTimes(5);
+  });
+
+  it('a secret changed in the store: the old one is refused at once, though it was verified a moment ago', async () => {
+    const as = (secret: string) =>
+      authenticator.authenticate(req(basic('secret-tv', secret)), params({}));
+    await as('right-secret');
+    const stored = (await clients.findById('secret-tv'))!;
+    await clients.save({ ...stored, secretHash: await secrets.hashClientSecret('new-secret') });
+    await expect(as('right-secret')).rejects.toBeInstanceOf(InvalidClientError);
+    expect((await as('new-secret')).clientId).toBe('secret-tv');
   });
 });

@@ -5,9 +5,13 @@ import { InvalidClientError, InvalidRequestError } from '../errors/oauth.errors.
 import type { FormParams } from '../http/form-body.parser.js';
 import { type HttpRequest, repeatedHeader } from '../http/http-exchange.js';
 import { parseBasicCredentials } from './basic-credentials.js';
+import { Clock } from '../clock/clock.js';
+import { DEVICE_FLOW_OPTIONS } from '../device-flow.constants.js';
+import type { ResolvedDeviceFlowOptions } from '../device-flow.options.js';
 import { CachingClientRepository } from './caching-client.repository.js';
 import { isClientId } from './client-id.js';
 import type { ClientRecord, ClientRepository } from './client.repository.js';
+import { VerifiedSecretCache } from './verified-secret-cache.js';
 
 /** The client credentials a request presented. */
 interface PresentedCredentials {
@@ -28,8 +32,17 @@ interface PresentedCredentials {
  */
 @Injectable()
 export class ClientAuthenticator {
+  /** Secrets verified lately: scrypt once per client and secret per `clientCacheTtl`, not on every request. */
+  private readonly verified: VerifiedSecretCache;
+
   /** Reads clients through the cache: one lookup per client per TTL, not one per request. */
-  constructor(@Inject(CachingClientRepository) private readonly clients: ClientRepository) {}
+  constructor(
+    @Inject(CachingClientRepository) private readonly clients: ClientRepository,
+    @Inject(Clock) private readonly clock: Clock,
+    @Inject(DEVICE_FLOW_OPTIONS) options: Pick<ResolvedDeviceFlowOptions, 'clientCacheTtlMs'>,
+  ) {
+    this.verified = new VerifiedSecretCache(options.clientCacheTtlMs);
+  }
 
   /** A scrypt hash of nothing anyone knows, verified against when the client is unknown (see below). */
   private dummyHash?: Promise<string>;
@@ -58,12 +71,21 @@ export class ClientAuthenticator {
       // The same words as for an unknown id: "required" would tell a caller with no secret that this id is a
       // registered confidential client (RFC 6749 §10.3).
       if (creds.secret === undefined) throw fail('client authentication failed');
-      if (!(await verifyClientSecret(creds.secret, client.secretHash))) {
+      if (!(await this.secretMatches(creds.secret, client.secretHash))) {
         throw fail('client authentication failed');
       }
     }
     if (client.disabled) throw fail('client is disabled');
     return client;
+  }
+
+  /** Verifies a presented secret against the stored scrypt hash, or finds it verified within the TTL. */
+  private async secretMatches(secret: string, secretHash: string): Promise<boolean> {
+    const now = this.clock.now();
+    if (this.verified.has(secretHash, secret, now)) return true;
+    if (!(await verifyClientSecret(secret, secretHash))) return false;
+    this.verified.remember(secretHash, secret, now);
+    return true;
   }
 
   private presented(req: HttpRequest, form: FormParams): PresentedCredentials {

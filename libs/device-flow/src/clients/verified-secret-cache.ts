@@ -1,0 +1,58 @@
+import { createHmac, randomBytes } from 'node:crypto';
+
+/** Most verified secrets remembered at once; the oldest is forgotten first. */
+export const VERIFIED_SECRET_CACHE_SIZE = 1000;
+
+/**
+ * Remembers, for a short while, that a client secret was verified against a stored scrypt hash, so that a
+ * confidential client polling every few seconds pays scrypt (tens of ms of CPU on libuv's small thread pool) once
+ * per TTL instead of on every request. Only successes are remembered: a wrong secret always costs the full
+ * verification. An entry is keyed by an HMAC, under a key made at start-up and never stored, of the stored hash
+ * and the presented secret, so it matches only that secret against that hash: a secret changed in the store (a
+ * new hash, once the client cache reads it) finds no entry, and the cache holds no secret in a form that can be
+ * checked offline.
+ *
+ * @see RFC 6749 §2.3.1 (client password), §10.3
+ */
+export class VerifiedSecretCache {
+  private readonly key = randomBytes(32);
+  /** Entry key → when it stops counting (ms), in insertion order (the oldest first). */
+  private readonly entries = new Map<string, number>();
+
+  constructor(
+    private readonly ttlMs: number,
+    private readonly maxEntries = VERIFIED_SECRET_CACHE_SIZE,
+  ) {}
+
+  /** Whether this secret was verified against this stored hash within the TTL. */
+  has(secretHash: string, secret: string, now: number): boolean {
+    if (this.ttlMs <= 0) return false;
+    const k = this.entryKey(secretHash, secret);
+    const until = this.entries.get(k);
+    if (until === undefined) return false;
+    if (until > now) return true;
+    this.entries.delete(k);
+    return false;
+  }
+
+  /** Records a successful verification at `now`. */
+  remember(secretHash: string, secret: string, now: number): void {
+    if (this.ttlMs <= 0) return;
+    const k = this.entryKey(secretHash, secret);
+    this.entries.delete(k);
+    while (this.entries.size >= this.maxEntries) {
+      const oldest = this.entries.keys().next().value;
+      if (oldest === undefined) break;
+      this.entries.delete(oldest);
+    }
+    this.entries.set(k, now + this.ttlMs);
+  }
+
+  private entryKey(secretHash: string, secret: string): string {
+    return createHmac('sha256', this.key)
+      .update(secretHash, 'utf8')
+      .update('\u0000')
+      .update(secret, 'utf8')
+      .digest('base64url');
+  }
+}
