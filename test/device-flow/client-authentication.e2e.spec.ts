@@ -171,3 +171,46 @@ describe('a confidential client end to end', () => {
     }
   });
 });
+
+describe('failed client secret verifications per address (RFC 6749 §10.10)', () => {
+  it('past the budget: 429 temporarily_unavailable with Retry-After on every endpoint; a secret verified before still works', async () => {
+    const t = await createTestApp({ clientAuthenticationLimit: { limit: 3, windowSeconds: 120 } });
+    try {
+      const token = (secret: string) =>
+        t.http
+          .post('/oauth/token')
+          .type('form')
+          .set('Authorization', basic('secret-tv', secret))
+          .send(form({ grant_type: DEVICE_GRANT, device_code: 'x'.repeat(43) }));
+      // Verified now, and so remembered for clientCacheTtl.
+      expect(oauthError((await token(CONFIDENTIAL_SECRET)).body)).toBe('invalid_grant');
+      for (let i = 0; i < 3; i++) await token(`wrong-${i}`).expect(401);
+      for (const path of ['/oauth/token', '/oauth/device_authorization', '/oauth/introspect']) {
+        const res = await t.http
+          .post(path)
+          .type('form')
+          .send(
+            form({
+              client_id: 'secret-tv',
+              client_secret: 'wrong-again',
+              ...(path === '/oauth/token' ? { grant_type: DEVICE_GRANT, device_code: 'x' } : {}),
+              ...(path === '/oauth/introspect' ? { token: 'x' } : {}),
+            }),
+          )
+          .expect(429);
+        expect(res.headers['retry-after']).toBe('120');
+        expect(res.headers['cache-control']).toBe('no-store');
+        expect(res.body).toEqual({
+          error: 'temporarily_unavailable',
+          error_description:
+            'too many failed client authentications from this address; retry later',
+        });
+      }
+      expect(oauthError((await token(CONFIDENTIAL_SECRET)).body)).toBe('invalid_grant');
+      t.clock.advance(120_000);
+      await token('wrong-after-the-window').expect(401);
+    } finally {
+      await t.close();
+    }
+  });
+});

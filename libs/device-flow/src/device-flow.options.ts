@@ -10,6 +10,7 @@ import {
 } from './codes/user-code.format.js';
 import { SCOPE_TOKEN } from './grant/scope.js';
 import {
+  DEFAULT_CLIENT_AUTHENTICATION_LIMIT,
   DEFAULT_ISSUANCE_LIMIT,
   type RateLimit,
   type ResolvedVerificationOptions,
@@ -148,6 +149,13 @@ export interface DeviceFlowModuleOptions {
    * endpoint answers 429 `temporarily_unavailable` with `Retry-After`. @see RFC 8628 §5.4
    */
   issuanceLimit?: RateLimit;
+  /**
+   * Failed client secret verifications per client IP (default 20 per 15 minutes; an IPv6 client by its /64).
+   * Past it, requests that would need a secret verified answer 429 `temporarily_unavailable` with
+   * `Retry-After`, before any scrypt runs; secrets verified within `clientCacheTtl` still pass.
+   * @see RFC 6749 §10.10 (brute force of client credentials)
+   */
+  clientAuthenticationLimit?: RateLimit;
 }
 
 /** Where the default repositories keep their data. */
@@ -204,6 +212,7 @@ export interface ResolvedDeviceFlowOptions {
   clock?: Clock;
   verification: ResolvedVerificationOptions;
   issuanceLimit: RateLimit;
+  clientAuthenticationLimit: RateLimit;
 }
 
 /** Thrown at start-up when options are invalid; the message says what to fix. */
@@ -355,6 +364,12 @@ export function resolveDeviceFlowOptions(o: DeviceFlowModuleOptions): ResolvedDe
       new URL(issuer).origin,
     ),
     issuanceLimit: rateLimit('issuanceLimit', o.issuanceLimit, DEFAULT_ISSUANCE_LIMIT, fail),
+    clientAuthenticationLimit: rateLimit(
+      'clientAuthenticationLimit',
+      o.clientAuthenticationLimit,
+      DEFAULT_CLIENT_AUTHENTICATION_LIMIT,
+      fail,
+    ),
   };
 }
 

@@ -2,8 +2,9 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { HttpRequest } from '../http/http-exchange.js';
 import { ManualClock } from '../clock/clock.js';
 import * as secrets from '../codes/secret-hash.js';
-import { InvalidClientError } from '../errors/oauth.errors.js';
+import { InvalidClientError, TooManyRequestsError } from '../errors/oauth.errors.js';
 import { FormParams } from '../http/form-body.parser.js';
+import { InMemoryAttemptLimiter } from '../persistence/memory/in-memory-attempt.limiter.js';
 import { InMemoryClientRepository } from '../persistence/memory/in-memory-client.repository.js';
 import { ClientAuthenticator } from './client-authenticator.js';
 import { type ClientRecord, DEVICE_CODE_GRANT_TYPE } from './client.repository.js';
@@ -17,8 +18,11 @@ const basic = (id: string, secret: string) =>
   'Basic ' +
   Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64');
 
-/** A client cache TTL of 30 s, as the module's default. */
-const OPTIONS = { clientCacheTtlMs: 30_000 };
+/** The module's defaults: a client cache TTL of 30 s, 20 failed secret verifications per IP in 15 minutes. */
+const OPTIONS = {
+  clientCacheTtlMs: 30_000,
+  clientAuthenticationLimit: { limit: 20, windowSeconds: 900 },
+};
 
 describe('ClientAuthenticator', () => {
   let authenticator: ClientAuthenticator;
@@ -35,7 +39,7 @@ describe('ClientAuthenticator', () => {
       displayName: 'TV',
       disabled: false,
     });
-    authenticator = new ClientAuthenticator(clients, clock, OPTIONS);
+    authenticator = new ClientAuthenticator(clients, clock, OPTIONS, new InMemoryAttemptLimiter());
     vi.mocked(secrets.verifyClientSecret).mockClear();
   });
 
@@ -73,6 +77,7 @@ describe('ClientAuthenticator', () => {
       { findById, save: async () => {} },
       new ManualClock(),
       OPTIONS,
+      new InMemoryAttemptLimiter(),
     );
     const ids = ['demo\u0000device', 'tv\u0001', 'tv\n', 'tv\u007f', 'télé', 'x'.repeat(256)];
     for (const id of ids) {
@@ -111,6 +116,7 @@ describe('ClientAuthenticator', () => {
       },
       new ManualClock(),
       OPTIONS,
+      new InMemoryAttemptLimiter(),
     );
     for (const id of ['SECRET-TV', 'Secret-Tv', 'secret-tv ', 'SECRET-TV  ']) {
       await expect(
@@ -156,5 +162,36 @@ describe('ClientAuthenticator', () => {
     await clients.save({ ...stored, secretHash: await secrets.hashClientSecret('new-secret') });
     await expect(as('right-secret')).rejects.toBeInstanceOf(InvalidClientError);
     expect((await as('new-secret')).clientId).toBe('secret-tv');
+  });
+
+  it('counts failed secret verifications per client IP: past the budget, 429 before any scrypt (RFC 6749 §10.10)', async () => {
+    const limited = new ClientAuthenticator(
+      clients,
+      clock,
+      { ...OPTIONS, clientAuthenticationLimit: { limit: 3, windowSeconds: 60 } },
+      new InMemoryAttemptLimiter(),
+    );
+    const from = (ip: string, secret: string, id = 'secret-tv') =>
+      limited.authenticate(
+        { ip, headers: { authorization: basic(id, secret) } } as unknown as HttpRequest,
+        params({}),
+      );
+    // A right secret verified now is remembered, so it keeps working once the address is blocked.
+    await from('203.0.113.5', 'right-secret');
+    await expect(from('203.0.113.5', 'wrong-1')).rejects.toBeInstanceOf(InvalidClientError);
+    await expect(from('203.0.113.5', 'wrong-2', 'nobody')).rejects.toBeInstanceOf(
+      InvalidClientError,
+    );
+    await expect(from('203.0.113.5', 'wrong-3')).rejects.toBeInstanceOf(InvalidClientError);
+    vi.mocked(secrets.verifyClientSecret).mockClear();
+    const blocked = await from('203.0.113.5', 'wrong-4').catch((e: unknown) => e);
+    expect(blocked).toBeInstanceOf(TooManyRequestsError);
+    expect((blocked as TooManyRequestsError).headers['Retry-After']).toBe('60');
+    expect(secrets.verifyClientSecret).not.toHaveBeenCalled();
+    expect((await from('203.0.113.5', 'right-secret')).clientId).toBe('secret-tv');
+    // Another address has its own budget; the window's end gives this one back.
+    await expect(from('198.51.100.7', 'wrong-5')).rejects.toBeInstanceOf(InvalidClientError);
+    clock.advance(60_000);
+    await expect(from('203.0.113.5', 'wrong-6')).rejects.toBeInstanceOf(InvalidClientError);
   });
 });

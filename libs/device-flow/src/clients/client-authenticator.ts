@@ -1,9 +1,20 @@
 import { randomBytes } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { hashClientSecret, verifyClientSecret } from '../codes/secret-hash.js';
-import { InvalidClientError, InvalidRequestError } from '../errors/oauth.errors.js';
+import {
+  InvalidClientError,
+  InvalidRequestError,
+  TooManyRequestsError,
+} from '../errors/oauth.errors.js';
 import type { FormParams } from '../http/form-body.parser.js';
 import { type HttpRequest, repeatedHeader } from '../http/http-exchange.js';
+import { clientIp, rateLimitAddress } from '../http/request-origin.js';
+import {
+  type AttemptBucket,
+  AttemptLimiter,
+  releaseAttempt,
+  takeAttempt,
+} from '../verification/attempt-limiter.js';
 import { parseBasicCredentials } from './basic-credentials.js';
 import { Clock } from '../clock/clock.js';
 import { DEVICE_FLOW_OPTIONS } from '../device-flow.constants.js';
@@ -39,7 +50,12 @@ export class ClientAuthenticator {
   constructor(
     @Inject(CachingClientRepository) private readonly clients: ClientRepository,
     @Inject(Clock) private readonly clock: Clock,
-    @Inject(DEVICE_FLOW_OPTIONS) options: Pick<ResolvedDeviceFlowOptions, 'clientCacheTtlMs'>,
+    @Inject(DEVICE_FLOW_OPTIONS)
+    private readonly options: Pick<
+      ResolvedDeviceFlowOptions,
+      'clientCacheTtlMs' | 'clientAuthenticationLimit'
+    >,
+    @Inject(AttemptLimiter) private readonly limiter: AttemptLimiter,
   ) {
     this.verified = new VerifiedSecretCache(options.clientCacheTtlMs);
   }
@@ -61,7 +77,7 @@ export class ClientAuthenticator {
       // which client ids exist (RFC 6749 §10.3, §10.10).
       if (creds.secret !== undefined) {
         this.dummyHash ??= hashClientSecret(randomBytes(16).toString('hex'));
-        await verifyClientSecret(creds.secret, await this.dummyHash);
+        await this.secretMatches(req, creds.secret, await this.dummyHash);
       }
       throw fail('client authentication failed');
     }
@@ -71,7 +87,7 @@ export class ClientAuthenticator {
       // The same words as for an unknown id: "required" would tell a caller with no secret that this id is a
       // registered confidential client (RFC 6749 §10.3).
       if (creds.secret === undefined) throw fail('client authentication failed');
-      if (!(await this.secretMatches(creds.secret, client.secretHash))) {
+      if (!(await this.secretMatches(req, creds.secret, client.secretHash))) {
         throw fail('client authentication failed');
       }
     }
@@ -79,13 +95,39 @@ export class ClientAuthenticator {
     return client;
   }
 
-  /** Verifies a presented secret against the stored scrypt hash, or finds it verified within the TTL. */
-  private async secretMatches(secret: string, secretHash: string): Promise<boolean> {
+  /**
+   * Verifies a presented secret against the stored scrypt hash, or finds it verified within the TTL. A
+   * verification is counted against the client IP's budget of failures first (given back when it succeeds):
+   * past it, 429 before any scrypt runs, so guessing a secret, or keeping the thread pool busy with scrypt, is
+   * bounded per address (RFC 6749 §10.10).
+   */
+  private async secretMatches(
+    req: HttpRequest,
+    secret: string,
+    secretHash: string,
+  ): Promise<boolean> {
     const now = this.clock.now();
     if (this.verified.has(secretHash, secret, now)) return true;
+    const bucket = this.failureBucket(req);
+    const wait = await takeAttempt(this.limiter, bucket, now);
+    if (wait > 0)
+      throw new TooManyRequestsError(
+        Math.ceil(wait / 1000),
+        'too many failed client authentications from this address; retry later',
+      );
     if (!(await verifyClientSecret(secret, secretHash))) return false;
+    await releaseAttempt(this.limiter, bucket, now);
     this.verified.remember(secretHash, secret, now);
     return true;
+  }
+
+  private failureBucket(req: HttpRequest): AttemptBucket {
+    const { limit, windowSeconds } = this.options.clientAuthenticationLimit;
+    return {
+      key: `client-auth:ip:${rateLimitAddress(clientIp(req))}`,
+      limit,
+      windowMs: windowSeconds * 1000,
+    };
   }
 
   private presented(req: HttpRequest, form: FormParams): PresentedCredentials {

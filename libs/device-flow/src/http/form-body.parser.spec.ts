@@ -7,12 +7,16 @@ import { MAX_FORM_BODY_BYTES, MAX_PARAMETER_LENGTH, parseForm } from './form-bod
 const FORM = 'application/x-www-form-urlencoded';
 type Source = 'raw' | 'parsed' | 'stream';
 
-/** A request as each input source presents it: rawBody Buffer, a body parser's object, or an unread stream. */
+/**
+ * A request as each input source presents it: rawBody Buffer, a body parser's object, or an unread stream. It
+ * says its body's length, as every HTTP/1.1 request with a body does (or a transfer coding), unless told otherwise.
+ */
 function request(
   source: Source,
   body: string,
-  headers: Record<string, string | undefined> = { 'content-type': FORM },
+  given: Record<string, string | undefined> = { 'content-type': FORM },
 ): HttpRequest {
+  const headers = { 'content-length': String(Buffer.byteLength(body)), ...given };
   if (source === 'stream') {
     const stream = Readable.from([Buffer.from(body)]);
     return Object.assign(stream, { headers }) as unknown as HttpRequest;
@@ -129,6 +133,22 @@ describe.each(SOURCES)('parseForm (%s body)', (source) => {
         parseForm(request(source, 'client_id=tv', { 'content-type': type })),
       ).rejects.toBeInstanceOf(InvalidRequestError);
     }
+  });
+
+  it('reads a request with no body and no content type as a form without parameters', async () => {
+    for (const headers of [{ 'content-length': '0' }, { 'content-length': undefined }]) {
+      const form = await parseForm(request(source, '', headers));
+      expect(form.get('client_id')).toBeUndefined();
+    }
+    // A body announced by a transfer coding still needs the form type.
+    await expect(
+      parseForm(
+        request(source, 'client_id=tv', {
+          'content-length': undefined,
+          'transfer-encoding': 'chunked',
+        }),
+      ),
+    ).rejects.toBeInstanceOf(InvalidRequestError);
   });
 
   it('echoes parameter names only in RFC 6749 §5.2 characters', async () => {

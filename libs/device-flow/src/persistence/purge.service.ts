@@ -78,7 +78,13 @@ export class DeviceFlowPurger implements OnApplicationBootstrap, OnModuleDestroy
     // A counter can go once its window is over: a window is at most the longest configured limit's.
     const { perIp, perSession, global } = this.options.verification;
     const longest = Math.max(
-      ...[perIp, perSession, global, this.options.issuanceLimit].map((l) => l.windowSeconds),
+      ...[
+        perIp,
+        perSession,
+        global,
+        this.options.issuanceLimit,
+        this.options.clientAuthenticationLimit,
+      ].map((l) => l.windowSeconds),
     );
     const attempts = this.limiter.deleteStale
       ? await this.limiter.deleteStale(this.clock.now() - longest * 1000)

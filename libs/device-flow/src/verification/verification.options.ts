@@ -72,6 +72,9 @@ export const DEFAULT_VERIFICATION_LIMITS = {
 /** Default budget of device code issuance per client and IP. */
 export const DEFAULT_ISSUANCE_LIMIT: RateLimit = { limit: 30, windowSeconds: 600 };
 
+/** Default budget of failed client secret verifications per client IP. @see RFC 6749 §10.10 */
+export const DEFAULT_CLIENT_AUTHENTICATION_LIMIT: RateLimit = { limit: 20, windowSeconds: 900 };
+
 /**
  * Applies defaults to the verification options; `fail` throws a configuration error. `issuerPath` (the
  * issuer's path, `''` when none) goes in front of a `loginUrl` given as a path.
