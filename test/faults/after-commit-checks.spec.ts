@@ -111,3 +111,47 @@ describe('checks after a redemption or refresh commits', () => {
     }
   });
 });
+
+/** The in-memory grant store, whose `create` fails with `failure` while it is set. */
+class FailingCreateGrantRepository extends InMemoryDeviceGrantRepository {
+  failure: Error | null = null;
+  override async create(record: DeviceGrantRecord): Promise<void> {
+    if (this.failure) throw this.failure;
+    return super.create(record);
+  }
+}
+
+describe('a replay that cannot wait for a running redemption', () => {
+  it('answers 503 and revokes nothing yet; a deadlock among waiters counts as the wait being over', async () => {
+    const grants = new FailingCreateGrantRepository();
+    const app = await startInstance({ storage: 'memory' }, [
+      { provide: DeviceGrantRepository, useValue: grants },
+    ]);
+    try {
+      const auth = await authorize(app);
+      await app.grants.approve(auth.user_code, 'alice');
+      const ok = await poll(app, auth.device_code);
+      expect(ok.status).toBe(200);
+      const active = async () =>
+        (
+          await app.post('/oauth/introspect', {
+            token: String(ok.body.access_token),
+            client_id: 'tv',
+          })
+        ).body.active;
+      // The wait itself failed (a lost connection): not known to be over, so nothing is revoked on its word.
+      grants.failure = new Error('Connection terminated unexpectedly');
+      const unavailable = await poll(app, auth.device_code);
+      expect(unavailable.status).toBe(503);
+      expect(unavailable.body.error).toBe('temporarily_unavailable');
+      expect(await active()).toBe(true);
+      // A deadlock: the database rolled back whoever held the row, so the wait is over; the replay revokes.
+      grants.failure = Object.assign(new Error('Deadlock found'), { code: 'ER_LOCK_DEADLOCK' });
+      const replay = await poll(app, auth.device_code);
+      expect(replay.body.error).toBe('invalid_grant');
+      expect(await active()).toBe(false);
+    } finally {
+      await app.close();
+    }
+  });
+});

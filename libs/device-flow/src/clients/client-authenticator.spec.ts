@@ -164,7 +164,15 @@ describe('ClientAuthenticator', () => {
     expect((await as('new-secret')).clientId).toBe('secret-tv');
   });
 
-  it('counts failed secret verifications per client IP: past the budget, 429 before any scrypt (RFC 6749 §10.10)', async () => {
+  it('counts failed secret verifications per client IP and client: past the budget, 429 before any scrypt (RFC 6749 §10.10)', async () => {
+    await clients.save({
+      clientId: 'other-tv',
+      secretHash: await secrets.hashClientSecret('other-secret'),
+      grantTypes: [DEVICE_CODE_GRANT_TYPE],
+      scopes: [],
+      displayName: 'Other',
+      disabled: false,
+    });
     const limited = new ClientAuthenticator(
       clients,
       clock,
@@ -178,20 +186,50 @@ describe('ClientAuthenticator', () => {
       );
     // A right secret verified now is remembered, so it keeps working once the address is blocked.
     await from('203.0.113.5', 'right-secret');
-    await expect(from('203.0.113.5', 'wrong-1')).rejects.toBeInstanceOf(InvalidClientError);
-    await expect(from('203.0.113.5', 'wrong-2', 'nobody')).rejects.toBeInstanceOf(
-      InvalidClientError,
-    );
-    await expect(from('203.0.113.5', 'wrong-3')).rejects.toBeInstanceOf(InvalidClientError);
+    for (const wrong of ['wrong-1', 'wrong-2', 'wrong-3'])
+      await expect(from('203.0.113.5', wrong)).rejects.toBeInstanceOf(InvalidClientError);
     vi.mocked(secrets.verifyClientSecret).mockClear();
     const blocked = await from('203.0.113.5', 'wrong-4').catch((e: unknown) => e);
     expect(blocked).toBeInstanceOf(TooManyRequestsError);
     expect((blocked as TooManyRequestsError).headers['Retry-After']).toBe('60');
     expect(secrets.verifyClientSecret).not.toHaveBeenCalled();
     expect((await from('203.0.113.5', 'right-secret')).clientId).toBe('secret-tv');
-    // Another address has its own budget; the window's end gives this one back.
+    // Another client at that address, and the same client at another, have budgets of their own; unknown ids
+    // share one per address.
+    expect((await from('203.0.113.5', 'other-secret', 'other-tv')).clientId).toBe('other-tv');
     await expect(from('198.51.100.7', 'wrong-5')).rejects.toBeInstanceOf(InvalidClientError);
+    for (const id of ['nobody-1', 'nobody-2', 'nobody-3'])
+      await expect(from('203.0.113.5', 'x', id)).rejects.toBeInstanceOf(InvalidClientError);
+    await expect(from('203.0.113.5', 'x', 'nobody-4')).rejects.toBeInstanceOf(TooManyRequestsError);
+    // The window's end gives the budget back.
     clock.advance(60_000);
     await expect(from('203.0.113.5', 'wrong-6')).rejects.toBeInstanceOf(InvalidClientError);
+  });
+
+  it('many requests presenting the right secret at once: one scrypt, none refused, whatever the budget', async () => {
+    const limited = new ClientAuthenticator(
+      clients,
+      clock,
+      { ...OPTIONS, clientAuthenticationLimit: { limit: 2, windowSeconds: 60 } },
+      new InMemoryAttemptLimiter(),
+    );
+    const at = (ip: string) =>
+      limited.authenticate(
+        {
+          ip,
+          headers: { authorization: basic('secret-tv', 'right-secret') },
+        } as unknown as HttpRequest,
+        params({}),
+      );
+    for (const round of [0, 1]) {
+      vi.mocked(secrets.verifyClientSecret).mockClear();
+      const all = await Promise.all(Array.from({ length: 30 }, () => at('203.0.113.9')));
+      expect(
+        all.every((c) => c.clientId === 'secret-tv'),
+        `round ${round}`,
+      ).toBe(true);
+      expect(secrets.verifyClientSecret).toHaveBeenCalledTimes(1);
+      clock.advance(30_000); // past clientCacheTtl: the next round verifies again
+    }
   });
 });

@@ -9,12 +9,7 @@ import {
 import type { FormParams } from '../http/form-body.parser.js';
 import { type HttpRequest, repeatedHeader } from '../http/http-exchange.js';
 import { clientIp, rateLimitAddress } from '../http/request-origin.js';
-import {
-  type AttemptBucket,
-  AttemptLimiter,
-  releaseAttempt,
-  takeAttempt,
-} from '../verification/attempt-limiter.js';
+import { type AttemptBucket, AttemptLimiter } from '../verification/attempt-limiter.js';
 import { parseBasicCredentials } from './basic-credentials.js';
 import { Clock } from '../clock/clock.js';
 import { DEVICE_FLOW_OPTIONS } from '../device-flow.constants.js';
@@ -77,7 +72,7 @@ export class ClientAuthenticator {
       // which client ids exist (RFC 6749 §10.3, §10.10).
       if (creds.secret !== undefined) {
         this.dummyHash ??= hashClientSecret(randomBytes(16).toString('hex'));
-        await this.secretMatches(req, creds.secret, await this.dummyHash);
+        await this.secretMatches(req, null, creds.secret, await this.dummyHash);
       }
       throw fail('client authentication failed');
     }
@@ -87,7 +82,7 @@ export class ClientAuthenticator {
       // The same words as for an unknown id: "required" would tell a caller with no secret that this id is a
       // registered confidential client (RFC 6749 §10.3).
       if (creds.secret === undefined) throw fail('client authentication failed');
-      if (!(await this.secretMatches(req, creds.secret, client.secretHash))) {
+      if (!(await this.secretMatches(req, client.clientId, creds.secret, client.secretHash))) {
         throw fail('client authentication failed');
       }
     }
@@ -96,35 +91,43 @@ export class ClientAuthenticator {
   }
 
   /**
-   * Verifies a presented secret against the stored scrypt hash, or finds it verified within the TTL. A
-   * verification is counted against the client IP's budget of failures first (given back when it succeeds):
-   * past it, 429 before any scrypt runs, so guessing a secret, or keeping the thread pool busy with scrypt, is
-   * bounded per address (RFC 6749 §10.10).
+   * Verifies a presented secret against the stored scrypt hash, or finds it verified within the TTL. Failed
+   * verifications are counted per client IP and client id (`clientId` null: an unknown id, counted per IP): past
+   * the budget, 429 before any scrypt runs, so guessing a secret, or keeping the thread pool busy with scrypt, is
+   * bounded per address (RFC 6749 §10.10). Only failures count: a right secret never uses the budget up, however
+   * many requests present it at once (they share one verification).
    */
   private async secretMatches(
     req: HttpRequest,
+    clientId: string | null,
     secret: string,
     secretHash: string,
   ): Promise<boolean> {
     const now = this.clock.now();
     if (this.verified.has(secretHash, secret, now)) return true;
-    const bucket = this.failureBucket(req);
-    const wait = await takeAttempt(this.limiter, bucket, now);
+    const bucket = this.failureBucket(req, clientId);
+    const wait = await this.limiter.retryAfterMs([bucket], now);
     if (wait > 0)
       throw new TooManyRequestsError(
         Math.ceil(wait / 1000),
         'too many failed client authentications from this address; retry later',
       );
-    if (!(await verifyClientSecret(secret, secretHash))) return false;
-    await releaseAttempt(this.limiter, bucket, now);
-    this.verified.remember(secretHash, secret, now);
-    return true;
+    const matches = await this.verified.verify(secretHash, secret, now, () =>
+      verifyClientSecret(secret, secretHash),
+    );
+    if (!matches) await this.limiter.record([bucket], now);
+    return matches;
   }
 
-  private failureBucket(req: HttpRequest): AttemptBucket {
+  /** The budget a failed verification is counted in: per client IP and client id, unknown ids per IP. */
+  private failureBucket(req: HttpRequest, clientId: string | null): AttemptBucket {
     const { limit, windowSeconds } = this.options.clientAuthenticationLimit;
+    const address = rateLimitAddress(clientIp(req));
     return {
-      key: `client-auth:ip:${rateLimitAddress(clientIp(req))}`,
+      key:
+        clientId === null
+          ? `client-auth:unknown:${address}`
+          : `client-auth:${clientId.length}:${clientId}:${address}`,
       limit,
       windowMs: windowSeconds * 1000,
     };

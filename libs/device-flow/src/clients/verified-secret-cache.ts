@@ -18,6 +18,8 @@ export class VerifiedSecretCache {
   private readonly key = randomBytes(32);
   /** Entry key → when it stops counting (ms), in insertion order (the oldest first). */
   private readonly entries = new Map<string, number>();
+  /** Verifications running now, by entry key: requests presenting the same secret at once share one. */
+  private readonly running = new Map<string, Promise<boolean>>();
 
   constructor(
     private readonly ttlMs: number,
@@ -27,7 +29,33 @@ export class VerifiedSecretCache {
   /** Whether this secret was verified against this stored hash within the TTL. */
   has(secretHash: string, secret: string, now: number): boolean {
     if (this.ttlMs <= 0) return false;
+    return this.fresh(this.entryKey(secretHash, secret), now);
+  }
+
+  /**
+   * Whether `secret` matches `secretHash`: true at once when verified within the TTL, else the result of `check`
+   * (the scrypt verification), run once for all the requests that present the same secret meanwhile; a success
+   * is remembered.
+   */
+  async verify(
+    secretHash: string,
+    secret: string,
+    now: number,
+    check: () => Promise<boolean>,
+  ): Promise<boolean> {
     const k = this.entryKey(secretHash, secret);
+    if (this.ttlMs > 0 && this.fresh(k, now)) return true;
+    let running = this.running.get(k);
+    if (!running) {
+      running = check().finally(() => this.running.delete(k));
+      this.running.set(k, running);
+    }
+    const matches = await running;
+    if (matches) this.store(k, now);
+    return matches;
+  }
+
+  private fresh(k: string, now: number): boolean {
     const until = this.entries.get(k);
     if (until === undefined) return false;
     if (until > now) return true;
@@ -37,8 +65,11 @@ export class VerifiedSecretCache {
 
   /** Records a successful verification at `now`. */
   remember(secretHash: string, secret: string, now: number): void {
+    this.store(this.entryKey(secretHash, secret), now);
+  }
+
+  private store(k: string, now: number): void {
     if (this.ttlMs <= 0) return;
-    const k = this.entryKey(secretHash, secret);
     this.entries.delete(k);
     while (this.entries.size >= this.maxEntries) {
       const oldest = this.entries.keys().next().value;

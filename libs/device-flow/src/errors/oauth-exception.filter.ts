@@ -130,7 +130,7 @@ function describe(e: unknown): string {
  * same stores (the demo's login and API) and should answer an outage the same way.
  */
 export function isTransient(e: unknown): boolean {
-  for (let cur: unknown = e, depth = 0; cur && depth < 4; depth++) {
+  for (const cur of causes(e)) {
     const code = (cur as { code?: unknown }).code;
     if (typeof code === 'string' && TRANSIENT_CODES.has(code)) return true;
     const name = (cur as { name?: unknown }).name;
@@ -147,9 +147,25 @@ export function isTransient(e: unknown): boolean {
       )
     )
       return true;
+  }
+  return false;
+}
+
+/** Whether the database broke a deadlock by failing this statement (its transaction rolled back). */
+export function isDeadlock(e: unknown): boolean {
+  for (const cur of causes(e)) {
+    const code = (cur as { code?: unknown }).code;
+    if (code === '40P01' || code === 'ER_LOCK_DEADLOCK') return true;
+  }
+  return false;
+}
+
+/** An error and the errors it wraps (a TypeORM `driverError`, a `cause`), at most four deep. */
+function* causes(e: unknown): Generator<unknown> {
+  for (let cur: unknown = e, depth = 0; cur && depth < 4; depth++) {
+    yield cur;
     cur =
       (cur as { driverError?: unknown; cause?: unknown }).driverError ??
       (cur as { cause?: unknown }).cause;
   }
-  return false;
 }

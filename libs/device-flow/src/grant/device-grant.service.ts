@@ -14,6 +14,7 @@ import {
   SlowDownError,
   UnauthorizedClientError,
 } from '../errors/oauth.errors.js';
+import { isDeadlock } from '../errors/oauth-exception.filter.js';
 import { DeviceFlowEvents } from '../events/device-flow-events.js';
 import { DeviceGrantKillSwitch, killSwitchVerdict } from '../management/kill-switch.js';
 import {
@@ -403,8 +404,10 @@ export class DeviceGrantService {
    * committed: revoking then would find nothing, and the tokens would outlive the replay's answer. Inserting the
    * grant's row waits on its primary key, which the redemption holds from before its claim (PostgreSQL, MySQL;
    * SQLite runs one unit of work at a time). The insert is always rolled back — a wait, never a row: a
-   * redemption that failed leaves the code to the device's next poll. Its errors are left to the revocation that
-   * follows (a deadlock among several waiters, say, only means the redemption has ended).
+   * redemption that failed leaves the code to the device's next poll. A deadlock among several waiters only means
+   * the redemption has ended (rolled back), so it is taken as the end of the wait; any other error (a lock-wait or
+   * statement timeout, a lost connection) means the wait did not happen, and is thrown (503: the device retries)
+   * rather than revoking too early.
    */
   private async awaitRedemption(record: DeviceCodeRecord, now: number): Promise<void> {
     await this.unitOfWork
@@ -425,7 +428,9 @@ export class DeviceGrantService {
         });
         throw new WaitedForRedemption();
       })
-      .catch(() => undefined);
+      .catch((e: unknown) => {
+        if (!(e instanceof WaitedForRedemption) && !isDeadlock(e)) throw e;
+      });
   }
 
   /**

@@ -142,8 +142,9 @@ export class TokenService {
         // then its tokens), so that on PostgreSQL and MySQL a revocation racing this refresh waits for it
         // instead of deadlocking with it. A grant revoked before that is answered without touching its tokens.
         await this.grants.recordUse(record.grantId, now, now + this.lifetimeOf(client) * 1000);
+        // No grant row (a store that lost it): nothing to hold, so nothing to refresh either.
         const stored = await this.grants.findById(record.grantId);
-        if (stored && stored.revokedAt !== null)
+        if (!stored || stored.revokedAt !== null)
           throw new InvalidGrantError('the grant has been revoked');
         // Another request spent it first: a reuse, answered once this unit of work is rolled back.
         if (!(await this.tokens.revoke(record.id, now))) throw new RefreshTokenSpent();

@@ -71,6 +71,10 @@ export class InMemoryTokenRepository implements TokenRepository {
         n++;
       }
     }
+    // Epochs only matter for grants that still have tokens.
+    const live = new Set([...this.byId.values()].map((r) => r.grantId));
+    for (const grantId of this.grantRevocations.keys())
+      if (!live.has(grantId)) this.grantRevocations.delete(grantId);
     return n;
   }
 }
