@@ -1,5 +1,5 @@
 import type { DataSource, Repository, ValueTransformer } from 'typeorm';
-import { repositoryFor } from './typeorm-unit-of-work.js';
+import { deleteExpiredRows, repositoryFor } from './typeorm-unit-of-work.js';
 import {
   type DeviceCodeChanges,
   type DeviceCodeRecord,
@@ -188,12 +188,7 @@ export class TypeOrmDeviceCodeRepository implements DeviceCodeRepository {
     return this.statements.run(statement, values);
   }
 
-  async deleteExpired(before: number): Promise<number> {
-    const result = await this.repo
-      .createQueryBuilder()
-      .delete()
-      .where('expires_at < :before', { before })
-      .execute();
-    return result.affected ?? 0;
+  deleteExpired(before: number): Promise<number> {
+    return deleteExpiredRows(this.repo, before);
   }
 }

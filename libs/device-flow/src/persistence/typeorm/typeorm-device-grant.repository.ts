@@ -1,5 +1,5 @@
 import { type DataSource, IsNull, MoreThan, type Repository } from 'typeorm';
-import { repositoryFor } from './typeorm-unit-of-work.js';
+import { deleteExpiredRows, repositoryFor } from './typeorm-unit-of-work.js';
 import type { DeviceGrantRecord, DeviceGrantRepository } from '../device-grant.repository.js';
 import { DeviceGrantEntity } from './device-grant.entity.js';
 
@@ -56,12 +56,7 @@ export class TypeOrmDeviceGrantRepository implements DeviceGrantRepository {
     return (result.affected ?? 0) > 0;
   }
 
-  async deleteExpired(before: number): Promise<number> {
-    const result = await this.repo
-      .createQueryBuilder()
-      .delete()
-      .where('expires_at < :before', { before })
-      .execute();
-    return result.affected ?? 0;
+  deleteExpired(before: number): Promise<number> {
+    return deleteExpiredRows(this.repo, before);
   }
 }

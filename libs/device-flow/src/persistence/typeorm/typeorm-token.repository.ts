@@ -1,5 +1,5 @@
 import type { DataSource, Repository } from 'typeorm';
-import { repositoryFor } from './typeorm-unit-of-work.js';
+import { deleteExpiredRows, repositoryFor } from './typeorm-unit-of-work.js';
 import type { TokenRecord, TokenRepository } from '../token.repository.js';
 import { TokenEntity } from './token.entity.js';
 
@@ -44,12 +44,7 @@ export class TypeOrmTokenRepository implements TokenRepository {
     return result.affected ?? 0;
   }
 
-  async deleteExpired(before: number): Promise<number> {
-    const result = await this.repo
-      .createQueryBuilder()
-      .delete()
-      .where('expires_at < :before', { before })
-      .execute();
-    return result.affected ?? 0;
+  deleteExpired(before: number): Promise<number> {
+    return deleteExpiredRows(this.repo, before);
   }
 }

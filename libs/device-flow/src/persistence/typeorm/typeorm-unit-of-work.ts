@@ -46,3 +46,16 @@ export function repositoryFor<E extends ObjectLiteral>(
     EntityManager | undefined;
   return (manager ?? dataSource.manager).getRepository(entity);
 }
+
+/** Deletes the rows of `repository` whose `expires_at` is before `before` (ms); returns how many. For the purge. */
+export async function deleteExpiredRows<E extends ObjectLiteral>(
+  repository: Repository<E>,
+  before: number,
+): Promise<number> {
+  const result = await repository
+    .createQueryBuilder()
+    .delete()
+    .where('expires_at < :before', { before })
+    .execute();
+  return result.affected ?? 0;
+}
