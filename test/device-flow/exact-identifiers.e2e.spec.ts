@@ -21,7 +21,9 @@ import {
 describe(`exact identifiers on ${process.env.TEST_DATABASE || 'sqlite'}`, () => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await createTestApp();
+    // Dozens of wrong ids from one address on purpose: a budget of failed secret verifications
+    // (clientAuthenticationLimit, tested in client-authentication.e2e.spec.ts) large enough not to answer 429.
+    t = await createTestApp({ clientAuthenticationLimit: { limit: 1000, windowSeconds: 60 } });
   });
   afterAll(() => t?.close());
 
