@@ -22,7 +22,10 @@ import {
   DeviceCodeRepository,
 } from '../persistence/device-code.repository.js';
 import type { KillSwitchState } from '../persistence/kill-switch.repository.js';
-import { DeviceGrantRepository } from '../persistence/device-grant.repository.js';
+import {
+  type DeviceGrantRecord,
+  DeviceGrantRepository,
+} from '../persistence/device-grant.repository.js';
 import { TokenRepository } from '../persistence/token.repository.js';
 import { UnitOfWork } from '../persistence/unit-of-work.js';
 import type { TokenResponse } from '../token/token-response.js';
@@ -323,21 +326,15 @@ export class DeviceGrantService {
         // makes a concurrent redemption of the code, and a replay's revocation (see awaitRedemption), wait for this
         // one's outcome — so whoever sees the claim (at once, for codes outside the transaction) and revokes
         // finds this redemption's tokens committed, never still invisible.
-        await this.deviceGrants.create({
-          id: record.id,
-          clientId: client.clientId,
-          subject: grant.subject,
-          scope: grant.scope,
-          requestedAt: record.createdAt,
-          approvedAt: record.decidedAt,
-          createdAt: now,
-          lastUsedAt: now,
+        await this.deviceGrants.create(
           // Not before the code expires: purged with the code at the earliest, so the check above outlives it.
-          expiresAt: Math.max(now + this.tokens.lifetimeOf(client) * 1000, record.expiresAt),
-          requestIp: record.requestIp,
-          requestUserAgent: record.requestUserAgent,
-          revokedAt: null,
-        });
+          this.grantRecord(
+            record,
+            now,
+            Math.max(now + this.tokens.lifetimeOf(client) * 1000, record.expiresAt),
+            null,
+          ),
+        );
         // Another request redeemed it first: a second presentation of the code, answered after this unit of
         // work, which is rolled back (the grant just stored, if any, was not this request's to keep).
         if (!(await this.codes.transition(record.id, 'approved', 'consumed', now)))
@@ -377,6 +374,29 @@ export class DeviceGrantService {
     return outcome.response;
   }
 
+  /** The grant a redemption of `record` stores (its device, user, scope and request), as of `now`. */
+  private grantRecord(
+    record: DeviceCodeRecord,
+    now: number,
+    expiresAt: number,
+    revokedAt: number | null,
+  ): DeviceGrantRecord {
+    return {
+      id: record.id,
+      clientId: record.clientId,
+      subject: record.subject ?? '',
+      scope: record.grantedScope ?? '',
+      requestedAt: record.createdAt,
+      approvedAt: record.decidedAt,
+      createdAt: now,
+      lastUsedAt: now,
+      expiresAt,
+      requestIp: record.requestIp,
+      requestUserAgent: record.requestUserAgent,
+      revokedAt,
+    };
+  }
+
   /**
    * The kill switch's state for the check after a redemption's commit, or null when it cannot be read. Best
    * effort: the switch was read fresh before the claim, the tokens are stored and the code is spent, and an
@@ -412,20 +432,7 @@ export class DeviceGrantService {
   private async awaitRedemption(record: DeviceCodeRecord, now: number): Promise<void> {
     await this.unitOfWork
       .run(async () => {
-        await this.deviceGrants.create({
-          id: record.id,
-          clientId: record.clientId,
-          subject: record.subject ?? '',
-          scope: record.grantedScope ?? '',
-          requestedAt: record.createdAt,
-          approvedAt: record.decidedAt,
-          createdAt: now,
-          lastUsedAt: now,
-          expiresAt: record.expiresAt,
-          requestIp: record.requestIp,
-          requestUserAgent: record.requestUserAgent,
-          revokedAt: now,
-        });
+        await this.deviceGrants.create(this.grantRecord(record, now, record.expiresAt, now));
         throw new WaitedForRedemption();
       })
       .catch((e: unknown) => {

@@ -32,9 +32,7 @@ export class TokenLookup {
 
   /** The live refresh token record, or null. */
   async activeRefreshToken(token: string): Promise<TokenRecord | null> {
-    if (token.length > 2048) return null;
-    const record = await this.tokens.findByHash(this.hasher.hash(token));
-    return this.live(record, 'refresh', this.clock.now());
+    return this.live(await this.storedRefreshToken(token), 'refresh', this.clock.now());
   }
 
   /**
@@ -42,13 +40,18 @@ export class TokenLookup {
    * track of a rotation — or whose token was stolen and rotated by someone else — still holds.
    */
   async spentRefreshToken(token: string): Promise<TokenRecord | null> {
-    if (token.length > 2048) return null;
-    const record = await this.tokens.findByHash(this.hasher.hash(token));
+    const record = await this.storedRefreshToken(token);
     return record?.kind === 'refresh' &&
       record.revokedAt !== null &&
       record.expiresAt > this.clock.now()
       ? record
       : null;
+  }
+
+  /** The stored record a refresh token would have (of any kind or state), or null; over-long ones are not. */
+  private async storedRefreshToken(token: string): Promise<TokenRecord | null> {
+    if (token.length > 2048) return null;
+    return this.tokens.findByHash(this.hasher.hash(token));
   }
 
   /** The live token of either kind, trying the hinted kind first. */

@@ -123,6 +123,11 @@ if #previous > 0 then redis.call('HSET', KEYS[1], unpack(previous)) end
 redis.call('HDEL', KEYS[1], '${OP_FIELD}', '${UNDO_FIELD}')
 return 1`;
 
+/** A new transition's id, which its undo ({@link UNDO_LOST}) matches. */
+function operationId(): string {
+  return randomBytes(12).toString('base64url');
+}
+
 /** How many expired codes one purge script deletes at most (each a few commands: well under a millisecond). */
 const PURGE_BATCH = 500;
 
@@ -228,7 +233,7 @@ export class RedisDeviceCodeRepository implements DeviceCodeRepository {
   ): Promise<boolean> {
     const key = this.recordKey(id);
     const set = { ...changes, status: to };
-    const op = randomBytes(12).toString('base64url');
+    const op = operationId();
     let previous: string[] | null;
     try {
       previous = await this.redis.dfTransition(
@@ -254,7 +259,7 @@ export class RedisDeviceCodeRepository implements DeviceCodeRepository {
         JSON.stringify(to),
         '0',
         String(now),
-        randomBytes(12).toString('base64url'),
+        operationId(),
         ...previous,
       ),
     );
