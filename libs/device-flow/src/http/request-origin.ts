@@ -68,6 +68,8 @@ export function normaliseIp(ip: string): string {
  */
 export function rateLimitAddress(ip: string | null): string {
   if (ip === null) return 'unknown';
+  // Every IPv6 address has a colon: an IPv4 address (nearly every request) skips isIPv6's costly pattern.
+  if (!ip.includes(':')) return ip;
   const address = ip.split('%')[0]!;
   if (!isIPv6(address)) return ip;
   return `${ipv6Groups(address).slice(0, 4).join(':')}::/64`;

@@ -47,6 +47,10 @@ export function killSwitchVerdict(state: KillSwitchState, issuedAt: number): Kil
 export class DeviceGrantKillSwitch {
   /** Recent lookups per client: the switches' state, and until when (clock ms) it is reused. */
   private readonly seen = new Map<string, { state: KillSwitchState; until: number }>();
+  /** Lookups in flight per client, shared by every request that misses the cache meanwhile. */
+  private readonly loading = new Map<string, Promise<KillSwitchState>>();
+  /** Bumped by {@link forget}: a lookup started before it neither fills the cache nor is shared after it. */
+  private generation = 0;
 
   constructor(
     @Inject(KillSwitchRepository) private readonly switches: KillSwitchRepository,
@@ -68,16 +72,33 @@ export class DeviceGrantKillSwitch {
 
   /**
    * {@link stateFor}, looked up at most once per client every {@link KILL_SWITCH_CACHE_MS}: for the paths that
-   * must stay one database statement.
+   * must stay one database statement. Requests that miss the cache while a lookup is in flight wait for that
+   * one rather than each starting its own (under load, every connection would otherwise read the switch at
+   * the moment its cached state runs out).
    */
-  async recentState(clientId: string): Promise<KillSwitchState> {
+  recentState(clientId: string): Promise<KillSwitchState> {
     const now = this.clock.now();
     const seen = this.seen.get(clientId);
-    if (seen !== undefined && seen.until > now) return seen.state;
-    const state = await this.stateFor(clientId);
-    if (this.seen.size >= MAX_CACHED_CLIENTS) this.seen.clear();
-    this.seen.set(clientId, { state, until: now + KILL_SWITCH_CACHE_MS });
-    return state;
+    if (seen !== undefined && seen.until > now) return Promise.resolve(seen.state);
+    const inFlight = this.loading.get(clientId);
+    if (inFlight !== undefined) return inFlight;
+    const generation = this.generation;
+    const lookup = this.stateFor(clientId).then(
+      (state) => {
+        if (this.loading.get(clientId) === lookup) this.loading.delete(clientId);
+        if (generation === this.generation) {
+          if (this.seen.size >= MAX_CACHED_CLIENTS) this.seen.clear();
+          this.seen.set(clientId, { state, until: now + KILL_SWITCH_CACHE_MS });
+        }
+        return state;
+      },
+      (error: unknown) => {
+        if (this.loading.get(clientId) === lookup) this.loading.delete(clientId);
+        throw error;
+      },
+    );
+    this.loading.set(clientId, lookup);
+    return lookup;
   }
 
   /** Whether a switch covering `clientId` is engaged, through the cache of {@link recentState}. */
@@ -87,6 +108,8 @@ export class DeviceGrantKillSwitch {
 
   /** Drops every cached lookup: called when this process engages or releases a switch. */
   forget(): void {
+    this.generation++;
     this.seen.clear();
+    this.loading.clear();
   }
 }
