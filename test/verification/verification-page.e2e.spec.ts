@@ -1,9 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import {
+  AttemptLimiter,
   DEVICE_CODE_GRANT_TYPE,
   type DeviceFlowEvent,
   DeviceFlowEvents,
   type DeviceFlowModuleOptions,
+  InMemoryAttemptLimiter,
 } from '../../libs/device-flow/src/index.js';
 import type request from 'supertest';
 import { createTestApp, form, type TestApp } from '../support/test-app.js';
@@ -825,6 +827,49 @@ describe('verification page (RFC 8628 §3.3)', () => {
       expect(answers.map((r) => r.status)).toEqual([303, 303, 303]);
       expect(answers.map((r) => r.headers.location)).toEqual(Array(3).fill('/device/consent'));
       // Nothing was kept: the whole budget of 3 failures is still there.
+      await fail(b, 3);
+      await b.post('/device', { user_code: codes.user_code }).expect(429);
+    });
+
+    /** The test app with `limiter` as its AttemptLimiter. */
+    async function appWithLimiter(limiter: AttemptLimiter) {
+      t = await createTestApp(
+        { ...tight, clients: [{ clientId: 'tv', displayName: 'Test TV', scopes: ['read'] }] },
+        { providers: [...headerUserProviders, { provide: AttemptLimiter, useValue: limiter }] },
+      );
+    }
+
+    it('a limiter without take and release is checked ahead of each entry and counted after a failure', async () => {
+      const counts = new InMemoryAttemptLimiter();
+      const checkThenCount: AttemptLimiter = {
+        retryAfterMs: (buckets, now) => counts.retryAfterMs(buckets, now),
+        record: (buckets, now) => counts.record(buckets, now),
+      };
+      await appWithLimiter(checkThenCount);
+      const codes = await deviceAsks('read');
+      const b = await browser();
+      await fail(b, 3);
+      // Only the check ahead can refuse this one: the code is valid, so nothing after it would count it.
+      const locked = await b.post('/device', { user_code: codes.user_code }).expect(429);
+      expect(locked.headers['retry-after']).toBe('60');
+      t.clock.advance(60_000);
+      await b.post('/device', { user_code: codes.user_code }).expect(303);
+    });
+
+    it('with take and release, an entry reads no counter ahead: its reservation is the check', async () => {
+      const counts = new InMemoryAttemptLimiter();
+      let reads = 0;
+      const counting: AttemptLimiter = {
+        retryAfterMs: (buckets, now) => (reads++, counts.retryAfterMs(buckets, now)),
+        record: (buckets, now) => counts.record(buckets, now),
+        take: (bucket, now) => counts.take(bucket, now),
+        release: (bucket, now) => counts.release(bucket, now),
+      };
+      await appWithLimiter(counting);
+      const codes = await deviceAsks('read');
+      const b = await browser();
+      await b.post('/device', { user_code: codes.user_code }).expect(303);
+      expect(reads).toBe(0);
       await fail(b, 3);
       await b.post('/device', { user_code: codes.user_code }).expect(429);
     });

@@ -144,3 +144,28 @@ export function storedAttemptKey(key: string, hasher?: AttemptKeyHasher): string
     ? hasher.hash(`attempt:${key}`)
     : createHash('sha256').update(key, 'utf8').digest('base64url');
 }
+
+/** Keys {@link StoredAttemptKeys} remembers at most; beyond, it starts over (bounded memory). */
+const MAX_REMEMBERED_KEYS = 4096;
+
+/**
+ * {@link storedAttemptKey}, remembered: one verification request uses each of its three keys (IP, session,
+ * global) two or three times — check, reserve, give back — and the global key is the same for every request, so
+ * each would otherwise cost an HMAC every time. Holds at most {@link MAX_REMEMBERED_KEYS} keys.
+ */
+export class StoredAttemptKeys {
+  private readonly remembered = new Map<string, string>();
+
+  constructor(private readonly hasher?: AttemptKeyHasher) {}
+
+  /** The stored form of `key` ({@link storedAttemptKey}). */
+  of(key: string): string {
+    let stored = this.remembered.get(key);
+    if (stored === undefined) {
+      stored = storedAttemptKey(key, this.hasher);
+      if (this.remembered.size >= MAX_REMEMBERED_KEYS) this.remembered.clear();
+      this.remembered.set(key, stored);
+    }
+    return stored;
+  }
+}

@@ -288,7 +288,7 @@ export class VerificationController {
       throw new VerificationPageError(403, this.entryPage(user, fresh.csrf, '', 'csrf'));
     }
     const who: Guesser = { ip: clientIp(req), sessionId: session!.sid };
-    const wait = await this.service.retryAfterSeconds(who);
+    const wait = await this.service.waitBeforeEntry(who);
     if (wait > 0) throw new TooManyAttemptsPageError(wait);
     return { user, form, session: session!, who };
   }

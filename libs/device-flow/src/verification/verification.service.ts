@@ -82,8 +82,14 @@ export class VerificationService {
     @Inject(DeviceFlowEvents) private readonly events: DeviceFlowEvents,
   ) {}
 
-  /** Seconds the guesser must wait before entering another code; 0 when within budget. */
-  async retryAfterSeconds(who: Guesser): Promise<number> {
+  /**
+   * Seconds the guesser must wait before entering another code, for the page to check ahead of an entry; 0 when
+   * within budget. Only a limiter without take and release is checked ahead: with them, the entry's own
+   * reservation ({@link counted}) checks every budget in the same step as it counts, and refuses a full one,
+   * so reading the counters first as well would be a second read of the same rows on every entry.
+   */
+  async waitBeforeEntry(who: Guesser): Promise<number> {
+    if (this.limiter.take && this.limiter.release) return 0;
     const ms = await this.limiter.retryAfterMs(this.buckets(who), this.clock.now());
     return ms > 0 ? Math.ceil(ms / 1000) : 0;
   }

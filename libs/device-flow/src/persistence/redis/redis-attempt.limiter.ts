@@ -4,7 +4,7 @@ import {
   type AttemptBucket,
   type AttemptKeyHasher,
   type AttemptLimiter,
-  storedAttemptKey,
+  StoredAttemptKeys,
   windowRetryAfterMs,
 } from '../../verification/attempt-limiter.js';
 
@@ -77,13 +77,15 @@ type RedisWithScripts = Redis & {
  */
 export class RedisAttemptLimiter implements AttemptLimiter {
   private readonly redis: RedisWithScripts;
+  private readonly storedKeys: StoredAttemptKeys;
 
   constructor(
     client: RedisClient,
     private readonly keyPrefix = 'device-flow:',
     /** Keys are stored as its keyed hash (the module passes its `CodeHasher`); without it, as SHA-256. */
-    private readonly hasher?: AttemptKeyHasher,
+    hasher?: AttemptKeyHasher,
   ) {
+    this.storedKeys = new StoredAttemptKeys(hasher);
     const redis = client as Redis;
     if (!('dfRecordAttempt' in redis))
       redis.defineCommand('dfRecordAttempt', { lua: RECORD, numberOfKeys: 1 });
@@ -132,6 +134,6 @@ export class RedisAttemptLimiter implements AttemptLimiter {
   }
 
   private key(key: string): string {
-    return `${this.keyPrefix}attempts:${storedAttemptKey(key, this.hasher)}`;
+    return `${this.keyPrefix}attempts:${this.storedKeys.of(key)}`;
   }
 }

@@ -3,7 +3,7 @@ import {
   type AttemptBucket,
   type AttemptKeyHasher,
   type AttemptLimiter,
-  storedAttemptKey,
+  StoredAttemptKeys,
   windowRetryAfterMs,
 } from '../../verification/attempt-limiter.js';
 import { AttemptEntity } from './attempt.entity.js';
@@ -32,14 +32,13 @@ export class TypeOrmAttemptLimiter implements AttemptLimiter {
   private readonly counted: (result: StatementResult) => boolean;
   /** The conditional give-back behind {@link release}. */
   private readonly uncount: PreparedStatement;
+  private readonly storedKeys: StoredAttemptKeys;
 
   /**
    * `hasher`: keys are stored as its keyed hash (the module passes its `CodeHasher`); without it, as SHA-256.
    */
-  constructor(
-    dataSource: DataSource,
-    private readonly hasher?: AttemptKeyHasher,
-  ) {
+  constructor(dataSource: DataSource, hasher?: AttemptKeyHasher) {
+    this.storedKeys = new StoredAttemptKeys(hasher);
     this.statements = new PreparedStatements(dataSource, AttemptEntity);
     // Values: 0 key hash, 1 now, 2 start of the window that is still open at now (now − window).
     // The new window starts at the event; within the window the count goes up. Each assignment reads the
@@ -143,7 +142,7 @@ export class TypeOrmAttemptLimiter implements AttemptLimiter {
   }
 
   private hashKey(key: string): string {
-    return storedAttemptKey(key, this.hasher);
+    return this.storedKeys.of(key);
   }
 
   /**
