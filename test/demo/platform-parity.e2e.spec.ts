@@ -37,6 +37,64 @@ describe(`the demo routes and parses alike on ${testAdapter()}`, () => {
     }
   });
 
+  /** Bodies one platform's parser refuses before routing and the other reads, or neither parses. */
+  const awkwardBodies: Array<{ type: string; body: string; encoding?: string }> = [
+    { type: 'application/xml', body: '<a/>' },
+    { type: 'application/x-www-form-urlencoded; charset=latin1', body: 'a=1' },
+    { type: 'application/x-www-form-urlencoded', body: 'a=1', encoding: 'gzip' },
+    { type: 'application/json', body: '{x' },
+  ];
+
+  function send(method: string, path: string, b: (typeof awkwardBodies)[number]) {
+    const req = http()[method.toLowerCase() as 'put'](path).set('Content-Type', b.type);
+    if (b.encoding) req.set('Content-Encoding', b.encoding);
+    return req.send(b.body);
+  }
+
+  it('a method an endpoint or page does not serve is 405 with Allow first, whatever body it carries', async () => {
+    const served: Array<[path: string, allow: string, page: boolean]> = [
+      ['/oauth/token', 'POST', false],
+      ['/oauth/device_authorization', 'POST', false],
+      ['/.well-known/oauth-authorization-server', 'GET, HEAD', false],
+      ['/oauth/jwks', 'GET, HEAD', false],
+      ['/device', 'GET, HEAD, POST', true],
+      ['/device/decision', 'POST', true],
+    ];
+    for (const [path, allow, page] of served) {
+      for (const method of ['PUT', 'DELETE', 'PATCH']) {
+        for (const b of awkwardBodies) {
+          const what = `${method} ${path} ${b.type} ${b.encoding ?? ''}`;
+          const res = await send(method, path, b);
+          expect(res.status, what).toBe(405);
+          expect(res.headers.allow, what).toBe(allow);
+          if (page) expect(res.text, what).toContain('Action not available');
+          else expect(res.body.error, what).toBe('invalid_request');
+        }
+      }
+    }
+  });
+
+  it("a form the platform refused at the verification page gets the page's own answer: refused, 400", async () => {
+    for (const path of ['/device', '/device/decision']) {
+      for (const b of awkwardBodies) {
+        const what = `POST ${path} ${b.type} ${b.encoding ?? ''}`;
+        const res = await send('POST', path, b);
+        expect(res.status, what).toBe(400);
+        expect(res.headers['content-type'], what).toMatch(/^text\/html/);
+        expect(res.text, what).toContain('Request refused');
+      }
+    }
+    // Too large is 413 (the same page), whether the platform's limit or the page's own refused it.
+    for (const size of [20_000, 2_000_000]) {
+      const res = await http()
+        .post('/device')
+        .type('form')
+        .send(`user_code=${'x'.repeat(size)}`);
+      expect(res.status, String(size)).toBe(413);
+      expect(res.text, String(size)).toContain('Request refused');
+    }
+  });
+
   it('serves paths in any letter case, as Express does', async () => {
     const token = await http()
       .post('/OAUTH/Token')

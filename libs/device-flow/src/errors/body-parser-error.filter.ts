@@ -49,20 +49,27 @@ export class BodyParserErrorFilter extends BaseExceptionFilter {
   override catch(exception: HttpException, host: ArgumentsHost): void {
     const req = host.switchToHttp().getRequest<HttpRequest | undefined>();
     const path = req ? requestPath(req) : '';
+    const method = req?.method === 'HEAD' ? 'GET' : req?.method;
     if (req && this.isOAuthPath(path)) {
-      // The platform found no handler for this method on an endpoint (TRACE, PROPFIND, …): 405, as for GET.
-      // (Its own method not found there means the endpoint is not mounted at this path: left as it is.)
-      const allow = exception.getStatus() === 404 ? this.paths.endpointMethod(path) : null;
-      const method = req.method === 'HEAD' ? 'GET' : req.method;
+      // A method the endpoint does not serve is 405 whatever else the platform found wrong first: no handler
+      // for it (TRACE, PROPFIND, … on either platform), or a body its parser refused before routing (Express
+      // parses every method's body; Fastify only routed ones, by media type) — the method is checked first on
+      // both. (The endpoint's own method not found there means it is not mounted at this path: left as it is.)
+      const allow = this.paths.endpointMethod(path);
       const wrongMethod = allow !== null && method !== allow;
       return this.oauth.catch(wrongMethod ? new MethodNotAllowedError(allow) : exception, host);
     }
     if (req && this.paths.isVerificationPage(path)) {
-      // No route for this method at a page's address (PUT /device): 405 with Allow, as on the endpoints.
-      const allow = exception.getStatus() === 404 ? this.paths.pageMethods(path) : null;
-      const method = req.method === 'HEAD' ? 'GET' : req.method;
-      const wrongMethod = allow !== null && !allow.includes(method as 'GET' | 'POST');
-      return this.pages.catch(wrongMethod ? new PageMethodNotAllowedError(allow) : exception, host);
+      // As on the endpoints: a method the page does not serve (PUT /device) is 405 with Allow, first.
+      const allow = this.paths.pageMethods(path);
+      if (allow !== null && !allow.includes(method as 'GET' | 'POST'))
+        return this.pages.catch(new PageMethodNotAllowedError(allow), host);
+      // A form the platform's parser refused (media type, charset, encoding, syntax, size) gets the answer the
+      // page's own parser gives whatever the platform: the "request refused" page, 400 (413 when too large).
+      const status = exception.getStatus();
+      if (allow !== null && method === 'POST' && status >= 400 && status < 500 && status !== 404)
+        return this.pages.catch(this.pages.refused(status === 413 ? 413 : 400), host);
+      return this.pages.catch(exception, host);
     }
     return super.catch(exception, host);
   }

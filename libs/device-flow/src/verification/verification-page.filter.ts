@@ -17,7 +17,11 @@ import {
   sendHtml,
 } from '../http/http-exchange.js';
 import { setPageSecurityHeaders } from './page-security.js';
-import { PageMethodNotAllowedError, VerificationPageError } from './verification.errors.js';
+import {
+  PageMethodNotAllowedError,
+  RefusedPageError,
+  VerificationPageError,
+} from './verification.errors.js';
 import { VerificationView } from './verification.view.js';
 
 /**
@@ -53,6 +57,11 @@ export class VerificationPageFilter implements ExceptionFilter {
       error.status,
       this.view.render(error.page, { stylesheetUrl: `${base}/style.css` }),
     );
+  }
+
+  /** The "request refused" page ({@link RefusedPageError}) with `status`, its link back to the entry form. */
+  refused(status: 400 | 413): RefusedPageError {
+    return new RefusedPageError(this.base() || '/', status);
   }
 
   private toPageError(exception: unknown, req: HttpRequest): VerificationPageError {

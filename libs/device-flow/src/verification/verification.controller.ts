@@ -16,6 +16,7 @@ import { DEVICE_FLOW_OPTIONS, DEVICE_FLOW_VERIFICATION_PATH } from '../device-fl
 import type { ResolvedDeviceFlowOptions } from '../device-flow.options.js';
 import { isBlankUserCode } from '../codes/user-code.format.js';
 import { UserCodeDecisionError } from '../grant/user-code-decision.error.js';
+import { RequestTooLargeError } from '../errors/oauth.errors.js';
 import { type FormParams, parseForm } from '../http/form-body.parser.js';
 import { type HttpRequest, type HttpResponse, seeOther, sendHtml } from '../http/http-exchange.js';
 import { clientIp } from '../http/request-origin.js';
@@ -273,8 +274,8 @@ export class VerificationController {
     try {
       // A mangled entry is a code that is not valid (counted like any), not a refused request.
       form = await parseForm(req, { notUtf8: 'replace' });
-    } catch {
-      throw new RefusedPageError(this.start(), 400);
+    } catch (e) {
+      throw new RefusedPageError(this.start(), e instanceof RequestTooLargeError ? 413 : 400);
     }
     const user = await this.users.resolve(req);
     if (!user) {
