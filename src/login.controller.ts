@@ -79,7 +79,7 @@ export class LoginController {
       const ticket = await this.attempts.begin(who);
       if (typeof ticket === 'number') {
         res.header('Retry-After', String(ticket));
-        return this.page(res, 429, returnTo, 'locked', ticket);
+        return this.page(res, 429, returnTo, 'locked', ticket, who.username);
       }
       user = checkCredentials(who.username, str(body.password));
       if (!user) {

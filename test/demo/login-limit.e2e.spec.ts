@@ -46,6 +46,8 @@ describe('demo login: guessing limit', () => {
     expect(locked.headers['x-frame-options']).toBe('DENY');
     expect(locked.text).toContain('Too many failed sign-in attempts. Try again in 14 minutes.');
     expect(locked.text).toContain('<form method="post" action="/login">');
+    // The username stays filled in, as after a wrong password: only the password is to type again.
+    expect(locked.text).toMatch(/name="username"[^>]*value="alice"/);
     // The right password is refused too while the budget is spent: no session.
     const right = await login('alice', 'alice').expect(429);
     expect(right.headers['set-cookie']).toBeUndefined();

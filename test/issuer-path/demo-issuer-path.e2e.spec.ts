@@ -197,6 +197,10 @@ describe(`demo with an issuer with a path (${ISSUER}) on ${testAdapter()}`, () =
       // Same origin but outside the issuer's path: another app's, not the demo's to send users to.
       '/other-app/page',
       '/authx/device',
+      // … also when it only leaves the issuer's path once the browser resolves its dot segments.
+      '/auth/../other-app/page',
+      '/auth/%2e%2e/other-app/page',
+      '/auth/device/../../other-app',
     ]) {
       const res = await t.http
         .post('/auth/login')

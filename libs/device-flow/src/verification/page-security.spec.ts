@@ -27,6 +27,26 @@ describe('safeReturnTo', () => {
   ])('refuses %j', (p) => {
     expect(safeReturnTo(p, '/fallback')).toBe('/fallback');
   });
+
+  it.each([
+    ['/auth/../other/app', '/other/app'],
+    ['/auth/%2e%2e/other/app', '/other/app'],
+    ['/auth/%2E%2e/other?x=1#y', '/other?x=1#y'],
+    ['/auth/./device', '/auth/device'],
+    ['/auth/.%2e/.%2E/x', '/x'],
+    ['/../../device', '/device'],
+    ['/auth/device?user_code=BCDF-GHJK&next=../x', '/auth/device?user_code=BCDF-GHJK&next=../x'],
+    ['/v1.2/file.txt', '/v1.2/file.txt'],
+  ])('resolves dot segments as a browser does: %s → %s', (p, resolved) => {
+    expect(safeReturnTo(p, '/fallback')).toBe(resolved);
+  });
+
+  it.each(['/a/..//evil.example', '/a/%2e%2e//evil.example/x', '/./..//evil.example'])(
+    'refuses %s, which resolves to another host',
+    (p) => {
+      expect(safeReturnTo(p, '/fallback')).toBe('/fallback');
+    },
+  );
 });
 
 describe('isCrossSiteRequest', () => {

@@ -58,11 +58,19 @@ export function ownOrigin(req: HttpRequest): string | null {
 /**
  * A return path that is safe to redirect to after login: a same-origin relative path (`/…`, not `//…` or
  * `/\…`, no scheme, no control characters, at most 512 characters). Anything else gives `fallback`, so login
- * can never be turned into an open redirect.
+ * can never be turned into an open redirect. The path comes back as the browser will resolve it: dot segments
+ * removed (`/auth/../other` → `/other`, also when percent-encoded as `%2e%2e`), so that a caller checking its
+ * prefix (say, that it stays under the issuer's path) checks where the user will land.
+ *
+ * @see RFC 3986 §5.2.4 (remove dot segments)
  */
 export function safeReturnTo(value: unknown, fallback = '/'): string {
   if (typeof value !== 'string' || value.length > 512) return fallback;
   if (!/^\/(?![/\\])[\x21-\x7e]*$/.test(value)) return fallback;
   if (value.includes('\\')) return fallback;
-  return value;
+  if (!/\.|%2e/i.test(value)) return value; // no dot segment possible: as it is
+  const url = new URL(value, 'http://return-to.invalid');
+  const resolved = url.pathname + url.search + url.hash;
+  // `/a/..//host` resolves to `//host`, which a Location header would take for another host.
+  return /^\/(?![/\\])/.test(resolved) ? resolved : fallback;
 }
