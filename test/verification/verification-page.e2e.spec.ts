@@ -325,6 +325,38 @@ describe('verification page (RFC 8628 §3.3)', () => {
       expect((await poll(codes.device_code)).error).toBe('authorization_pending');
     });
 
+    it('a page shown late in the session renews it: its forms stay valid past the first lifetime', async () => {
+      await app({ verification: { sessionTtl: 3600 } });
+      const b = await browser(); // the page session begins now
+      t.clock.advance(3600_000 - 15_000); // 15 s before it would end
+      const codes = await deviceAsks('read');
+      // The user enters the code and gets the consent page (POST, then GET of the consent page).
+      await b.post('/device', { user_code: codes.user_code }).expect(303);
+      const consent = await t.http
+        .get('/device/consent')
+        .set('x-test-user', 'alice')
+        .set('Cookie', b.jar.header())
+        .on('response', (r) => b.jar.store(r.headers['set-cookie']))
+        .expect(200);
+      expect(consent.text).toContain('Allow Test TV');
+      t.clock.advance(60_000); // reading the page takes a minute: the first lifetime is over
+      await b
+        .post('/device/decision', {
+          user_code: codes.user_code,
+          decision: 'approve',
+          scope_0: 'read',
+        })
+        .expect(303)
+        .expect('location', '/device/approved');
+      expect((await poll(codes.device_code)).scope).toBe('read');
+      // Renewed for a new lifetime, not for ever: an hour without any page shown, and the form has expired.
+      const later = await deviceAsks('read');
+      await b.post('/device', { user_code: later.user_code }).expect(303);
+      t.clock.advance(3600_000);
+      const expired = await b.post('/device', { user_code: later.user_code }).expect(403);
+      expect(expired.text).toContain('Your form expired');
+    });
+
     it("binds the token to the signed-in user: another user's session does not work", async () => {
       await app();
       const codes = await deviceAsks();

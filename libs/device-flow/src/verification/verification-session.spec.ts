@@ -101,6 +101,33 @@ describe('VerificationSessions.save (POST-redirect-GET)', () => {
     expect(attributes).toEqual(['Path=/device', 'Max-Age=3540', 'HttpOnly', 'SameSite=Lax']);
   });
 
+  it('past half its lifetime, starts a new one: same id, token and code, issued now, a full Max-Age', () => {
+    expect(sessions.stale({ sid: 's', csrf: 'c', sub: 'alice', iat: NOW }, NOW + 1_799_999)).toBe(
+      false,
+    );
+    const late = NOW + 1_800_000;
+    const { session, attributes, read } = saved({ code: 'BCDFGHJK' }, late);
+    expect(sessions.stale(session, late)).toBe(true);
+    expect(read).toEqual({ ...session, code: 'BCDFGHJK', iat: late });
+    expect(attributes).toEqual(['Path=/device', 'Max-Age=3600', 'HttpOnly', 'SameSite=Lax']);
+    // Still valid a whole lifetime after the renewal; not a moment longer.
+    expect(
+      sessions.read(requestWithCookieOf(session, late), 'alice', late + 3_599_999),
+    ).not.toBeNull();
+    expect(sessions.read(requestWithCookieOf(session, late), 'alice', late + 3_600_000)).toBeNull();
+  });
+
+  /** A request carrying the cookie `save` writes for `session` at `now`. */
+  function requestWithCookieOf(session: VerificationSession, now: number): HttpRequest {
+    let cookie = '';
+    const res: HttpResponse = {
+      header: (name, value) => void (name.toLowerCase() === 'set-cookie' && (cookie = value)),
+      status: () => ({ send: () => undefined }),
+    };
+    sessions.save({ headers: {} }, res, session, now);
+    return { headers: { cookie: cookie.split('; ')[0]! } };
+  }
+
   it('drops what is set to undefined', () => {
     const { session, read } = saved({ code: undefined, notice: undefined });
     expect(read).toEqual(session);

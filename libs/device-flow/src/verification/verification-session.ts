@@ -95,9 +95,19 @@ export class VerificationSessions {
   }
 
   /**
+   * Whether `session` is past half its lifetime. Written again ({@link save}) it starts a new one, so that a
+   * page shown now keeps its forms valid for at least half the lifetime: without that, a consent page shown a
+   * minute before the session's end would say "your form expired" when the user clicks Approve.
+   */
+  stale(session: VerificationSession, now: number): boolean {
+    return now - session.iat >= this.ttlMs / 2;
+  }
+
+  /**
    * Writes the session back with its {@link VerificationSession.code} and {@link VerificationSession.notice} as
-   * given (same id, token and issue time, so it still ends `ttl` after it began). At most one session write per
-   * response: Express keeps only the last `Set-Cookie` header, Fastify sends them all.
+   * given: same id and token, and the same issue time (it still ends `ttl` after it began) unless it is
+   * {@link stale}, then `now` (a new lifetime begins). At most one session write per response: Express keeps
+   * only the last `Set-Cookie` header, Fastify sends them all.
    */
   save(
     req: HttpRequest,
@@ -109,12 +119,12 @@ export class VerificationSessions {
       sid: session.sid,
       csrf: session.csrf,
       sub: session.sub,
-      iat: session.iat,
+      iat: this.stale(session, now) ? now : session.iat,
     };
     if (session.code !== undefined) saved.code = session.code;
     const notice = noticeOf(session.notice);
     if (notice) saved.notice = notice;
-    this.write(req, res, saved, Math.max(1000, session.iat + this.ttlMs - now));
+    this.write(req, res, saved, Math.max(1000, saved.iat + this.ttlMs - now));
     return saved;
   }
 

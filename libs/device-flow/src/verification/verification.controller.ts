@@ -178,8 +178,10 @@ export class VerificationController {
       return this.toStatus(res, statusOf(e));
     }
     const notice = session.notice && 'consent' in session.notice ? session.notice : undefined;
+    if (notice) this.takeNotice(req, res, session, now);
+    // The page has forms: a session past half its lifetime is renewed (the response's one session write).
+    else if (this.sessions.stale(session, now)) this.sessions.save(req, res, session, now);
     if (notice) {
-      this.takeNotice(req, res, session, now);
       return this.send(res, 200, this.consentPage(user, session.csrf, pending, [], notice.consent));
     }
     this.send(res, 200, this.consentPage(user, session.csrf, pending));
@@ -296,7 +298,8 @@ export class VerificationController {
 
   /**
    * The session's one-time {@link VerificationNotice}, dropped from the session as it is read (a reload shows
-   * the page without it); undefined when there is none.
+   * the page without it); undefined when there is none. The page about to be shown has forms: a session past
+   * half its lifetime is written again here too, renewed (the one session write of the response).
    */
   private takeNotice(
     req: HttpRequest,
@@ -305,7 +308,8 @@ export class VerificationController {
     now: number,
   ): VerificationNotice | undefined {
     const notice = session.notice;
-    if (notice) this.sessions.save(req, res, { ...session, notice: undefined }, now);
+    if (notice || this.sessions.stale(session, now))
+      this.sessions.save(req, res, { ...session, notice: undefined }, now);
     return notice;
   }
 
