@@ -75,15 +75,28 @@ export class DemoErrorFilter extends BaseExceptionFilter {
       contentEncoded(req) &&
       [400, 415].includes(statusOf(exception)) &&
       !(exception instanceof AdminRequestError);
-    const { status, body } = encodedBody
-      ? { status: 415, body: invalid(ADMIN_BODY_ENCODING) }
-      : demoError(exception, admin, !decodes(req.originalUrl ?? req.url ?? ''));
+    // A method the sign-in pages do not serve (GET /logout, PUT /login): 405 with Allow on both platforms,
+    // whether no route took it (Fastify, or Express without a body) or Express's parser refused its body first.
+    const allow = path === null ? undefined : SIGN_IN_METHODS.get(path);
+    const method = req.method === 'HEAD' ? 'GET' : (req.method ?? '');
+    const wrongMethod = allow !== undefined && !allow.includes(method) && statusOf(exception) < 500;
+    const { status, body } = wrongMethod
+      ? { status: 405, body: invalid(`method not allowed; use ${allow.join(' or ')}`) }
+      : encodedBody
+        ? { status: 415, body: invalid(ADMIN_BODY_ENCODING) }
+        : demoError(exception, admin, !decodes(req.originalUrl ?? req.url ?? ''));
     if (status === 503) this.logger.error(`${req.method} ${req.url ?? ''}: storage unavailable`);
     else if (status >= 500) this.logger.error(exception);
     const http = this.adapter.httpAdapter;
     const res: unknown = host.switchToHttp().getResponse();
     if (http.isHeadersSent(res)) return void http.end(res);
     http.setHeader(res, 'Cache-Control', 'no-store');
+    if (wrongMethod)
+      http.setHeader(
+        res,
+        'Allow',
+        allow.flatMap((m) => (m === 'GET' ? ['GET', 'HEAD'] : [m])).join(', '),
+      );
     if (status === 503) http.setHeader(res, 'Retry-After', String(RETRY_AFTER_SECONDS));
     http.reply(res, body, status);
   }
@@ -142,6 +155,12 @@ function catches(filter: ExceptionFilter, exception: unknown): boolean {
     [];
   return types.length === 0 || types.some((type) => exception instanceof type);
 }
+
+/** The demo's sign-in pages (below the issuer's path) and the methods they serve; HEAD wherever GET. */
+const SIGN_IN_METHODS: ReadonlyMap<string, readonly string[]> = new Map([
+  ['/login', ['GET', 'POST']],
+  ['/logout', ['POST']],
+]);
 
 /** What a client is told to wait before retrying while a store is unreachable (as the module's endpoints). */
 const RETRY_AFTER_SECONDS = 5;

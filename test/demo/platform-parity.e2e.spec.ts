@@ -74,6 +74,30 @@ describe(`the demo routes and parses alike on ${testAdapter()}`, () => {
     }
   });
 
+  it('the sign-in pages answer a method they do not serve with 405 and Allow, whatever body it carries', async () => {
+    const served: Array<[path: string, allow: string, methods: string[]]> = [
+      ['/login', 'GET, HEAD, POST', ['PUT', 'DELETE', 'PATCH']],
+      ['/logout', 'POST', ['GET', 'PUT', 'DELETE', 'PATCH']],
+    ];
+    for (const [path, allow, methods] of served) {
+      for (const method of methods) {
+        const plain = await http()[method.toLowerCase() as 'get'](path);
+        expect(plain.status, `${method} ${path}`).toBe(405);
+        expect(plain.headers.allow, `${method} ${path}`).toBe(allow);
+        expect(plain.body.error, `${method} ${path}`).toBe('invalid_request');
+        if (method === 'GET') continue; // a GET body is the difference the README names
+        for (const b of awkwardBodies) {
+          const res = await send(method, path, b);
+          expect(res.status, `${method} ${path} ${b.type}`).toBe(405);
+          expect(res.headers.allow, `${method} ${path} ${b.type}`).toBe(allow);
+        }
+      }
+    }
+    // Still routed as before: a route below them is no route, and the methods they serve still work.
+    await http().get('/login/x').expect(404);
+    await http().get('/login').expect(200);
+  });
+
   it("a form the platform refused at the verification page gets the page's own answer: refused, 400", async () => {
     for (const path of ['/device', '/device/decision']) {
       for (const b of awkwardBodies) {
