@@ -325,13 +325,14 @@ describe('verification page (RFC 8628 §3.3)', () => {
       expect((await poll(codes.device_code)).error).toBe('authorization_pending');
     });
 
-    it('a page shown late in the session renews it: its forms stay valid past the first lifetime', async () => {
-      await app({ verification: { sessionTtl: 3600 } });
+    it('a consent page shown late in the session renews it: Approve still works past the first lifetime', async () => {
+      await app({ expiresIn: 7200, verification: { sessionTtl: 3600 } });
       const b = await browser(); // the page session begins now
-      t.clock.advance(3600_000 - 15_000); // 15 s before it would end
       const codes = await deviceAsks('read');
-      // The user enters the code and gets the consent page (POST, then GET of the consent page).
+      t.clock.advance(10 * 60_000);
+      // Entered early in the session: saving it then does not renew it (not past half its lifetime).
       await b.post('/device', { user_code: codes.user_code }).expect(303);
+      t.clock.advance(49 * 60_000); // 59 min in: the user comes back and reloads the consent page
       const consent = await t.http
         .get('/device/consent')
         .set('x-test-user', 'alice')
@@ -339,7 +340,8 @@ describe('verification page (RFC 8628 §3.3)', () => {
         .on('response', (r) => b.jar.store(r.headers['set-cookie']))
         .expect(200);
       expect(consent.text).toContain('Allow Test TV');
-      t.clock.advance(60_000); // reading the page takes a minute: the first lifetime is over
+      expect(consent.headers['set-cookie']?.[0]).toMatch(/Max-Age=3600;/); // renewed: a new hour
+      t.clock.advance(2 * 60_000); // past the first hour
       await b
         .post('/device/decision', {
           user_code: codes.user_code,
@@ -349,11 +351,26 @@ describe('verification page (RFC 8628 §3.3)', () => {
         .expect(303)
         .expect('location', '/device/approved');
       expect((await poll(codes.device_code)).scope).toBe('read');
-      // Renewed for a new lifetime, not for ever: an hour without any page shown, and the form has expired.
-      const later = await deviceAsks('read');
-      await b.post('/device', { user_code: later.user_code }).expect(303);
+    });
+
+    it('an entry page shown late in the session renews it; an hour without any page ends it', async () => {
+      await app({ verification: { sessionTtl: 3600 } });
+      const b = await browser();
+      t.clock.advance(59 * 60_000);
+      const entry = await t.http
+        .get('/device')
+        .set('x-test-user', 'alice')
+        .set('Cookie', b.jar.header())
+        .on('response', (r) => b.jar.store(r.headers['set-cookie']))
+        .expect(200);
+      expect(entry.headers['set-cookie']?.[0]).toMatch(/Max-Age=3600;/);
+      expect(csrfOf(entry.text)).toBe(b.csrf); // the same session: forms of other tabs keep working
+      t.clock.advance(2 * 60_000);
+      const codes = await deviceAsks('read');
+      await b.post('/device', { user_code: codes.user_code }).expect(303);
+      // Renewed by a page shown, not kept for ever: an hour without one, and the form has expired.
       t.clock.advance(3600_000);
-      const expired = await b.post('/device', { user_code: later.user_code }).expect(403);
+      const expired = await b.post('/device', { user_code: codes.user_code }).expect(403);
       expect(expired.text).toContain('Your form expired');
     });
 

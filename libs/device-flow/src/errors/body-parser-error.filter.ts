@@ -7,7 +7,7 @@ import { DeviceFlowPaths, normalizePath } from '../http/module-paths.js';
 import { VerificationPageFilter } from '../verification/verification-page.filter.js';
 import { PageMethodNotAllowedError } from '../verification/verification.errors.js';
 import { VerificationView } from '../verification/verification.view.js';
-import { OAuthExceptionFilter } from './oauth-exception.filter.js';
+import { isBodyRefusalStatus, OAuthExceptionFilter } from './oauth-exception.filter.js';
 import { MethodNotAllowedError } from './oauth.errors.js';
 
 /**
@@ -50,24 +50,28 @@ export class BodyParserErrorFilter extends BaseExceptionFilter {
     const req = host.switchToHttp().getRequest<HttpRequest | undefined>();
     const path = req ? requestPath(req) : '';
     const method = req?.method === 'HEAD' ? 'GET' : req?.method;
+    const status = exception.getStatus();
+    // What the platform found before any handler ran: no route for the method (404), or a body its parser
+    // refused (Express parses every method's body before routing; Fastify only routed ones, by media type).
+    // Anything else (a host middleware's 401, 403 or 429) is not about the route or the body: passed on.
+    const refusedBody = isBodyRefusalStatus(status);
+    const platformRefusal = status === 404 || refusedBody;
     if (req && this.isOAuthPath(path)) {
-      // A method the endpoint does not serve is 405 whatever else the platform found wrong first: no handler
-      // for it (TRACE, PROPFIND, … on either platform), or a body its parser refused before routing (Express
-      // parses every method's body; Fastify only routed ones, by media type) — the method is checked first on
-      // both. (The endpoint's own method not found there means it is not mounted at this path: left as it is.)
+      // A method the endpoint does not serve is 405 whichever of those the platform found first: the method
+      // is checked first on both. (The endpoint's own method not found there means it is not mounted at this
+      // path: left as it is.)
       const allow = this.paths.endpointMethod(path);
-      const wrongMethod = allow !== null && method !== allow;
+      const wrongMethod = platformRefusal && allow !== null && method !== allow;
       return this.oauth.catch(wrongMethod ? new MethodNotAllowedError(allow) : exception, host);
     }
     if (req && this.paths.isVerificationPage(path)) {
       // As on the endpoints: a method the page does not serve (PUT /device) is 405 with Allow, first.
       const allow = this.paths.pageMethods(path);
-      if (allow !== null && !allow.includes(method as 'GET' | 'POST'))
+      if (platformRefusal && allow !== null && !allow.includes(method as 'GET' | 'POST'))
         return this.pages.catch(new PageMethodNotAllowedError(allow), host);
       // A form the platform's parser refused (media type, charset, encoding, syntax, size) gets the answer the
       // page's own parser gives whatever the platform: the "request refused" page, 400 (413 when too large).
-      const status = exception.getStatus();
-      if (allow !== null && method === 'POST' && status >= 400 && status < 500 && status !== 404)
+      if (refusedBody && allow !== null && method === 'POST')
         return this.pages.catch(this.pages.refused(status === 413 ? 413 : 400), host);
       return this.pages.catch(exception, host);
     }

@@ -14,6 +14,7 @@ import {
 import { contentEncodingError, formContentTypeError } from '../http/form-body.parser.js';
 import { setNoStore } from '../http/no-store.js';
 import {
+  HostRefusalError,
   InvalidRequestError,
   OAuthError,
   RequestTooLargeError,
@@ -52,7 +53,8 @@ const TRANSIENT_CODES = new Set([
  *
  * - {@link OAuthError}s render as themselves.
  * - Errors raised before the handler by a body parser (malformed JSON, oversize body, bad charset) become
- *   `invalid_request`.
+ *   `invalid_request`; another client error raised there by the host (a gateway's 401, a throttler's 429)
+ *   keeps its status ({@link HostRefusalError}).
  * - Anything else is logged and answered `server_error` (500), or `temporarily_unavailable` (503 with
  *   `Retry-After`) when the cause is a lost database connection.
  *
@@ -78,7 +80,9 @@ export class OAuthExceptionFilter implements ExceptionFilter {
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       if (status === 404) return new InvalidRequestError('no such endpoint');
-      if (status >= 400 && status < 500) return rejectedBody(exception, req);
+      if (isBodyRefusalStatus(status)) return rejectedBody(exception, req);
+      // Another client error before the handler ran: the host's own (a gateway's 401, a throttler's 429).
+      if (status > 400 && status < 500) return new HostRefusalError(status);
     }
     if (isTransient(exception)) {
       this.logger.error(
@@ -103,7 +107,7 @@ function rejectedBody(exception: HttpException, req: HttpRequest | undefined): O
   // Only what a body parser answers (400, 413, 415) is judged by the body's headers; another 4xx (a host guard's
   // 403 on a GET endpoint, say) is not about the body.
   const status = exception.getStatus();
-  const aboutBody = status === 400 || status === 413 || status === 415;
+  const aboutBody = isBodyRefusalStatus(status);
   const fromHeaders =
     aboutBody &&
     req &&
@@ -118,6 +122,15 @@ function rejectedBody(exception: HttpException, req: HttpRequest | undefined): O
     return new InvalidRequestError('parameter malformed: __proto__');
   }
   return new InvalidRequestError('malformed request body');
+}
+
+/**
+ * Whether a status is one a platform's body parser answers with (400 malformed, 413 too large, 415 media type,
+ * charset or encoding) — as opposed to a host middleware's or guard's 401, 403 or 429, which are not about the
+ * body and pass through as they are.
+ */
+export function isBodyRefusalStatus(status: number): boolean {
+  return status === 400 || status === 413 || status === 415;
 }
 
 function describe(e: unknown): string {

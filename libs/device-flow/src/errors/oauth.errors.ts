@@ -49,6 +49,23 @@ export class RequestTooLargeError extends InvalidRequestError {
   override readonly status = 413;
 }
 
+/**
+ * A request the host app refused before the module's handler ran — a gateway's 401 or 403, a throttler's 429 —
+ * answered as OAuth JSON with the host's status kept: `temporarily_unavailable` for 429 (the retryable code, as
+ * the module's own limits answer), `invalid_request` otherwise. Headers the host set (`Retry-After`,
+ * `WWW-Authenticate`) stay on the response.
+ */
+export class HostRefusalError extends OAuthError {
+  readonly error: string;
+  override readonly status: number;
+
+  constructor(status: number) {
+    super(status === 429 ? 'too many requests, retry later' : 'request refused by the server');
+    this.status = status;
+    this.error = status === 429 ? 'temporarily_unavailable' : 'invalid_request';
+  }
+}
+
 /** A wrong HTTP method on an OAuth endpoint: `invalid_request` with status 405 and an `Allow` header. */
 export class MethodNotAllowedError extends InvalidRequestError {
   override readonly status = 405;

@@ -41,6 +41,10 @@ describe('safeReturnTo', () => {
     expect(safeReturnTo(p, '/fallback')).toBe(resolved);
   });
 
+  it('refuses a path that grows past 512 characters once resolved (the serializer percent-encodes)', () => {
+    expect(safeReturnTo('/.' + '"'.repeat(510), '/fallback')).toBe('/fallback');
+  });
+
   it.each(['/a/..//evil.example', '/a/%2e%2e//evil.example/x', '/./..//evil.example'])(
     'refuses %s, which resolves to another host',
     (p) => {

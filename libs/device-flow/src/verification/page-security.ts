@@ -71,6 +71,7 @@ export function safeReturnTo(value: unknown, fallback = '/'): string {
   if (!/\.|%2e/i.test(value)) return value; // no dot segment possible: as it is
   const url = new URL(value, 'http://return-to.invalid');
   const resolved = url.pathname + url.search + url.hash;
-  // `/a/..//host` resolves to `//host`, which a Location header would take for another host.
-  return /^\/(?![/\\])/.test(resolved) ? resolved : fallback;
+  // `/a/..//host` resolves to `//host`, which a Location header would take for another host; and the URL
+  // serializer percent-encodes some characters, so the length is checked again.
+  return /^\/(?![/\\])/.test(resolved) && resolved.length <= 512 ? resolved : fallback;
 }

@@ -259,8 +259,10 @@ export class VerificationController {
 
   /**
    * The checks of every POST, in order: headers; cross-site refusal; form parsing; sign-in (anonymous → login,
-   * back to the same code); the session's CSRF token (constant time); the guessing budget (429, before any
-   * lookup). Returns `user: null` when it already answered with a redirect.
+   * back to the same code); the session's CSRF token (constant time); with a limiter that cannot take and
+   * release, the guessing budget (429, before any lookup — otherwise the entry's own reservation checks it, and
+   * only an entry that would look a code up is refused). Returns `user: null` when it already answered with a
+   * redirect.
    */
   private async guard(
     req: HttpRequest,
