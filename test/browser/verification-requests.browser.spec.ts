@@ -152,6 +152,23 @@ describe.skipIf(!chromiumAvailable)(
       expect((await devicePolls(codes.device_code)).body.error).toBe('authorization_pending');
     });
 
+    /**
+     * Waits until the page has settled on a URL matching `pattern`. A double click submits the form twice, and
+     * the second submission aborts the first one's navigation (`net::ERR_ABORTED`), which a plain `waitForURL`
+     * takes for a failure whenever the first answer was still on its way: wait for the next navigation then.
+     */
+    async function settledOn(pattern: RegExp): Promise<void> {
+      for (let attempt = 0; attempt < 5; attempt++) {
+        try {
+          await page.waitForURL(pattern);
+          return;
+        } catch (e) {
+          if (!/ERR_ABORTED|frame was detached/.test(String(e))) throw e;
+        }
+      }
+      throw new Error(`the page did not settle on ${pattern}`);
+    }
+
     it('Approve sent twice (a double click, Enter pressed twice): "Device connected" both times', async () => {
       const codes = await deviceAsks();
       await page.goto(codes.verification_uri_complete);
@@ -159,7 +176,7 @@ describe.skipIf(!chromiumAvailable)(
       await press('Continue');
       const csrf = await page.locator('input[name=csrf_token]').first().getAttribute('value');
       await Promise.all([
-        page.waitForURL(/\/device\/(approved|used)$/),
+        settledOn(/\/device\/(approved|used)$/),
         page.getByRole('button', { name: 'Approve' }).dblclick(),
       ]);
       expect(await heading()).toBe('Device connected');
