@@ -127,6 +127,8 @@ describe.skipIf(!chromiumAvailable)(
       const tokens = await devicePolls(codes.device_code);
       expect(tokens.status).toBe(200);
       expect(tokens.body).toMatchObject({ token_type: 'Bearer', scope: 'profile read' });
+      // "Stay signed in" unticked: the device gets no refresh token.
+      expect(tokens.body.refresh_token).toBeUndefined();
     });
 
     it('"Not you? Sign out" on the consent page: another account signs in, continues with the same code and is the one granted', async () => {

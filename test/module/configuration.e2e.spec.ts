@@ -4,19 +4,22 @@ import {
   Inject,
   Injectable,
   type INestApplication,
+  Logger,
   Module,
 } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   DEVICE_FLOW_ENTITIES,
   DEVICE_FLOW_MIGRATIONS,
   DeviceCodeEntity,
   DeviceCodeRepository,
   type DeviceFlowModuleOptions,
+  DeviceFlowConfigurationError,
   DeviceFlowModule,
+  type DeviceFlowOptionsFactory,
   DeviceGrantService,
   ManualClock,
 } from '../../libs/device-flow/src/index.js';
@@ -48,7 +51,7 @@ class HostConfigModule {}
 
 /** An options factory class (`useClass` / `useExisting`), itself injected with host configuration. */
 @Injectable()
-class DeviceFlowConfig {
+class DeviceFlowConfig implements DeviceFlowOptionsFactory {
   constructor(@Inject(CONFIG) private readonly config: { issuer: string; interval: number }) {}
   createDeviceFlowOptions(): DeviceFlowModuleOptions {
     return { ...baseOptions, issuer: this.config.issuer, interval: this.config.interval };
@@ -130,6 +133,52 @@ describe('DeviceFlowModule.forRootAsync', () => {
       }),
     );
     expect((await flow(http, app!.get(DeviceGrantService))).interval).toBe(7);
+  });
+
+  it('warns at start-up when the factory advertises a verificationUri where the page is not mounted', async () => {
+    const warn = vi.spyOn(Logger.prototype, 'warn');
+    try {
+      const http = await boot(
+        DeviceFlowModule.forRootAsync({
+          useFactory: () => ({ ...baseOptions, verificationUri: '/activate' }),
+        }),
+      );
+      expect(warn).toHaveBeenCalledWith(
+        expect.stringContaining(
+          'verificationUri http://async.example/activate is not where the verification page is mounted (/device)',
+        ),
+      );
+      // As it said: the page is at /device, and nothing at /activate.
+      await http.get('/device').expect(303);
+      await http.get('/activate').expect(404);
+      await app!.close();
+      app = undefined;
+      warn.mockClear();
+      await boot(
+        DeviceFlowModule.forRootAsync({
+          useFactory: () => ({ ...baseOptions, verificationUri: '/activate' }),
+          verificationPath: '/activate',
+        }),
+      );
+      expect(warn).not.toHaveBeenCalledWith(expect.stringContaining('verificationUri'));
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
+  it('refuses routes that shadow each other or the page, and a bad verificationPath, as configuration errors', () => {
+    expect(() =>
+      DeviceFlowModule.forRoot({
+        ...baseOptions,
+        routes: { revocation: '/oauth/device_authorization' },
+      }),
+    ).toThrow(DeviceFlowConfigurationError);
+    expect(() =>
+      DeviceFlowModule.forRoot({ ...baseOptions, routes: { token: '/device' } }),
+    ).toThrow(/routes.token \(\/device\) is the path of the verification page/);
+    expect(() =>
+      DeviceFlowModule.forRootAsync({ useFactory: () => baseOptions, verificationPath: 'link' }),
+    ).toThrow(DeviceFlowConfigurationError);
   });
 
   it('a factory returning invalid options fails start-up with a DeviceFlowConfigurationError', async () => {

@@ -87,9 +87,10 @@ describe(`OpenAPI document of the demo (/docs) on ${testAdapter()}`, () => {
       '/oauth/revoke',
     ]) {
       expect(Object.keys(op(path, 'post').responses).sort()).toEqual(
-        ['200', '400', '401', '405', '413', '500', '503'].sort(),
+        ['200', '400', '401', '405', '413', '429', '500', '503'].sort(),
       );
       expect(errorCodes(path, 'post', 401)).toEqual(['invalid_client']);
+      expect(errorCodes(path, 'post', 429)).toEqual(['temporarily_unavailable']);
       expect(errorCodes(path, 'post', 503)).toEqual(['temporarily_unavailable']);
     }
     expect(errorCodes('/oauth/token', 'post', 400).sort()).toEqual(

@@ -117,7 +117,8 @@ export async function createTestApp(
       DeviceFlowModule.forRoot({
         issuer: 'http://localhost:3000',
         clients: TEST_CLIENTS,
-        database: db.options,
+        // Memory storage takes no database (the module refuses one it would ignore).
+        ...(options.storage === 'memory' ? {} : { database: db.options }),
         hashSecret: 'test-hash-secret-0123456789',
         clock,
         ...options,

@@ -314,6 +314,8 @@ describe('verification page (RFC 8628 §3.3)', () => {
           .expect(403);
         expect(res.headers['content-type']).toMatch(/text\/html/);
         expect(res.text).toContain('Your form expired');
+        // The code the form carried is on the new form: typing it again is not the price of an expired page.
+        expect(res.text).toContain(`value="${codes.user_code}"`);
       }
       const noCookie = await t.http
         .post('/device')
@@ -722,6 +724,14 @@ describe('verification page (RFC 8628 §3.3)', () => {
         .send(JSON.stringify({ user_code: 'x'.repeat(1_100_000) }))
         .expect(413);
       expect(huge.headers['content-type']).toMatch(/text\/html/);
+      // Many parameters in a small form: refused as the page's own parser refuses them on either platform
+      // (400), not as too large (Express's parser calls more than 1,000 parameters a 413).
+      const many = Array.from({ length: 1100 }, (_, i) => `p${i}=`).join('&');
+      const crowded = await b
+        .post('/device', {}, { 'Content-Type': 'application/x-www-form-urlencoded' })
+        .send(`csrf_token=${b.csrf}&user_code=BCDF-GHJK&${many}`)
+        .expect(400);
+      expect(crowded.text).toContain('Request refused');
     });
   });
 
@@ -921,6 +931,84 @@ describe('verification page (RFC 8628 §3.3)', () => {
       expect(reads).toBe(0);
       await fail(b, 3);
       await b.post('/device', { user_code: codes.user_code }).expect(429);
+    });
+
+    it('a decision on the code this session entered is not refused by a budget spent since', async () => {
+      await app(tight, true);
+      const codes = await deviceAsks();
+      const b = await browser('alice', { 'X-Forwarded-For': '198.51.100.7' });
+      await b.enter(codes.user_code);
+      // Another tab of the same session, and others behind the same address, spend the session, IP and
+      // global budgets.
+      await fail(b, 3);
+      await fail(await browser('bob', { 'X-Forwarded-For': '198.51.100.7' }), 2);
+      await fail(await browser('carol', { 'X-Forwarded-For': '192.0.2.1' }), 3);
+      await b.post('/device', { user_code: codes.user_code }).expect(429);
+      // Approve on the consent page shown before goes through, and reaches the device.
+      await b
+        .post('/device/decision', {
+          user_code: codes.user_code,
+          decision: 'approve',
+          scope_0: 'read',
+        })
+        .expect(303)
+        .expect('location', '/device/approved');
+      expect((await poll(codes.device_code)).scope).toBe('read');
+      // Deny, likewise (a new window: dave's own session budget spent).
+      t.clock.advance(60_000);
+      const other = await deviceAsks();
+      const c = await browser('dave', { 'X-Forwarded-For': '198.51.100.8' });
+      await c.enter(other.user_code);
+      await fail(c, 3);
+      await c
+        .post('/device/decision', { user_code: other.user_code, decision: 'deny' })
+        .expect(303)
+        .expect('location', '/device/denied');
+      expect((await poll(other.device_code)).error).toBe('access_denied');
+    });
+
+    it('a decision on any other code is an entry: refused once a budget is spent, counted when wrong', async () => {
+      await app(tight);
+      const codes = await deviceAsks();
+      const b = await browser();
+      await b.enter(codes.user_code);
+      // A wrong code in the decision form counts (it guesses like an entry): three of them spend the budget.
+      for (let i = 0; i < 3; i++)
+        await b
+          .post('/device/decision', { user_code: 'BCDF-GHJK', decision: 'deny' })
+          .expect(303)
+          .expect('location', '/device/invalid');
+      const another = await deviceAsks();
+      await b
+        .post('/device/decision', { user_code: another.user_code, decision: 'deny' })
+        .expect(429);
+      expect((await poll(another.device_code)).error).toBe('authorization_pending');
+      // The code entered before is still decided on.
+      await b
+        .post('/device/decision', { user_code: codes.user_code, decision: 'deny' })
+        .expect(303)
+        .expect('location', '/device/denied');
+    });
+
+    it('with a limiter checked ahead (no take and release) the entered code is decided on too', async () => {
+      const counts = new InMemoryAttemptLimiter();
+      await appWithLimiter({
+        retryAfterMs: (buckets, now) => counts.retryAfterMs(buckets, now),
+        record: (buckets, now) => counts.record(buckets, now),
+      });
+      const codes = await deviceAsks('read');
+      const b = await browser();
+      await b.enter(codes.user_code);
+      await fail(b, 3);
+      await b.post('/device', { user_code: codes.user_code }).expect(429);
+      await b
+        .post('/device/decision', {
+          user_code: codes.user_code,
+          decision: 'approve',
+          scope_0: 'read',
+        })
+        .expect(303)
+        .expect('location', '/device/approved');
     });
 
     it('successful entries are not counted', async () => {

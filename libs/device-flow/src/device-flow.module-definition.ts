@@ -43,8 +43,19 @@ export const DeviceFlowConfigurableModule = definition.ConfigurableModuleClass;
  */
 export const DEVICE_FLOW_MODULE_OPTIONS = definition.MODULE_OPTIONS_TOKEN;
 
-/** Type of `forRoot`'s argument, module options and extras together (use as `typeof`). */
+/** Type of `forRoot`'s argument, module options and extras together (internal; exported as {@link DeviceFlowRootOptions}). */
 export const DEVICE_FLOW_OPTIONS_TYPE = definition.OPTIONS_TYPE;
 
-/** Type of `forRootAsync`'s argument (use as `typeof`). */
+/** Type of `forRootAsync`'s argument (internal; exported as {@link DeviceFlowAsyncOptions}). */
 export const DEVICE_FLOW_ASYNC_OPTIONS_TYPE = definition.ASYNC_OPTIONS_TYPE;
+
+/** `forRoot`'s argument: the module options and {@link DeviceFlowModuleExtras} together. */
+export type DeviceFlowRootOptions = typeof DEVICE_FLOW_OPTIONS_TYPE;
+
+/** `forRootAsync`'s argument: `imports`, `inject`, one of `useFactory` / `useClass` / `useExisting`, and the extras. */
+export type DeviceFlowAsyncOptions = typeof DEVICE_FLOW_ASYNC_OPTIONS_TYPE;
+
+/** What `forRootAsync({ useClass })` or `useExisting` provides: a class that makes the module options. */
+export interface DeviceFlowOptionsFactory {
+  createDeviceFlowOptions(): DeviceFlowModuleOptions | Promise<DeviceFlowModuleOptions>;
+}

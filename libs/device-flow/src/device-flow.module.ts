@@ -25,7 +25,11 @@ import {
   type DEVICE_FLOW_OPTIONS_TYPE,
   DeviceFlowConfigurableModule,
 } from './device-flow.module-definition.js';
-import { type ResolvedDeviceFlowOptions, resolveDeviceFlowOptions } from './device-flow.options.js';
+import {
+  DeviceFlowConfigurationError,
+  type ResolvedDeviceFlowOptions,
+  resolveDeviceFlowOptions,
+} from './device-flow.options.js';
 import { resolveRoutes } from './device-flow.routes.js';
 import { BodyParserErrorFilter } from './errors/body-parser-error.filter.js';
 import { DeviceFlowPaths } from './http/module-paths.js';
@@ -303,11 +307,11 @@ function withDefaults(
   extras: { routes?: typeof DEVICE_FLOW_OPTIONS_TYPE.routes; providers?: Provider[] },
   pagePath: string | null,
 ): DynamicModule {
-  const routes = resolveRoutes(extras.routes);
   if (pagePath !== null && !/^\/[A-Za-z0-9._~\-/]*$/.test(pagePath))
-    throw new Error(
-      `DeviceFlowModule: verificationPath must be a path like /device, got ${pagePath}`,
+    throw new DeviceFlowConfigurationError(
+      `verificationPath must be a path like /device, got ${String(pagePath)}`,
     );
+  const routes = resolveRoutes(extras.routes, pagePath);
   return {
     ...definition,
     controllers: [

@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import { Logger } from '@nestjs/common';
+import { describe, expect, it, vi } from 'vitest';
 import { ManualClock } from './clock/clock.js';
 import {
   type DeviceFlowModuleOptions,
@@ -37,6 +38,7 @@ describe('resolveDeviceFlowOptions', () => {
       refreshTokenTtl: 2592000,
       clients: [],
       storage: 'typeorm',
+      offlineAccessScope: 'offline_access',
       clock,
     });
   });
@@ -71,6 +73,12 @@ describe('resolveDeviceFlowOptions', () => {
     fails({ interval: 0 }, /interval must be a whole number of seconds from 1 to 300, got 0/);
     fails({ interval: 0.5 }, /interval must be/);
     fails({ interval: 301 }, /interval must be/);
+    // A value read from the environment and not converted: the message says it got a string.
+    fails(
+      { expiresIn: '600' as never },
+      /expiresIn must be a whole number of seconds from 10 to 86400, got "600" \(a string\)/,
+    );
+    fails({ interval: '5' as never }, /interval must be .*, got "5" \(a string\)/);
     fails(
       { expiresIn: 10, interval: 10 },
       /expiresIn \(10 s\) must be longer than interval \(10 s\)/,
@@ -125,12 +133,42 @@ describe('resolveDeviceFlowOptions', () => {
   it('validates token lifetimes, storage and the database choice', () => {
     fails({ accessTokenTtl: 0 }, /accessTokenTtl must be a positive whole number of seconds/);
     fails({ refreshTokenTtl: 1.5 }, /refreshTokenTtl must be a positive whole number/);
+    fails({ accessTokenTtl: '60' as never }, /accessTokenTtl .*, got "60" \(a string\)/);
+    fails({ clientCacheTtl: '30' as never }, /clientCacheTtl .*, got "30" \(a string\)/);
     fails({ storage: 'disk' as never }, /storage must be 'typeorm', 'redis' or 'memory'/);
     expect(resolve({ storage: 'redis' }).storage).toBe('redis');
     fails(
       { dataSource: {} as never, database: { type: 'better-sqlite3', database: ':memory:' } },
       /either dataSource or database, not both/,
     );
+    // Memory storage does not use a database given with it, and says so.
+    const warn = vi.spyOn(Logger.prototype, 'warn');
+    try {
+      expect(
+        resolve({ storage: 'memory', database: { type: 'better-sqlite3', database: ':memory:' } })
+          .storage,
+      ).toBe('memory');
+      expect(warn).toHaveBeenCalledWith(
+        "storage 'memory' keeps nothing in a database: the database / dataSource option is not used",
+      );
+      warn.mockClear();
+      resolve({ storage: 'typeorm', database: { type: 'better-sqlite3', database: ':memory:' } });
+      expect(warn).not.toHaveBeenCalledWith(expect.stringContaining("storage 'memory'"));
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
+  it('takes offline_access as the offline access scope unless told otherwise', () => {
+    expect(resolve({ offlineAccessScope: 'stay_signed_in' }).offlineAccessScope).toBe(
+      'stay_signed_in',
+    );
+    expect(resolve({ offlineAccessScope: false }).offlineAccessScope).toBeNull();
+    fails(
+      { offlineAccessScope: 'a b' },
+      /offlineAccessScope must be a scope token \(RFC 6749 §3.3\) or false, got "a b"/,
+    );
+    fails({ offlineAccessScope: true as never }, /offlineAccessScope must be/);
   });
 
   it('validates the verification URI', () => {
@@ -159,6 +197,18 @@ describe('resolveDeviceFlowOptions', () => {
       /client a: scope "read write" is not a valid scope token/,
     );
     fails({ clients: [{ clientId: 'a', scopes: ['a"b'] }] }, /not a valid scope token/);
+    // Grant types the module does not serve (a typo would otherwise start and refuse every request).
+    fails(
+      {
+        clients: [{ clientId: 'a', grantTypes: ['urn:ietf:params:oauth:grant-type:device-code'] }],
+      },
+      /client a: grant type "urn:ietf:params:oauth:grant-type:device-code" \(a string\) is not one this module serves \('urn:ietf:params:oauth:grant-type:device_code' or 'refresh_token'\)/,
+    );
+    fails({ clients: [{ clientId: 'a', grantTypes: ['password'] }] }, /grant type "password"/);
+    fails({ clients: [{ clientId: 'a', grantTypes: [] }] }, /grantTypes must be a non-empty list/);
+    expect(
+      resolve({ clients: [{ clientId: 'a', grantTypes: ['refresh_token'] }] }).clients,
+    ).toHaveLength(1);
   });
 
   it("advertises the static clients' scopes by default, the given list, or none", () => {

@@ -9,6 +9,7 @@ import {
   userCodeEntropyBits,
 } from './codes/user-code.format.js';
 import { SCOPE_TOKEN } from './grant/scope.js';
+import { DEVICE_CODE_GRANT_TYPE, REFRESH_TOKEN_GRANT_TYPE } from './clients/client.repository.js';
 import {
   DEFAULT_CLIENT_AUTHENTICATION_LIMIT,
   DEFAULT_ISSUANCE_LIMIT,
@@ -26,6 +27,7 @@ import {
 } from './jwt/jwt-keys.js';
 import { issuerBaseUrl, issuerPath } from './metadata/issuer-url.js';
 import { originProblem } from './clients/cors-policy.js';
+import { DeviceFlowConfigurationError } from './device-flow-configuration.error.js';
 
 /** JWT access token settings (`accessTokenFormat: 'jwt'`). @see RFC 9068 */
 export interface JwtAccessTokenOptions {
@@ -100,6 +102,13 @@ export interface DeviceFlowModuleOptions {
   accessTokenTtl?: number;
   /** Refresh token lifetime in seconds (default 30 days). */
   refreshTokenTtl?: number;
+  /**
+   * The scope that stands for "stay signed in" (default `offline_access`; `false`: none). When a device asks for
+   * it and the user unticks it on the consent page, the grant gets no refresh token — the device must come back
+   * to the user once its access token expires. Clients that do not ask for it get refresh tokens as their
+   * `grantTypes` allow. @see OpenID Connect Core 1.0 §11 (offline access)
+   */
+  offlineAccessScope?: string | false;
   /** Access token format: `opaque` (default; random, stored as hashes) or `jwt` (RFC 9068). */
   accessTokenFormat?: 'opaque' | 'jwt';
   /** JWT access token settings; used when `accessTokenFormat` is `jwt`. */
@@ -194,6 +203,8 @@ export interface ResolvedDeviceFlowOptions {
   userCode: UserCodeFormat;
   accessTokenTtl: number;
   refreshTokenTtl: number;
+  /** See {@link DeviceFlowModuleOptions.offlineAccessScope}; null: none. */
+  offlineAccessScope: string | null;
   accessTokenFormat: 'opaque' | 'jwt';
   /** Resolved JWT settings; null for opaque tokens. */
   jwt: { keys: JwtKey[]; audience: string[] } | null;
@@ -215,13 +226,7 @@ export interface ResolvedDeviceFlowOptions {
   clientAuthenticationLimit: RateLimit;
 }
 
-/** Thrown at start-up when options are invalid; the message says what to fix. */
-export class DeviceFlowConfigurationError extends Error {
-  constructor(message: string) {
-    super(`DeviceFlowModule: ${message}`);
-    this.name = 'DeviceFlowConfigurationError';
-  }
-}
+export { DeviceFlowConfigurationError } from './device-flow-configuration.error.js';
 
 /** Guesses an attacker may make per second at most, against which user code strength is judged (§5.1). */
 const ASSUMED_GUESSES_PER_SECOND = 1;
@@ -242,9 +247,9 @@ export function resolveDeviceFlowOptions(o: DeviceFlowModuleOptions): ResolvedDe
   const expiresIn = o.expiresIn ?? 1800;
   const interval = o.interval ?? 5;
   if (!Number.isInteger(expiresIn) || expiresIn < 10 || expiresIn > 86400)
-    fail(`expiresIn must be a whole number of seconds from 10 to 86400, got ${o.expiresIn}`);
+    fail(`expiresIn must be a whole number of seconds from 10 to 86400, got ${shown(o.expiresIn)}`);
   if (!Number.isInteger(interval) || interval < 1 || interval > 300)
-    fail(`interval must be a whole number of seconds from 1 to 300, got ${o.interval}`);
+    fail(`interval must be a whole number of seconds from 1 to 300, got ${shown(o.interval)}`);
   if (expiresIn <= interval)
     fail(
       `expiresIn (${expiresIn} s) must be longer than interval (${interval} s), or no poll can succeed`,
@@ -267,10 +272,19 @@ export function resolveDeviceFlowOptions(o: DeviceFlowModuleOptions): ResolvedDe
     ['accessTokenTtl', accessTokenTtl],
     ['refreshTokenTtl', refreshTokenTtl],
   ] as const)
-    if (!Number.isInteger(v) || v < 1) fail(`${name} must be a positive whole number of seconds`);
+    if (!Number.isInteger(v) || v < 1)
+      fail(`${name} must be a positive whole number of seconds, got ${shown(v)}`);
+  const offlineAccessScope = o.offlineAccessScope ?? 'offline_access';
+  if (
+    offlineAccessScope !== false &&
+    (typeof offlineAccessScope !== 'string' || !SCOPE_TOKEN.test(offlineAccessScope))
+  )
+    fail(
+      `offlineAccessScope must be a scope token (RFC 6749 §3.3) or false, got ${shown(offlineAccessScope)}`,
+    );
   const clientCacheTtl = o.clientCacheTtl ?? 30;
   if (!Number.isFinite(clientCacheTtl) || clientCacheTtl < 0 || clientCacheTtl > 3600)
-    fail(`clientCacheTtl must be from 0 (off) to 3600 seconds, got ${o.clientCacheTtl}`);
+    fail(`clientCacheTtl must be from 0 (off) to 3600 seconds, got ${shown(o.clientCacheTtl)}`);
   const storage = o.storage ?? 'typeorm';
   if (storage !== 'typeorm' && storage !== 'redis' && storage !== 'memory')
     fail(`storage must be 'typeorm', 'redis' or 'memory'`);
@@ -281,6 +295,10 @@ export function resolveDeviceFlowOptions(o: DeviceFlowModuleOptions): ResolvedDe
   if (!Number.isInteger(retention) || retention < 0)
     fail('purge.retention must be a whole number of seconds, 0 or more');
   if (o.dataSource && o.database) fail('give either dataSource or database, not both');
+  if (storage === 'memory' && (o.dataSource || o.database))
+    new Logger('DeviceFlow').warn(
+      "storage 'memory' keeps nothing in a database: the database / dataSource option is not used",
+    );
   const verificationUri = resolveVerificationUri(o.verificationUri ?? '/device', issuer, fail);
   const clients = o.clients ?? [];
   if (!Array.isArray(clients)) fail('clients must be an array');
@@ -294,6 +312,16 @@ export function resolveDeviceFlowOptions(o: DeviceFlowModuleOptions): ResolvedDe
       fail(`client ${c.clientId}: give clientSecret or clientSecretHash, not both`);
     if (c.clientSecret !== undefined && c.clientSecret.length < 8)
       fail(`client ${c.clientId}: clientSecret must be at least 8 characters`);
+    if (c.grantTypes !== undefined) {
+      if (!Array.isArray(c.grantTypes) || c.grantTypes.length === 0)
+        fail(`client ${c.clientId}: grantTypes must be a non-empty list`);
+      for (const g of c.grantTypes)
+        if (!GRANT_TYPES.includes(g))
+          fail(
+            `client ${c.clientId}: grant type ${shown(g)} is not one this module serves ` +
+              `(${GRANT_TYPES.map((t) => `'${t}'`).join(' or ')})`,
+          );
+    }
     if (c.allowedOrigins !== undefined && !Array.isArray(c.allowedOrigins))
       fail(`client ${c.clientId}: allowedOrigins must be a list of origins`);
     // A page's code is public: a client whose answers pages may read must not hold a secret or privileges.
@@ -342,6 +370,7 @@ export function resolveDeviceFlowOptions(o: DeviceFlowModuleOptions): ResolvedDe
     userCode,
     accessTokenTtl,
     refreshTokenTtl,
+    offlineAccessScope: offlineAccessScope === false ? null : offlineAccessScope,
     accessTokenFormat,
     jwt,
     privilegedClients,
@@ -371,6 +400,14 @@ export function resolveDeviceFlowOptions(o: DeviceFlowModuleOptions): ResolvedDe
       fail,
     ),
   };
+}
+
+/** The grant types a client may be given: the device code grant and refresh tokens. */
+const GRANT_TYPES: readonly unknown[] = [DEVICE_CODE_GRANT_TYPE, REFRESH_TOKEN_GRANT_TYPE];
+
+/** An option's value for a message: strings quoted, so that `"600"` (a string from the environment) shows as such. */
+function shown(value: unknown): string {
+  return typeof value === 'string' ? `${JSON.stringify(value)} (a string)` : String(value);
 }
 
 /** `scopesSupported` as given (checked, duplicates dropped), else the static clients' scopes; `false` → none. */

@@ -1,3 +1,5 @@
+import { DeviceFlowConfigurationError } from './device-flow-configuration.error.js';
+
 /** Paths of the module's HTTP endpoints. Given synchronously (`forRoot({ routes })`), so they work with
  *  `forRootAsync` too. */
 export interface DeviceFlowRoutes {
@@ -28,15 +30,48 @@ export const DEFAULT_ROUTES: DeviceFlowRoutes = {
   verificationQr: '/oauth/device_qr',
 };
 
-/** Fills in defaults and checks each path. */
-export function resolveRoutes(routes: Partial<DeviceFlowRoutes> | undefined): DeviceFlowRoutes {
+/**
+ * Fills in defaults and checks each path, and that no two routes — nor a route and the verification page
+ * (`pagePath`, and the pages one segment below it: `consent`, `decision`, the status pages) — are one path: the
+ * platforms would serve one of them and silently shadow the other (paths compared as the module matches
+ * them, in any letter case and without a trailing slash).
+ */
+export function resolveRoutes(
+  routes: Partial<DeviceFlowRoutes> | undefined,
+  pagePath: string | null = null,
+): DeviceFlowRoutes {
   const out = { ...DEFAULT_ROUTES, ...routes };
+  const seen = new Map<string, string>();
+  const page = pagePath === null ? null : comparable(pagePath);
   for (const [name, path] of Object.entries(out)) {
     if (typeof path !== 'string' || !/^\/[A-Za-z0-9._~\-/]*$/.test(path)) {
-      throw new Error(
-        `DeviceFlowModule: routes.${name} must be a path like /oauth/token, got ${String(path)}`,
+      throw new DeviceFlowConfigurationError(
+        `routes.${name} must be a path like /oauth/token, got ${String(path)}`,
       );
     }
+    const key = comparable(path);
+    const twin = seen.get(key);
+    if (twin !== undefined)
+      throw new DeviceFlowConfigurationError(
+        `routes.${name} and routes.${twin} are the same path (${path}): give each endpoint its own`,
+      );
+    seen.set(key, name);
+    if (page !== null && (key === page || isPageChild(key, page)))
+      throw new DeviceFlowConfigurationError(
+        `routes.${name} (${path}) is ${key === page ? 'the path of' : 'a page of'} the verification page ` +
+          `(${pagePath}): move the endpoint, or the page with verificationPath`,
+      );
   }
   return out;
+}
+
+/** Whether `path` is one segment below `page`: where the page serves `consent`, `decision` and its status pages. */
+function isPageChild(path: string, page: string): boolean {
+  const prefix = page === '/' ? '/' : `${page}/`;
+  return path.startsWith(prefix) && !path.slice(prefix.length).includes('/');
+}
+
+/** A path as the module matches it: lower case, without trailing slashes (`/` stays `/`). */
+function comparable(path: string): string {
+  return path.toLowerCase().replace(/\/+$/, '') || '/';
 }

@@ -5,7 +5,10 @@
 export { DeviceFlowModule } from './device-flow.module.js';
 export {
   DEVICE_FLOW_MODULE_OPTIONS,
+  type DeviceFlowAsyncOptions,
   type DeviceFlowModuleExtras,
+  type DeviceFlowOptionsFactory,
+  type DeviceFlowRootOptions,
 } from './device-flow.module-definition.js';
 export {
   type DeviceFlowModuleOptions,

@@ -164,7 +164,7 @@ describe('ClientAuthenticator', () => {
     expect((await as('new-secret')).clientId).toBe('secret-tv');
   });
 
-  it('counts failed secret verifications per client IP and client: past the budget, 429 before any scrypt (RFC 6749 §10.10)', async () => {
+  it('counts failed secret verifications per client IP, whatever the id: past the budget, 429 before any scrypt (RFC 6749 §10.10)', async () => {
     await clients.save({
       clientId: 'other-tv',
       secretHash: await secrets.hashClientSecret('other-secret'),
@@ -194,16 +194,99 @@ describe('ClientAuthenticator', () => {
     expect((blocked as TooManyRequestsError).headers['Retry-After']).toBe('60');
     expect(secrets.verifyClientSecret).not.toHaveBeenCalled();
     expect((await from('203.0.113.5', 'right-secret')).clientId).toBe('secret-tv');
-    // Another client at that address, and the same client at another, have budgets of their own; unknown ids
-    // share one per address.
-    expect((await from('203.0.113.5', 'other-secret', 'other-tv')).clientId).toBe('other-tv');
+    // The budget is the address's: another client's secret, and an unknown id, get the same 429 there — a
+    // budget per id would tell, once spent, which ids exist.
+    await expect(from('203.0.113.5', 'other-secret', 'other-tv')).rejects.toBeInstanceOf(
+      TooManyRequestsError,
+    );
+    await expect(from('203.0.113.5', 'x', 'nobody-1')).rejects.toBeInstanceOf(TooManyRequestsError);
+    // Another address has its own.
     await expect(from('198.51.100.7', 'wrong-5')).rejects.toBeInstanceOf(InvalidClientError);
-    for (const id of ['nobody-1', 'nobody-2', 'nobody-3'])
-      await expect(from('203.0.113.5', 'x', id)).rejects.toBeInstanceOf(InvalidClientError);
-    await expect(from('203.0.113.5', 'x', 'nobody-4')).rejects.toBeInstanceOf(TooManyRequestsError);
+    expect((await from('198.51.100.7', 'other-secret', 'other-tv')).clientId).toBe('other-tv');
+    // Failures with unknown ids spend it too.
+    for (const id of ['nobody-2', 'nobody-3'])
+      await expect(from('198.51.100.7', 'x', id)).rejects.toBeInstanceOf(InvalidClientError);
+    await expect(from('198.51.100.7', 'wrong-6')).rejects.toBeInstanceOf(TooManyRequestsError);
     // The window's end gives the budget back.
     clock.advance(60_000);
-    await expect(from('203.0.113.5', 'wrong-6')).rejects.toBeInstanceOf(InvalidClientError);
+    await expect(from('203.0.113.5', 'wrong-7')).rejects.toBeInstanceOf(InvalidClientError);
+  });
+
+  it('wrong secrets sent at once run no more verifications than the budget (each reserves one first)', async () => {
+    const limited = new ClientAuthenticator(
+      clients,
+      clock,
+      { ...OPTIONS, clientAuthenticationLimit: { limit: 3, windowSeconds: 60 } },
+      new InMemoryAttemptLimiter(),
+    );
+    const guess = (secret: string, id = 'secret-tv') =>
+      limited
+        .authenticate(
+          {
+            ip: '203.0.113.8',
+            headers: { authorization: basic(id, secret) },
+          } as unknown as HttpRequest,
+          params({}),
+        )
+        .catch((e: unknown) => e);
+    vi.mocked(secrets.verifyClientSecret).mockClear();
+    const answers = await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        guess(`wrong-${i}`, i % 2 ? 'secret-tv' : `nobody-${i}`),
+      ),
+    );
+    const kinds = answers.map((e) => (e instanceof TooManyRequestsError ? 429 : 401)).sort();
+    expect(kinds).toEqual([...Array<number>(3).fill(401), ...Array<number>(9).fill(429)]);
+    expect(secrets.verifyClientSecret).toHaveBeenCalledTimes(3);
+    // The right secret, once the budget is spent: refused too (not verified afresh), until the window ends.
+    expect(await guess('right-secret')).toBeInstanceOf(TooManyRequestsError);
+    clock.advance(60_000);
+    expect(await guess('right-secret')).toMatchObject({ clientId: 'secret-tv' });
+  });
+
+  it('a right secret gives its reservation back; a limiter without take and release is checked ahead', async () => {
+    const reserving = new ClientAuthenticator(
+      clients,
+      clock,
+      {
+        ...OPTIONS,
+        clientCacheTtlMs: 0,
+        clientAuthenticationLimit: { limit: 2, windowSeconds: 60 },
+      },
+      new InMemoryAttemptLimiter(),
+    );
+    const as = (authenticator: ClientAuthenticator, secret: string) =>
+      authenticator
+        .authenticate(
+          {
+            ip: '203.0.113.9',
+            headers: { authorization: basic('secret-tv', secret) },
+          } as unknown as HttpRequest,
+          params({}),
+        )
+        .catch((e: unknown) => e);
+    // Verified afresh each time (no cache): five successes leave the whole budget of 2 failures.
+    for (let i = 0; i < 5; i++)
+      expect(await as(reserving, 'right-secret')).toMatchObject({ clientId: 'secret-tv' });
+    expect(await as(reserving, 'wrong-1')).toBeInstanceOf(InvalidClientError);
+    expect(await as(reserving, 'wrong-2')).toBeInstanceOf(InvalidClientError);
+    expect(await as(reserving, 'wrong-3')).toBeInstanceOf(TooManyRequestsError);
+
+    const counts = new InMemoryAttemptLimiter();
+    const checkedAhead = new ClientAuthenticator(
+      clients,
+      clock,
+      { ...OPTIONS, clientAuthenticationLimit: { limit: 2, windowSeconds: 60 } },
+      {
+        retryAfterMs: (b, now) => counts.retryAfterMs(b, now),
+        record: (b, now) => counts.record(b, now),
+      },
+    );
+    expect(await as(checkedAhead, 'wrong-1')).toBeInstanceOf(InvalidClientError);
+    expect(await as(checkedAhead, 'wrong-2')).toBeInstanceOf(InvalidClientError);
+    vi.mocked(secrets.verifyClientSecret).mockClear();
+    expect(await as(checkedAhead, 'wrong-3')).toBeInstanceOf(TooManyRequestsError);
+    expect(secrets.verifyClientSecret).not.toHaveBeenCalled();
   });
 
   it('many requests presenting the right secret at once: one scrypt, none refused, whatever the budget', async () => {

@@ -9,7 +9,12 @@ import {
 import type { FormParams } from '../http/form-body.parser.js';
 import { type HttpRequest, repeatedHeader } from '../http/http-exchange.js';
 import { clientIp, rateLimitAddress } from '../http/request-origin.js';
-import { type AttemptBucket, AttemptLimiter } from '../verification/attempt-limiter.js';
+import {
+  type AttemptBucket,
+  AttemptLimiter,
+  releaseAttempts,
+  reserveAttempts,
+} from '../verification/attempt-limiter.js';
 import { parseBasicCredentials } from './basic-credentials.js';
 import { Clock } from '../clock/clock.js';
 import { DEVICE_FLOW_OPTIONS } from '../device-flow.constants.js';
@@ -72,7 +77,7 @@ export class ClientAuthenticator {
       // which client ids exist (RFC 6749 §10.3, §10.10).
       if (creds.secret !== undefined) {
         this.dummyHash ??= hashClientSecret(randomBytes(16).toString('hex'));
-        await this.secretMatches(req, null, creds.secret, await this.dummyHash);
+        await this.secretMatches(req, creds.secret, await this.dummyHash);
       }
       throw fail('client authentication failed');
     }
@@ -82,7 +87,7 @@ export class ClientAuthenticator {
       // The same words as for an unknown id: "required" would tell a caller with no secret that this id is a
       // registered confidential client (RFC 6749 §10.3).
       if (creds.secret === undefined) throw fail('client authentication failed');
-      if (!(await this.secretMatches(req, client.clientId, creds.secret, client.secretHash))) {
+      if (!(await this.secretMatches(req, creds.secret, client.secretHash))) {
         throw fail('client authentication failed');
       }
     }
@@ -92,42 +97,52 @@ export class ClientAuthenticator {
 
   /**
    * Verifies a presented secret against the stored scrypt hash, or finds it verified within the TTL. Failed
-   * verifications are counted per client IP and client id (`clientId` null: an unknown id, counted per IP): past
-   * the budget, 429 before any scrypt runs, so guessing a secret, or keeping the thread pool busy with scrypt, is
-   * bounded per address (RFC 6749 §10.10). Only failures count: a right secret never uses the budget up, however
-   * many requests present it at once (they share one verification).
+   * verifications are counted per client IP, whatever the client id (known or not: a budget per id would tell,
+   * once spent, which ids exist): past the budget, 429 before any scrypt runs, so guessing a secret, or keeping
+   * the thread pool busy with scrypt, is bounded per address (RFC 6749 §10.10).
+   *
+   * Only failures count: a right secret never uses the budget up. With a limiter that can take and release, each
+   * verification reserves one attempt before its scrypt and gives it back if the secret matched, so requests in
+   * flight at once can never run more verifications than the budget allows; requests presenting the same secret
+   * at once share one verification (and one reservation). A limiter without them is checked ahead and counted
+   * after a failure, which requests in flight at once can overshoot.
    */
   private async secretMatches(
     req: HttpRequest,
-    clientId: string | null,
     secret: string,
     secretHash: string,
   ): Promise<boolean> {
     const now = this.clock.now();
     if (this.verified.has(secretHash, secret, now)) return true;
-    const bucket = this.failureBucket(req, clientId);
-    const wait = await this.limiter.retryAfterMs([bucket], now);
-    if (wait > 0)
-      throw new TooManyRequestsError(
-        Math.ceil(wait / 1000),
-        'too many failed client authentications from this address; retry later',
-      );
-    const matches = await this.verified.verify(secretHash, secret, now, () =>
-      verifyClientSecret(secret, secretHash),
-    );
-    if (!matches) await this.limiter.record([bucket], now);
-    return matches;
+    const bucket = this.failureBucket(req);
+    const reserves = this.limiter.take !== undefined && this.limiter.release !== undefined;
+    if (!reserves) {
+      const wait = await this.limiter.retryAfterMs([bucket], now);
+      if (wait > 0) throw tooManyFailures(wait);
+    }
+    return this.verified.verify(secretHash, secret, now, async () => {
+      const reservation = await reserveAttempts(this.limiter, [bucket], now);
+      if (reservation && 'retryAfterMs' in reservation)
+        throw tooManyFailures(reservation.retryAfterMs);
+      let matches: boolean;
+      try {
+        matches = await verifyClientSecret(secret, secretHash);
+      } catch (e) {
+        if (reservation) await releaseAttempts(this.limiter, reservation.reserved, now);
+        throw e;
+      }
+      if (reservation) {
+        if (matches) await releaseAttempts(this.limiter, reservation.reserved, now);
+      } else if (!matches) await this.limiter.record([bucket], now);
+      return matches;
+    });
   }
 
-  /** The budget a failed verification is counted in: per client IP and client id, unknown ids per IP. */
-  private failureBucket(req: HttpRequest, clientId: string | null): AttemptBucket {
+  /** The budget a failed verification is counted in: per client IP (an IPv6 client by its /64). */
+  private failureBucket(req: HttpRequest): AttemptBucket {
     const { limit, windowSeconds } = this.options.clientAuthenticationLimit;
-    const address = rateLimitAddress(clientIp(req));
     return {
-      key:
-        clientId === null
-          ? `client-auth:unknown:${address}`
-          : `client-auth:${clientId.length}:${clientId}:${address}`,
+      key: `client-auth:${rateLimitAddress(clientIp(req))}`,
       limit,
       windowMs: windowSeconds * 1000,
     };
@@ -155,4 +170,12 @@ export class ClientAuthenticator {
       throw new InvalidRequestError('missing required parameter: client_id');
     return { clientId: bodyId, secret: bodySecret };
   }
+}
+
+/** 429 past the failure budget, with the seconds until it has room again. */
+function tooManyFailures(retryAfterMs: number): TooManyRequestsError {
+  return new TooManyRequestsError(
+    Math.ceil(retryAfterMs / 1000),
+    'too many failed client authentications from this address; retry later',
+  );
 }

@@ -7,7 +7,11 @@ import { DeviceFlowPaths, normalizePath } from '../http/module-paths.js';
 import { VerificationPageFilter } from '../verification/verification-page.filter.js';
 import { PageMethodNotAllowedError } from '../verification/verification.errors.js';
 import { VerificationView } from '../verification/verification.view.js';
-import { isBodyRefusalStatus, OAuthExceptionFilter } from './oauth-exception.filter.js';
+import {
+  isBodyRefusalStatus,
+  isTooLargeRefusal,
+  OAuthExceptionFilter,
+} from './oauth-exception.filter.js';
 import { MethodNotAllowedError } from './oauth.errors.js';
 
 /**
@@ -72,7 +76,10 @@ export class BodyParserErrorFilter extends BaseExceptionFilter {
       // A form the platform's parser refused (media type, charset, encoding, syntax, size) gets the answer the
       // page's own parser gives whatever the platform: the "request refused" page, 400 (413 when too large).
       if (refusedBody && allow !== null && method === 'POST')
-        return this.pages.catch(this.pages.refused(status === 413 ? 413 : 400), host);
+        return this.pages.catch(
+          this.pages.refused(isTooLargeRefusal(exception, req) ? 413 : 400),
+          host,
+        );
       return this.pages.catch(exception, host);
     }
     return super.catch(exception, host);

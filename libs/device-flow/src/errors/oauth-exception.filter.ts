@@ -11,7 +11,11 @@ import {
   requestPath,
   responseSent,
 } from '../http/http-exchange.js';
-import { contentEncodingError, formContentTypeError } from '../http/form-body.parser.js';
+import {
+  contentEncodingError,
+  formContentTypeError,
+  MAX_FORM_BODY_BYTES,
+} from '../http/form-body.parser.js';
 import { setNoStore } from '../http/no-store.js';
 import {
   HostRefusalError,
@@ -114,10 +118,8 @@ function rejectedBody(exception: HttpException, req: HttpRequest | undefined): O
     (formContentTypeError(req.headers['content-type']) ??
       contentEncodingError(req.headers['content-encoding']));
   if (fromHeaders) return fromHeaders;
-  // body-parser's error, kept by Nest as the exception's cause.
-  const type = (exception.cause as { type?: unknown } | undefined)?.type;
-  if (type === 'parameters.too.many') return new InvalidRequestError('too many parameters');
-  if (status === 413) return new RequestTooLargeError('request body too large');
+  if (isTooLargeRefusal(exception, req)) return new RequestTooLargeError('request body too large');
+  if (parameterCountRefused(exception)) return new InvalidRequestError('too many parameters');
   if (/prototype/i.test(exception.message)) {
     return new InvalidRequestError('parameter malformed: __proto__');
   }
@@ -131,6 +133,22 @@ function rejectedBody(exception: HttpException, req: HttpRequest | undefined): O
  */
 export function isBodyRefusalStatus(status: number): boolean {
   return status === 400 || status === 413 || status === 415;
+}
+
+/**
+ * Whether a body the platform refused is one {@link parseForm} would call too large (413): the platform said so
+ * for its size, or the request announced more than {@link MAX_FORM_BODY_BYTES} (checked first by the module's
+ * parser, whatever else is wrong with the body). Express's body-parser answers 413 for too many parameters too,
+ * which the module's parser, counting them in any body under its size limit, answers 400.
+ */
+export function isTooLargeRefusal(exception: HttpException, req: HttpRequest | undefined): boolean {
+  if (req && Number(req.headers['content-length']) > MAX_FORM_BODY_BYTES) return true;
+  return exception.getStatus() === 413 && !parameterCountRefused(exception);
+}
+
+/** body-parser's "too many parameters" (its `parameterLimit`), kept by Nest as the exception's cause. */
+function parameterCountRefused(exception: HttpException): boolean {
+  return (exception.cause as { type?: unknown } | undefined)?.type === 'parameters.too.many';
 }
 
 function describe(e: unknown): string {

@@ -313,6 +313,7 @@ export class DeviceGrantService {
       scope: record.grantedScope ?? '',
       grantId: record.id,
     };
+    const refresh = this.tokens.refreshAllowed(client, record.scope, grant.scope);
     // One unit of work: the claim, the grant record and the minted tokens are stored together or not at all.
     // If minting fails the claim is rolled back (or undone, for stores without transactions), so the code is
     // not burned and the device's next poll can still succeed.
@@ -331,7 +332,7 @@ export class DeviceGrantService {
           this.grantRecord(
             record,
             now,
-            Math.max(now + this.tokens.lifetimeOf(client) * 1000, record.expiresAt),
+            Math.max(now + this.tokens.lifetimeOf(client, refresh) * 1000, record.expiresAt),
             null,
           ),
         );
@@ -340,7 +341,7 @@ export class DeviceGrantService {
         if (!(await this.codes.transition(record.id, 'approved', 'consumed', now)))
           throw new RedeemedElsewhere();
         try {
-          return { response: await this.tokens.issue(grant, client) };
+          return { response: await this.tokens.issue(grant, client, grant.scope, refresh) };
         } catch (e) {
           // The grant was removed, or the client disabled, while its first tokens were minted: commit, so the
           // code stays used, and answer the error.

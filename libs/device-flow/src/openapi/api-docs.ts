@@ -72,8 +72,18 @@ const noStoreHeader = {
   schema: { type: 'string', example: 'no-store' },
 };
 
-/** The errors every form endpoint shares: 401, 405, 413, 500, 503. */
-function commonErrors(allow: string) {
+/** 429 at an endpoint that authenticates clients: past `clientAuthenticationLimit` (RFC 6749 §10.10). */
+const CLIENT_AUTHENTICATION_LIMITED: TooMany = [
+  'Too many failed client secret verifications from this address (`clientAuthenticationLimit`); retry after `Retry-After`',
+  'failed client authentications from this address over the budget',
+  'too many failed client authentications from this address; retry later',
+];
+
+/** A documented 429: its summary, when it happens, and the description the server sends. */
+type TooMany = [summary: string, when: string, description: string];
+
+/** The errors every form endpoint shares: 401, 405, 413, 429, 500, 503. */
+function commonErrors(allow: string, tooMany: TooMany = CLIENT_AUTHENTICATION_LIMITED) {
   return [
     errors(
       401,
@@ -93,6 +103,17 @@ function commonErrors(allow: string) {
       { Allow: { description: 'The allowed method', schema: { type: 'string', example: allow } } },
     ),
     errors(413, 'Body larger than 16 KiB', { invalid_request: 'request body too large' }),
+    errors(
+      429,
+      tooMany[0],
+      { temporarily_unavailable: [tooMany[1], tooMany[2]] },
+      {
+        'Retry-After': {
+          description: 'Seconds until the budget has room again',
+          schema: { type: 'integer', example: 900 },
+        },
+      },
+    ),
     errors(500, 'Unexpected failure; no detail is given', { server_error: 'internal error' }),
     errors(
       503,
@@ -168,7 +189,12 @@ export function DeviceAuthorizationDocs() {
       invalid_scope: 'a requested scope is unknown or not allowed for this client',
       unauthorized_client: 'client is not allowed the device authorization grant',
     }),
-    ...commonErrors('POST'),
+    ...commonErrors('POST', [
+      'Too many device codes for this client and address (`issuanceLimit`, RFC 8628 §5.4), or too many failed ' +
+        'client secret verifications from this address (`clientAuthenticationLimit`); retry after `Retry-After`',
+      'device codes for this client and address over the budget',
+      'too many requests, retry later',
+    ]),
   );
 }
 

@@ -52,10 +52,22 @@ export class TokenService {
   ) {}
 
   /** Seconds until the tokens issued to this client expire: its refresh token's if it gets one. */
-  lifetimeOf(client: ClientRecord): number {
-    return client.grantTypes.includes(REFRESH_TOKEN_GRANT_TYPE)
-      ? this.options.refreshTokenTtl
-      : this.options.accessTokenTtl;
+  lifetimeOf(client: ClientRecord, refresh = allowsRefresh(client)): number {
+    return refresh ? this.options.refreshTokenTtl : this.options.accessTokenTtl;
+  }
+
+  /**
+   * Whether the grant of a device code gets a refresh token: the client is allowed the `refresh_token` grant,
+   * and the user did not decline offline access — the `offlineAccessScope` was requested and left unticked on
+   * the consent page (`requested` and `granted` are the device code's scopes, as stored).
+   */
+  refreshAllowed(client: ClientRecord, requested: string, granted: string): boolean {
+    const offline = this.options.offlineAccessScope;
+    if (!allowsRefresh(client) || offline === null) return allowsRefresh(client);
+    return (
+      !parseScope(requested || undefined).includes(offline) ||
+      parseScope(granted || undefined).includes(offline)
+    );
   }
 
   /** Format of the access tokens this service mints (`opaque`, `jwt`, or a custom issuer's). */
@@ -65,12 +77,14 @@ export class TokenService {
 
   /**
    * Mints and stores the tokens of a grant. `refreshScope` is the scope of the new refresh token, which stays
-   * that of the original grant when a refresh narrows the access token (RFC 6749 §6).
+   * that of the original grant when a refresh narrows the access token (RFC 6749 §6); `refresh` whether there is
+   * one (default: when the client is allowed the grant; see {@link refreshAllowed}).
    */
   async issue(
     grant: GrantContext,
     client: ClientRecord,
     refreshScope = grant.scope,
+    refresh = allowsRefresh(client),
   ): Promise<TokenResponse> {
     const now = this.clock.now();
     const ttl = this.options.accessTokenTtl;
@@ -78,7 +92,7 @@ export class TokenService {
     const accessToken = access.token;
     const records: TokenRecord[] = [this.record(grant, 'access', access.handle, now, ttl)];
     let refreshToken: string | undefined;
-    if (client.grantTypes.includes(REFRESH_TOKEN_GRANT_TYPE)) {
+    if (refresh) {
       refreshToken = randomCode();
       records.push(
         this.record(
@@ -249,4 +263,9 @@ export class TokenService {
       revokedAt: null,
     };
   }
+}
+
+/** Whether the client is allowed the `refresh_token` grant (RFC 6749 §6). */
+function allowsRefresh(client: ClientRecord): boolean {
+  return client.grantTypes.includes(REFRESH_TOKEN_GRANT_TYPE);
 }

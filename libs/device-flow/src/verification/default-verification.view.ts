@@ -86,7 +86,7 @@ export const DEFAULT_VERIFICATION_TEXTS: VerificationTexts = {
   entryTitle: 'Connect a device',
   entryIntro: 'Enter the code shown on your TV, console or other device.',
   codeLabel: 'Code',
-  codeHint: 'Capital letters and the dash are optional.',
+  codeHint: 'Upper or lower case, with or without the dash.',
   continueButton: 'Continue',
   invalidCode: 'That code is not valid. Check it and try again.',
   emptyCode: 'Enter the code shown on your device.',

@@ -2,6 +2,7 @@ import {
   Controller,
   Get,
   Inject,
+  Logger,
   NotFoundException,
   Param,
   Post,
@@ -40,6 +41,7 @@ import {
   VerificationSessions,
 } from './verification-session.js';
 import { type VerificationUser, VerificationUserResolver } from './verification-user.resolver.js';
+import { verificationPageMismatch } from './verification.options.js';
 import {
   NO_DECISION,
   type SignOutForm,
@@ -90,6 +92,8 @@ export class VerificationController {
   ) {
     const v = options.verification;
     const path = mountedAt ?? '/';
+    const mismatch = verificationPageMismatch(options.issuer, options.verificationUri, path);
+    if (mismatch) new Logger('DeviceFlow').warn(mismatch);
     this.base = options.issuerPath + (path === '/' ? '' : path);
     this.sessions = new VerificationSessions(
       v.sessionKey,
@@ -136,6 +140,7 @@ export class VerificationController {
     const g = await this.guard(req, res);
     if (!g.user) return;
     const { session, form, who } = g;
+    await this.checkBudget(who);
     const typed = form.get('user_code') ?? '';
     const now = this.clock.now();
     if (isBlankUserCode(typed)) {
@@ -195,9 +200,16 @@ export class VerificationController {
   async decide(@Req() req: HttpRequest, @Res() res: HttpResponse): Promise<void> {
     const g = await this.guard(req, res);
     if (!g.user) return;
-    const { user, session, form, who } = g;
+    const { user, session, form } = g;
     const code = form.get('user_code') ?? '';
     const decision = form.get('decision');
+    // The code this session entered (and found live, counted then) is decided on outside the guessing budgets:
+    // a budget spent since — by other tabs, other people behind the same address, or everyone (the global
+    // one) — must not keep a user from approving or denying the request on their screen. Any other code in
+    // the form is an entry like any: checked and counted.
+    const entered = session.code !== undefined && session.code === this.service.normalize(code);
+    const who = entered ? null : g.who;
+    if (who) await this.checkBudget(who);
     // The consent form's hidden default button: Enter pressed on a checkbox submits the form with it. Nothing
     // is decided, and 204 keeps the browser on the page as it was (ticks included).
     if (decision === NO_DECISION) return void res.status(204).send('');
@@ -259,10 +271,9 @@ export class VerificationController {
 
   /**
    * The checks of every POST, in order: headers; cross-site refusal; form parsing; sign-in (anonymous → login,
-   * back to the same code); the session's CSRF token (constant time); with a limiter that cannot take and
-   * release, the guessing budget (429, before any lookup — otherwise the entry's own reservation checks it, and
-   * only an entry that would look a code up is refused). Returns `user: null` when it already answered with a
-   * redirect.
+   * back to the same code); the session's CSRF token (constant time). A refused token shows the entry form
+   * again with the code the form carried (the user's typing is not lost to an expired page). Returns
+   * `user: null` when it already answered with a redirect.
    */
   private async guard(
     req: HttpRequest,
@@ -290,12 +301,20 @@ export class VerificationController {
     const session = this.sessions.read(req, user.id, now);
     if (!this.sessions.checkCsrf(session, form.get('csrf_token'))) {
       const fresh = this.sessions.ensure(req, res, user.id, now);
-      throw new VerificationPageError(403, this.entryPage(user, fresh.csrf, '', 'csrf'));
+      const typed = this.service.display(form.get('user_code')) ?? '';
+      throw new VerificationPageError(403, this.entryPage(user, fresh.csrf, typed, 'csrf'));
     }
     const who: Guesser = { ip: clientIp(req), sessionId: session!.sid };
+    return { user, form, session: session!, who };
+  }
+
+  /**
+   * With a limiter that cannot take and release, the guessing budget, checked before any lookup (429);
+   * otherwise the entry's own reservation checks it, and only an entry that would look a code up is refused.
+   */
+  private async checkBudget(who: Guesser): Promise<void> {
     const wait = await this.service.waitBeforeEntry(who);
     if (wait > 0) throw new TooManyAttemptsPageError(wait);
-    return { user, form, session: session!, who };
   }
 
   /**

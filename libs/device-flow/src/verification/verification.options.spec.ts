@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { resolveDeviceFlowOptions } from '../device-flow.options.js';
-import { verificationPath } from './verification.options.js';
+import { verificationPageMismatch, verificationPath } from './verification.options.js';
 
 describe('verificationPath', () => {
   it.each([
@@ -12,6 +12,30 @@ describe('verificationPath', () => {
     ['https://a.example', 'http://a.example/device', null],
   ])('%s + %s → %s', (issuer, uri, path) => {
     expect(verificationPath(issuer, uri)).toBe(path);
+  });
+});
+
+describe('verificationPageMismatch', () => {
+  it.each([
+    ['https://a.example', 'https://a.example/device', '/device'],
+    ['https://a.example', 'https://a.example/Device/', '/device'],
+    ['https://a.example/auth', 'https://a.example/auth/device', '/device'],
+    ['https://a.example', 'https://b.example/activate', '/device'], // another host serves it
+  ])('%s + %s mounted at %s: none', (issuer, uri, mounted) => {
+    expect(verificationPageMismatch(issuer, uri, mounted)).toBeNull();
+  });
+
+  it('says where users are sent and where the page is, and what to set', () => {
+    expect(
+      verificationPageMismatch('https://a.example', 'https://a.example/activate', '/device'),
+    ).toBe(
+      'verificationUri https://a.example/activate is not where the verification page is mounted (/device): ' +
+        'unless your app serves or redirects /activate, users sent there find nothing — set ' +
+        "verificationPath to /activate, or verificationUri to the page's path",
+    );
+    expect(
+      verificationPageMismatch('https://a.example/auth', 'https://a.example/auth/link', '/device'),
+    ).toMatch(/serves or redirects \/link/);
   });
 });
 

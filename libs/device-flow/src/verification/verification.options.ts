@@ -190,6 +190,27 @@ export function verificationPath(issuer: string, verificationUri = '/device'): s
   return path.replace(/\/+$/, '') || '/';
 }
 
+/**
+ * Why users following `verificationUri` would not find the page mounted at `mountedAt`, or null when they will:
+ * the URI is on the issuer's origin but at another path (`forRootAsync` mounts at `/device` unless told, whatever
+ * its factory's `verificationUri`; `verificationPath` may differ from it). A warning, not an error: the host may
+ * serve or redirect that path itself (a short vanity URL, say).
+ */
+export function verificationPageMismatch(
+  issuer: string,
+  verificationUri: string,
+  mountedAt: string,
+): string | null {
+  const advertised = verificationPath(issuer, verificationUri);
+  const comparable = (p: string) => p.toLowerCase().replace(/\/+$/, '') || '/';
+  if (advertised === null || comparable(advertised) === comparable(mountedAt)) return null;
+  return (
+    `verificationUri ${verificationUri} is not where the verification page is mounted (${mountedAt}): unless ` +
+    `your app serves or redirects ${advertised}, users sent there find nothing — set verificationPath to ` +
+    `${advertised}, or verificationUri to the page's path`
+  );
+}
+
 function sessionKey(secret: string | undefined, hashSecret: string | undefined): Buffer {
   if (secret) return Buffer.from(secret, 'utf8');
   if (hashSecret)

@@ -97,9 +97,14 @@ export class VerificationService {
   /**
    * The live request of a user code; a failed lookup is counted (see the class) and rethrown. With `repeat`
    * (looking the code up to decide on it), a code already decided that way by that user throws
-   * {@link RepeatedDecision}, uncounted.
+   * {@link RepeatedDecision}, uncounted. `who: null`: a code the page found live before in this session
+   * (entered, counted then), looked up again outside the budgets — as are {@link approve} and {@link deny}.
    */
-  async findPending(userCode: string, who: Guesser, repeat?: Decision): Promise<PendingRequest> {
+  async findPending(
+    userCode: string,
+    who: Guesser | null,
+    repeat?: Decision,
+  ): Promise<PendingRequest> {
     const record = await this.counted(who, userCode, repeat, () =>
       this.grants.findPending(userCode),
     );
@@ -118,7 +123,12 @@ export class VerificationService {
    * Approves with the scopes the user kept (a subset of those requested). The same user approving again a code
    * they approved gets {@link RepeatedDecision}.
    */
-  async approve(userCode: string, subject: string, scopes: string[], who: Guesser): Promise<void> {
+  async approve(
+    userCode: string,
+    subject: string,
+    scopes: string[],
+    who: Guesser | null,
+  ): Promise<void> {
     await this.counted(who, userCode, { decision: 'approved', subject }, () =>
       this.grants.approve(userCode, subject, scopes),
     );
@@ -128,7 +138,7 @@ export class VerificationService {
    * Denies; the device's next poll gets `access_denied`. The same user denying again a code they denied gets
    * {@link RepeatedDecision}.
    */
-  async deny(userCode: string, subject: string, who: Guesser): Promise<void> {
+  async deny(userCode: string, subject: string, who: Guesser | null): Promise<void> {
     await this.counted(who, userCode, { decision: 'denied', subject }, () =>
       this.grants.deny(userCode, subject),
     );
@@ -168,13 +178,20 @@ export class VerificationService {
    * failure, which racing entries can overshoot by the number in flight.
    */
   private async counted<T>(
-    who: Guesser,
+    who: Guesser | null,
     userCode: string,
     repeat: Decision | undefined,
     action: () => Promise<T>,
   ): Promise<T> {
     const normalized = this.normalize(userCode);
     if (normalized === null) throw new UserCodeDecisionError('invalid');
+    if (who === null) {
+      try {
+        return await action();
+      } catch (thrown) {
+        throw await this.repeated(thrown, normalized, repeat);
+      }
+    }
     const reservation = await reserveAttempts(this.limiter, this.buckets(who), this.clock.now());
     if (reservation && 'retryAfterMs' in reservation) {
       throw new TooManyAttemptsPageError(Math.ceil(reservation.retryAfterMs / 1000));

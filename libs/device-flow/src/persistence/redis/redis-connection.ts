@@ -1,5 +1,6 @@
 import type { OnModuleDestroy } from '@nestjs/common';
 import type { RedisOptions } from 'ioredis';
+import { DeviceFlowConfigurationError } from '../../device-flow-configuration.error.js';
 
 /**
  * An ioredis client (`new Redis(…)` from `ioredis` 5), described by the few members the module's own declarations
@@ -50,7 +51,7 @@ export class DeviceFlowRedis implements OnModuleDestroy {
    */
   static async connect(o: DeviceFlowRedisOptions = {}): Promise<DeviceFlowRedis> {
     if (o.client) return new DeviceFlowRedis(o.client, false);
-    const { Redis } = await import('ioredis');
+    const { Redis } = await loadIoredis();
     const options: RedisOptions = {
       maxRetriesPerRequest: 1,
       commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
@@ -66,5 +67,21 @@ export class DeviceFlowRedis implements OnModuleDestroy {
 
   async onModuleDestroy(): Promise<void> {
     if (this.owned) this.client.disconnect();
+  }
+}
+
+/**
+ * `ioredis`, loaded on demand (`load`: the import, replaceable in tests); a configuration error saying what to
+ * install when it is not there.
+ */
+export async function loadIoredis(load = () => import('ioredis')) {
+  try {
+    return await load();
+  } catch (e) {
+    if ((e as { code?: unknown }).code === 'ERR_MODULE_NOT_FOUND')
+      throw new DeviceFlowConfigurationError(
+        "storage 'redis' needs the ioredis package (an optional peer dependency): npm install ioredis",
+      );
+    throw e;
   }
 }

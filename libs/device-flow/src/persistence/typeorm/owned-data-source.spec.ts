@@ -1,6 +1,14 @@
+import { DataSource, type DataSourceOptions } from 'typeorm';
 import { describe, expect, it } from 'vitest';
-import type { DataSourceOptions } from 'typeorm';
-import { POSTGRES_CONNECTION_TIMEOUT_MS, withPoolDefaults } from './owned-data-source.js';
+import { DeviceFlowConfigurationError } from '../../device-flow-configuration.error.js';
+import { DeviceCodeEntity } from './device-code.entity.js';
+import { DEVICE_FLOW_ENTITIES } from './entities.js';
+import { TokenEntity } from './token.entity.js';
+import {
+  DeviceFlowStorage,
+  POSTGRES_CONNECTION_TIMEOUT_MS,
+  withPoolDefaults,
+} from './owned-data-source.js';
 
 describe('withPoolDefaults (a module-owned DataSource)', () => {
   it('bounds how long a PostgreSQL pool waits for a connection, unless extra says otherwise', () => {
@@ -17,5 +25,39 @@ describe('withPoolDefaults (a module-owned DataSource)', () => {
   it('leaves other databases as given', () => {
     const sqlite: DataSourceOptions = { type: 'better-sqlite3', database: ':memory:' };
     expect(withPoolDefaults(sqlite)).toBe(sqlite);
+  });
+});
+
+describe('DeviceFlowStorage.shared (a host-owned DataSource)', () => {
+  it("refuses one without the module's entities, saying what to add", async () => {
+    const dataSource = new DataSource({
+      type: 'better-sqlite3',
+      database: ':memory:',
+      entities: [DeviceCodeEntity, TokenEntity],
+    });
+    try {
+      const failure = await DeviceFlowStorage.shared(dataSource).catch((e: unknown) => e);
+      expect(failure).toBeInstanceOf(DeviceFlowConfigurationError);
+      expect((failure as Error).message).toBe(
+        "DeviceFlowModule: dataSource lacks the module's entities (ClientEntity, DeviceGrantEntity, " +
+          'KillSwitchEntity, AttemptEntity): add ...DEVICE_FLOW_ENTITIES to its entities, and ' +
+          '...DEVICE_FLOW_MIGRATIONS to its migrations',
+      );
+    } finally {
+      if (dataSource.isInitialized) await dataSource.destroy();
+    }
+  });
+
+  it('takes one with them, and leaves it to its owner', async () => {
+    const dataSource = new DataSource({
+      type: 'better-sqlite3',
+      database: ':memory:',
+      entities: [...DEVICE_FLOW_ENTITIES],
+    });
+    const storage = await DeviceFlowStorage.shared(dataSource);
+    expect(storage.dataSource).toBe(dataSource);
+    await storage.onModuleDestroy();
+    expect(dataSource.isInitialized).toBe(true);
+    await dataSource.destroy();
   });
 });

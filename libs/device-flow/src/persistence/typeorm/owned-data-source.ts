@@ -1,5 +1,6 @@
 import type { OnModuleDestroy } from '@nestjs/common';
 import { DataSource, type DataSourceOptions } from 'typeorm';
+import { DeviceFlowConfigurationError } from '../../device-flow-configuration.error.js';
 import { useBinaryKeyCollation } from './binary-keys.js';
 import { DEVICE_FLOW_ENTITIES, DEVICE_FLOW_MIGRATIONS } from './entities.js';
 
@@ -35,9 +36,21 @@ export class DeviceFlowStorage implements OnModuleDestroy {
     private readonly owned: boolean,
   ) {}
 
-  /** Wraps a host-owned DataSource, initialising it if the host has not yet. */
+  /**
+   * Wraps a host-owned DataSource, initialising it if the host has not yet; a configuration error naming what
+   * to add when it lacks the module's entities (TypeORM would otherwise fail at the first query with "No
+   * metadata for DeviceCodeEntity").
+   */
   static async shared(dataSource: DataSource): Promise<DeviceFlowStorage> {
     if (!dataSource.isInitialized) await dataSource.initialize();
+    const missing = DEVICE_FLOW_ENTITIES.filter((e) => !dataSource.hasMetadata(e)).map(
+      (e) => e.name,
+    );
+    if (missing.length > 0)
+      throw new DeviceFlowConfigurationError(
+        `dataSource lacks the module's entities (${missing.join(', ')}): add ...DEVICE_FLOW_ENTITIES to its ` +
+          'entities, and ...DEVICE_FLOW_MIGRATIONS to its migrations',
+      );
     return new DeviceFlowStorage(dataSource, false);
   }
 
