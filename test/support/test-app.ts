@@ -117,7 +117,7 @@ export async function createTestApp(
       DeviceFlowModule.forRoot({
         issuer: 'http://localhost:3000',
         clients: TEST_CLIENTS,
-        // Memory storage takes no database (the module refuses one it would ignore).
+        // Memory storage takes no database (the module warns about one it does not use).
         ...(options.storage === 'memory' ? {} : { database: db.options }),
         hashSecret: 'test-hash-secret-0123456789',
         clock,

@@ -732,6 +732,12 @@ describe('verification page (RFC 8628 §3.3)', () => {
         .send(`csrf_token=${b.csrf}&user_code=BCDF-GHJK&${many}`)
         .expect(400);
       expect(crowded.text).toContain('Request refused');
+      // A large body of another media type that does not parse: refused for what it is (400), not its size.
+      await t.http
+        .post('/device')
+        .set('Content-Type', 'application/json')
+        .send(`{"user_code":"${'x'.repeat(20_000)}"`)
+        .expect(400);
     });
   });
 

@@ -48,10 +48,15 @@ describe('resolveRoutes', () => {
       () => resolveRoutes({ token: '/Activate/decision' }, '/activate'),
       /routes.token \(\/Activate\/decision\) is a page of the verification page \(\/activate\)/,
     );
-    fails(() => resolveRoutes({ token: '/token' }, '/'), /is a page of the verification page/);
+    // A GET endpoint one segment below the page meets its status pages (GET <page>/<status>).
+    fails(() => resolveRoutes({ jwks: '/device/jwks' }, '/device'), /routes.jwks .* is a page of/);
+    fails(() => resolveRoutes({ metadata: '/meta' }, '/'), /routes.metadata .* is a page of/);
+    // A POST endpoint there does not: the page only shows pages with GET, and takes POST at decision.
+    expect(resolveRoutes({ token: '/device/token' }, '/device').token).toBe('/device/token');
+    expect(resolveRoutes({ token: '/token', revocation: '/revoke' }, '/').token).toBe('/token');
     // Deeper paths are not the page's: served by the endpoint alone.
-    expect(resolveRoutes({ token: '/device/oauth/token' }, '/device').token).toBe(
-      '/device/oauth/token',
+    expect(resolveRoutes({ jwks: '/device/oauth/jwks' }, '/device').jwks).toBe(
+      '/device/oauth/jwks',
     );
     expect(resolveRoutes(undefined, '/').token).toBe('/oauth/token');
   });

@@ -32,7 +32,7 @@ export const DEFAULT_ROUTES: DeviceFlowRoutes = {
 
 /**
  * Fills in defaults and checks each path, and that no two routes — nor a route and the verification page
- * (`pagePath`, and the pages one segment below it: `consent`, `decision`, the status pages) — are one path: the
+ * (`pagePath`, and its own routes below it: `decision` for POST, any one segment for GET) — are one path: the
  * platforms would serve one of them and silently shadow the other (paths compared as the module matches
  * them, in any letter case and without a trailing slash).
  */
@@ -56,7 +56,7 @@ export function resolveRoutes(
         `routes.${name} and routes.${twin} are the same path (${path}): give each endpoint its own`,
       );
     seen.set(key, name);
-    if (page !== null && (key === page || isPageChild(key, page)))
+    if (page !== null && (key === page || shadowsPage(name as keyof DeviceFlowRoutes, key, page)))
       throw new DeviceFlowConfigurationError(
         `routes.${name} (${path}) is ${key === page ? 'the path of' : 'a page of'} the verification page ` +
           `(${pagePath}): move the endpoint, or the page with verificationPath`,
@@ -65,10 +65,22 @@ export function resolveRoutes(
   return out;
 }
 
-/** Whether `path` is one segment below `page`: where the page serves `consent`, `decision` and its status pages. */
-function isPageChild(path: string, page: string): boolean {
+/** The endpoints served with GET (the others take POST). */
+const GET_ROUTES: ReadonlySet<keyof DeviceFlowRoutes> = new Set([
+  'metadata',
+  'jwks',
+  'verificationQr',
+]);
+
+/**
+ * Whether endpoint `name` at `path` meets one of the page's own routes below `page`: with GET, any path one
+ * segment below it (`consent`, `style.css`, the status pages); with POST, `decision`.
+ */
+function shadowsPage(name: keyof DeviceFlowRoutes, path: string, page: string): boolean {
   const prefix = page === '/' ? '/' : `${page}/`;
-  return path.startsWith(prefix) && !path.slice(prefix.length).includes('/');
+  if (!path.startsWith(prefix)) return false;
+  const rest = path.slice(prefix.length);
+  return GET_ROUTES.has(name) ? !rest.includes('/') : rest === 'decision';
 }
 
 /** A path as the module matches it: lower case, without trailing slashes (`/` stays `/`). */

@@ -244,6 +244,72 @@ describe('ClientAuthenticator', () => {
     expect(await guess('right-secret')).toMatchObject({ clientId: 'secret-tv' });
   });
 
+  it('shares a verification only among requests from one address: a spent address never refuses another', async () => {
+    const limited = new ClientAuthenticator(
+      clients,
+      clock,
+      { ...OPTIONS, clientAuthenticationLimit: { limit: 2, windowSeconds: 60 } },
+      new InMemoryAttemptLimiter(),
+    );
+    const from = (ip: string, id: string, secret: string) =>
+      limited
+        .authenticate(
+          { ip, headers: { authorization: basic(id, secret) } } as unknown as HttpRequest,
+          params({}),
+        )
+        .catch((e: unknown) => e);
+    // Unknown ids are enough to spend an address's budget.
+    expect(await from('203.0.113.5', 'nobody-1', 'x')).toBeInstanceOf(InvalidClientError);
+    expect(await from('203.0.113.5', 'nobody-2', 'x')).toBeInstanceOf(InvalidClientError);
+    // The right secret at the same moment from the spent address and from another one.
+    const [spent, clean] = await Promise.all([
+      from('203.0.113.5', 'secret-tv', 'right-secret'),
+      from('198.51.100.1', 'secret-tv', 'right-secret'),
+    ]);
+    expect(spent).toBeInstanceOf(TooManyRequestsError);
+    expect(clean).toMatchObject({ clientId: 'secret-tv' });
+  });
+
+  it('right secrets of many clients at once: beyond the budget, refused for a second, not for the window', async () => {
+    const secretsOf = ['a', 'b', 'c', 'd', 'e', 'f'].map((n) => [`client-${n}`, `secret-${n}-123`]);
+    for (const [clientId, secret] of secretsOf)
+      await clients.save({
+        clientId,
+        secretHash: await secrets.hashClientSecret(secret),
+        grantTypes: [DEVICE_CODE_GRANT_TYPE],
+        scopes: [],
+        displayName: clientId,
+        disabled: false,
+      });
+    const limited = new ClientAuthenticator(
+      clients,
+      clock,
+      { ...OPTIONS, clientAuthenticationLimit: { limit: 3, windowSeconds: 900 } },
+      new InMemoryAttemptLimiter(),
+    );
+    const as = ([id, secret]: string[]) =>
+      limited
+        .authenticate(
+          {
+            ip: '203.0.113.6',
+            headers: { authorization: basic(id, secret) },
+          } as unknown as HttpRequest,
+          params({}),
+        )
+        .catch((e: unknown) => e);
+    const first = await Promise.all(secretsOf.map(as));
+    const refused = first.filter(
+      (r) => r instanceof TooManyRequestsError,
+    ) as TooManyRequestsError[];
+    expect(refused).toHaveLength(3);
+    // Their verifications held the budget only while scrypt ran: come back in a second.
+    expect(refused.map((r) => r.headers['Retry-After'])).toEqual(['1', '1', '1']);
+    const again = await Promise.all(
+      secretsOf.filter((_, i) => first[i] instanceof TooManyRequestsError).map(as),
+    );
+    expect(again.every((r) => !(r instanceof Error))).toBe(true);
+  });
+
   it('a right secret gives its reservation back; a limiter without take and release is checked ahead', async () => {
     const reserving = new ClientAuthenticator(
       clients,

@@ -60,6 +60,9 @@ export class ClientAuthenticator {
     this.verified = new VerifiedSecretCache(options.clientCacheTtlMs);
   }
 
+  /** Verifications running now on this server, by failure budget (see {@link secretMatches}). */
+  private readonly inFlight = new Map<string, number>();
+
   /** A scrypt hash of nothing anyone knows, verified against when the client is unknown (see below). */
   private dummyHash?: Promise<string>;
 
@@ -103,9 +106,12 @@ export class ClientAuthenticator {
    *
    * Only failures count: a right secret never uses the budget up. With a limiter that can take and release, each
    * verification reserves one attempt before its scrypt and gives it back if the secret matched, so requests in
-   * flight at once can never run more verifications than the budget allows; requests presenting the same secret
-   * at once share one verification (and one reservation). A limiter without them is checked ahead and counted
-   * after a failure, which requests in flight at once can overshoot.
+   * flight at once can never run more verifications than the budget allows; requests from one address presenting
+   * the same secret at once share one verification (and one reservation) — never a request from another address,
+   * whose budget is its own. A reservation refused while this server's own verifications from that address hold
+   * reservations may be only their moment of scrypt: the answer's `Retry-After` is then 1 s, not the window's end.
+   * A limiter without take and release is checked ahead and counted after a failure, which requests in flight at
+   * once can overshoot.
    */
   private async secretMatches(
     req: HttpRequest,
@@ -120,22 +126,32 @@ export class ClientAuthenticator {
       const wait = await this.limiter.retryAfterMs([bucket], now);
       if (wait > 0) throw tooManyFailures(wait);
     }
-    return this.verified.verify(secretHash, secret, now, async () => {
+    const check = async () => {
       const reservation = await reserveAttempts(this.limiter, [bucket], now);
-      if (reservation && 'retryAfterMs' in reservation)
-        throw tooManyFailures(reservation.retryAfterMs);
+      if (reservation && 'retryAfterMs' in reservation) {
+        const ownInFlight = (this.inFlight.get(bucket.key) ?? 0) > 0;
+        throw tooManyFailures(
+          ownInFlight ? Math.min(reservation.retryAfterMs, 1000) : reservation.retryAfterMs,
+        );
+      }
+      this.inFlight.set(bucket.key, (this.inFlight.get(bucket.key) ?? 0) + 1);
       let matches: boolean;
       try {
         matches = await verifyClientSecret(secret, secretHash);
       } catch (e) {
         if (reservation) await releaseAttempts(this.limiter, reservation.reserved, now);
         throw e;
+      } finally {
+        const left = (this.inFlight.get(bucket.key) ?? 1) - 1;
+        if (left > 0) this.inFlight.set(bucket.key, left);
+        else this.inFlight.delete(bucket.key);
       }
       if (reservation) {
         if (matches) await releaseAttempts(this.limiter, reservation.reserved, now);
       } else if (!matches) await this.limiter.record([bucket], now);
       return matches;
-    });
+    };
+    return this.verified.verify(secretHash, secret, now, check, bucket.key);
   }
 
   /** The budget a failed verification is counted in: per client IP (an IPv6 client by its /64). */

@@ -26,4 +26,26 @@ describe('VerifiedSecretCache', () => {
     off.remember('h', 'a', 0);
     expect(off.has('h', 'a', 0)).toBe(false);
   });
+
+  it('shares a running check among callers of one scope only; a success counts for every scope', async () => {
+    const cache = new VerifiedSecretCache(60_000);
+    let runs = 0;
+    let finish!: () => void;
+    const gate = new Promise<void>((r) => (finish = r));
+    const check = async () => {
+      runs++;
+      await gate;
+      return true;
+    };
+    const all = [
+      cache.verify('h', 's', 0, check, 'ip:a'),
+      cache.verify('h', 's', 0, check, 'ip:a'),
+      cache.verify('h', 's', 0, check, 'ip:b'),
+    ];
+    finish();
+    expect(await Promise.all(all)).toEqual([true, true, true]);
+    expect(runs).toBe(2);
+    expect(await cache.verify('h', 's', 1, check, 'ip:c')).toBe(true);
+    expect(runs).toBe(2);
+  });
 });

@@ -34,21 +34,24 @@ export class VerifiedSecretCache {
 
   /**
    * Whether `secret` matches `secretHash`: true at once when verified within the TTL, else the result of `check`
-   * (the scrypt verification), run once for all the requests that present the same secret meanwhile; a success
-   * is remembered.
+   * (the scrypt verification), run once for all the requests that present the same secret meanwhile under the
+   * same `scope` (the caller's: e.g. the failure budget the check reserves in, so that a request never shares
+   * the outcome of a check made against another budget); a success is remembered, for every scope.
    */
   async verify(
     secretHash: string,
     secret: string,
     now: number,
     check: () => Promise<boolean>,
+    scope = '',
   ): Promise<boolean> {
     const k = this.entryKey(secretHash, secret);
     if (this.ttlMs > 0 && this.fresh(k, now)) return true;
-    let running = this.running.get(k);
+    const r = scope === '' ? k : `${k} ${scope}`;
+    let running = this.running.get(r);
     if (!running) {
-      running = check().finally(() => this.running.delete(k));
-      this.running.set(k, running);
+      running = check().finally(() => this.running.delete(r));
+      this.running.set(r, running);
     }
     const matches = await running;
     if (matches) this.store(k, now);

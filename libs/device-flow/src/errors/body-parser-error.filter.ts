@@ -1,5 +1,6 @@
 import { type ArgumentsHost, Catch, HttpException, Inject } from '@nestjs/common';
 import { BaseExceptionFilter, HttpAdapterHost } from '@nestjs/core';
+import { contentEncodingError, formContentTypeError } from '../http/form-body.parser.js';
 import { type HttpRequest, requestPath } from '../http/http-exchange.js';
 import { DEVICE_FLOW_OPTIONS, DEVICE_FLOW_VERIFICATION_PATH } from '../device-flow.constants.js';
 import type { ResolvedDeviceFlowOptions } from '../device-flow.options.js';
@@ -76,10 +77,7 @@ export class BodyParserErrorFilter extends BaseExceptionFilter {
       // A form the platform's parser refused (media type, charset, encoding, syntax, size) gets the answer the
       // page's own parser gives whatever the platform: the "request refused" page, 400 (413 when too large).
       if (refusedBody && allow !== null && method === 'POST')
-        return this.pages.catch(
-          this.pages.refused(isTooLargeRefusal(exception, req) ? 413 : 400),
-          host,
-        );
+        return this.pages.catch(this.pages.refused(pageRefusalStatus(exception, req)), host);
       return this.pages.catch(exception, host);
     }
     return super.catch(exception, host);
@@ -95,4 +93,17 @@ export class BodyParserErrorFilter extends BaseExceptionFilter {
     for (const p of this.endpoints) if (path === p || path.endsWith(p)) return true;
     return false;
   }
+}
+
+/**
+ * The status of the "request refused" page for a form the platform refused: 413 when the platform refused it
+ * for its size, or when it is a form (right headers) announcing more than the page's parser takes; else 400 —
+ * a syntax error in a large body of another media type is not "too large" to the page's parser, which checks
+ * the headers first.
+ */
+function pageRefusalStatus(exception: HttpException, req: HttpRequest): 400 | 413 {
+  const wrongHeaders =
+    formContentTypeError(req.headers['content-type']) ??
+    contentEncodingError(req.headers['content-encoding']);
+  return isTooLargeRefusal(exception, wrongHeaders ? undefined : req) ? 413 : 400;
 }

@@ -36,16 +36,17 @@ export interface AttemptLimiter {
    * Optional: counts one event in `bucket` when the bucket has room at `now` and returns 0, or leaves it as it
    * is and returns the ms until it has room — the check and the count as one atomic step, so callers racing on
    * several instances never get more than `limit` events through a window. Used by the device code issuance
-   * limit; without it the check ({@link retryAfterMs}) and the count ({@link record}) are two steps
-   * ({@link takeAttempt}).
+   * limit (and, with {@link release}, by the guessing limits and client authentication); without it the check
+   * ({@link retryAfterMs}) and the count ({@link record}) are two steps ({@link takeAttempt}).
    */
   take?(bucket: AttemptBucket, now: number): Promise<number>;
   /**
    * Optional, with {@link take}: gives back one event counted in `bucket` while its window is still open at
    * `now` (the count goes down by one, never below zero; nothing happens once the window is over). Lets a caller
    * reserve room before an attempt — so that racing attempts can never exceed `limit` — and give it back when
-   * the attempt turns out not to count (a guesser's correct entry). Used by the verification page's guessing
-   * limits; without it, those check before and count after each failed attempt.
+   * the attempt turns out not to count (a guesser's correct entry, a right client secret). Used by the
+   * verification page's guessing limits and the client authentication limit; without it, those check before and
+   * count after each failed attempt.
    */
   release?(bucket: AttemptBucket, now: number): Promise<void>;
 }

@@ -11,7 +11,8 @@ describe('loading ioredis (an optional peer dependency)', () => {
     const failure = await loadIoredis(missing).catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(DeviceFlowConfigurationError);
     expect((failure as Error).message).toBe(
-      "DeviceFlowModule: storage 'redis' needs the ioredis package (an optional peer dependency): npm install ioredis",
+      "DeviceFlowModule: storage 'redis' needs the ioredis package (an optional peer dependency), which could " +
+        "not be loaded (Cannot find package 'ioredis'): npm install ioredis",
     );
   });
 

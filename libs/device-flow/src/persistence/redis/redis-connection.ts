@@ -80,7 +80,8 @@ export async function loadIoredis(load = () => import('ioredis')) {
   } catch (e) {
     if ((e as { code?: unknown }).code === 'ERR_MODULE_NOT_FOUND')
       throw new DeviceFlowConfigurationError(
-        "storage 'redis' needs the ioredis package (an optional peer dependency): npm install ioredis",
+        "storage 'redis' needs the ioredis package (an optional peer dependency), which could not be loaded " +
+          `(${(e as Error).message}): npm install ioredis`,
       );
     throw e;
   }

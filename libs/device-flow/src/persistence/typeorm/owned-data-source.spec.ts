@@ -1,6 +1,6 @@
 import { DataSource, type DataSourceOptions } from 'typeorm';
-import { describe, expect, it } from 'vitest';
-import { DeviceFlowConfigurationError } from '../../device-flow-configuration.error.js';
+import { Logger } from '@nestjs/common';
+import { describe, expect, it, vi } from 'vitest';
 import { DeviceCodeEntity } from './device-code.entity.js';
 import { DEVICE_FLOW_ENTITIES } from './entities.js';
 import { TokenEntity } from './token.entity.js';
@@ -29,32 +29,36 @@ describe('withPoolDefaults (a module-owned DataSource)', () => {
 });
 
 describe('DeviceFlowStorage.shared (a host-owned DataSource)', () => {
-  it("refuses one without the module's entities, saying what to add", async () => {
+  it("warns about one without the module's entities, naming them and what to add", async () => {
     const dataSource = new DataSource({
       type: 'better-sqlite3',
       database: ':memory:',
       entities: [DeviceCodeEntity, TokenEntity],
     });
+    const warn = vi.spyOn(Logger.prototype, 'warn');
     try {
-      const failure = await DeviceFlowStorage.shared(dataSource).catch((e: unknown) => e);
-      expect(failure).toBeInstanceOf(DeviceFlowConfigurationError);
-      expect((failure as Error).message).toBe(
-        "DeviceFlowModule: dataSource lacks the module's entities (ClientEntity, DeviceGrantEntity, " +
-          'KillSwitchEntity, AttemptEntity): add ...DEVICE_FLOW_ENTITIES to its entities, and ' +
-          '...DEVICE_FLOW_MIGRATIONS to its migrations',
+      await DeviceFlowStorage.shared(dataSource);
+      expect(warn).toHaveBeenCalledWith(
+        'dataSource lacks entities of the module (ClientEntity, DeviceGrantEntity, KillSwitchEntity, ' +
+          'AttemptEntity): the default repositories that use them will fail — add ...DEVICE_FLOW_ENTITIES to ' +
+          'its entities, and ...DEVICE_FLOW_MIGRATIONS to its migrations, unless your own providers replace them',
       );
     } finally {
-      if (dataSource.isInitialized) await dataSource.destroy();
+      warn.mockRestore();
+      await dataSource.destroy();
     }
   });
 
-  it('takes one with them, and leaves it to its owner', async () => {
+  it('takes one with them without a word, and leaves it to its owner', async () => {
     const dataSource = new DataSource({
       type: 'better-sqlite3',
       database: ':memory:',
       entities: [...DEVICE_FLOW_ENTITIES],
     });
+    const warn = vi.spyOn(Logger.prototype, 'warn');
     const storage = await DeviceFlowStorage.shared(dataSource);
+    expect(warn).not.toHaveBeenCalled();
+    warn.mockRestore();
     expect(storage.dataSource).toBe(dataSource);
     await storage.onModuleDestroy();
     expect(dataSource.isInitialized).toBe(true);

@@ -1,6 +1,5 @@
-import type { OnModuleDestroy } from '@nestjs/common';
+import { Logger, type OnModuleDestroy } from '@nestjs/common';
 import { DataSource, type DataSourceOptions } from 'typeorm';
-import { DeviceFlowConfigurationError } from '../../device-flow-configuration.error.js';
 import { useBinaryKeyCollation } from './binary-keys.js';
 import { DEVICE_FLOW_ENTITIES, DEVICE_FLOW_MIGRATIONS } from './entities.js';
 
@@ -37,9 +36,10 @@ export class DeviceFlowStorage implements OnModuleDestroy {
   ) {}
 
   /**
-   * Wraps a host-owned DataSource, initialising it if the host has not yet; a configuration error naming what
-   * to add when it lacks the module's entities (TypeORM would otherwise fail at the first query with "No
-   * metadata for DeviceCodeEntity").
+   * Wraps a host-owned DataSource, initialising it if the host has not yet. One without some of the module's
+   * entities gets a warning naming them: the default repositories that use them would fail at their first query
+   * ("No metadata for DeviceCodeEntity"); a host whose own providers replace those repositories (or whose device
+   * codes live in Redis) may leave them out on purpose.
    */
   static async shared(dataSource: DataSource): Promise<DeviceFlowStorage> {
     if (!dataSource.isInitialized) await dataSource.initialize();
@@ -47,9 +47,10 @@ export class DeviceFlowStorage implements OnModuleDestroy {
       (e) => e.name,
     );
     if (missing.length > 0)
-      throw new DeviceFlowConfigurationError(
-        `dataSource lacks the module's entities (${missing.join(', ')}): add ...DEVICE_FLOW_ENTITIES to its ` +
-          'entities, and ...DEVICE_FLOW_MIGRATIONS to its migrations',
+      new Logger('DeviceFlow').warn(
+        `dataSource lacks entities of the module (${missing.join(', ')}): the default repositories that use ` +
+          'them will fail — add ...DEVICE_FLOW_ENTITIES to its entities, and ...DEVICE_FLOW_MIGRATIONS to its ' +
+          'migrations, unless your own providers replace them',
       );
     return new DeviceFlowStorage(dataSource, false);
   }
