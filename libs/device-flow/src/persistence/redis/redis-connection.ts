@@ -51,7 +51,7 @@ export class DeviceFlowRedis implements OnModuleDestroy {
    */
   static async connect(o: DeviceFlowRedisOptions = {}): Promise<DeviceFlowRedis> {
     if (o.client) return new DeviceFlowRedis(o.client, false);
-    const { Redis } = await loadIoredis();
+    const { Redis } = await loadIoredis(() => import('ioredis'));
     const options: RedisOptions = {
       maxRetriesPerRequest: 1,
       commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
@@ -71,10 +71,11 @@ export class DeviceFlowRedis implements OnModuleDestroy {
 }
 
 /**
- * `ioredis`, loaded on demand (`load`: the import, replaceable in tests); a configuration error saying what to
- * install when it is not there.
+ * `ioredis`, loaded on demand by `load` (the dynamic import); a configuration error saying what to install when
+ * it is not there. Typed by its argument, so that the declarations name no `ioredis` type (hosts without it still
+ * compile them).
  */
-export async function loadIoredis(load = () => import('ioredis')) {
+export async function loadIoredis<T>(load: () => Promise<T>): Promise<T> {
   try {
     return await load();
   } catch (e) {
