@@ -255,6 +255,33 @@ describe('verification page (RFC 8628 §3.3)', () => {
       expect(post.headers.location).toContain(encodeURIComponent(`?user_code=${codes.user_code}`));
     });
 
+    it('a consent page asked for once signed out goes to the login and back to the code this browser entered', async () => {
+      await app();
+      const codes = await deviceAsks();
+      const b = await browser();
+      await b.enter(codes.user_code);
+      // Signed out (no user any more), the same browser: Back to the consent page, or a reload.
+      const signedOut = await t.http
+        .get('/device/consent')
+        .set('Cookie', b.jar.header())
+        .expect(303);
+      expect(signedOut.headers.location).toBe(
+        `/login?return_to=${encodeURIComponent(`/device?user_code=${codes.user_code}`)}`,
+      );
+      // Only a session this server signed: without one, or with a forged one, the plain entry form.
+      const none = await t.http.get('/device/consent').expect(303);
+      expect(none.headers.location).toBe(`/login?return_to=${encodeURIComponent('/device')}`);
+      const [name, value] = b.jar.header().split('=') as [string, string];
+      const [body] = value.split('.') as [string, string];
+      const forged = await t.http
+        .get('/device/consent')
+        .set('Cookie', `${name}=${body}.${'A'.repeat(43)}`)
+        .expect(303);
+      expect(forged.headers.location).toBe(`/login?return_to=${encodeURIComponent('/device')}`);
+      // Signed in again, the code is pre-filled, not decided.
+      expect((await poll(codes.device_code)).error).toBe('authorization_pending');
+    });
+
     it('offers sign-out only with verification.logoutUrl; the form returns to the code', async () => {
       await app();
       const codes = await deviceAsks();

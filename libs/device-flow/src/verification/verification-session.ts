@@ -56,6 +56,21 @@ export class VerificationSessions {
 
   /** The valid session of this user from the request's cookie, or null. */
   read(req: HttpRequest, userId: string, now: number): VerificationSession | null {
+    const session = this.readAnyone(req, now);
+    return session && session.sub === userId ? session : null;
+  }
+
+  /**
+   * The code a valid session from this browser was consenting to, whoever it was made for: for a consent page
+   * asked for when nobody is signed in (after signing out, or once the sign-in ended), to come back to the same
+   * code once signed in — pre-filled, never decided.
+   */
+  enteredCode(req: HttpRequest, now: number): string | undefined {
+    return this.readAnyone(req, now)?.code;
+  }
+
+  /** The session in the request's cookie when its signature and lifetime are good, whoever it belongs to. */
+  private readAnyone(req: HttpRequest, now: number): VerificationSession | null {
     const raw = readCookie(req, this.cookieName);
     if (!raw) return null;
     const dot = raw.lastIndexOf('.');
@@ -70,9 +85,14 @@ export class VerificationSessions {
     } catch {
       return null;
     }
-    if (typeof s.sid !== 'string' || typeof s.csrf !== 'string' || typeof s.iat !== 'number')
+    if (
+      typeof s.sid !== 'string' ||
+      typeof s.csrf !== 'string' ||
+      typeof s.sub !== 'string' ||
+      typeof s.iat !== 'number'
+    )
       return null;
-    if (s.sub !== userId || s.iat + this.ttlMs <= now || s.iat > now + 60_000) return null;
+    if (s.iat + this.ttlMs <= now || s.iat > now + 60_000) return null;
     const session: VerificationSession = { sid: s.sid, csrf: s.csrf, sub: s.sub, iat: s.iat };
     if (typeof s.code === 'string') session.code = s.code;
     const notice = noticeOf(s.notice);

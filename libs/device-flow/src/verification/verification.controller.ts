@@ -170,8 +170,10 @@ export class VerificationController {
   async consent(@Req() req: HttpRequest, @Res() res: HttpResponse): Promise<void> {
     setPageSecurityHeaders(res, this.formActions);
     const user = await this.users.resolve(req);
-    if (!user) return this.toLogin(res, '');
     const now = this.clock.now();
+    // Signed out meanwhile (Back after "Not you?", a sign-in that ended): back to the same code once signed in.
+    if (!user)
+      return this.toLogin(res, this.service.display(this.sessions.enteredCode(req, now)) ?? '');
     const session = this.sessions.read(req, user.id, now);
     if (!session?.code) return seeOther(res, this.start());
     let pending: PendingRequest;
