@@ -794,6 +794,8 @@ describe('verification page (RFC 8628 §3.3)', () => {
       expect(locked.headers['retry-after']).toBe('60');
       expect(locked.text).toContain('Too many attempts');
       expect(locked.text).not.toContain('Allow Test TV');
+      // Not a dead end: a link back to the entry form (a reload would send the refused form again).
+      expect(locked.text).toContain('<a class="link" href="/device">Enter a code</a>');
       const decision = await b
         .post('/device/decision', {
           user_code: codes.user_code,

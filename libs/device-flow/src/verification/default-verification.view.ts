@@ -348,7 +348,10 @@ export class DefaultVerificationView implements VerificationView {
       }
       case 'locked': {
         const minutes = Math.max(1, Math.ceil(p.retryAfterSeconds / 60));
-        return { title: t.lockedTitle, body: this.message(t.lockedTitle, t.locked(minutes)) };
+        return {
+          title: t.lockedTitle,
+          body: this.message(t.lockedTitle, t.locked(minutes), p.startOver),
+        };
       }
       case 'refused':
         return {

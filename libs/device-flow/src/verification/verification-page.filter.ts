@@ -65,8 +65,18 @@ export class VerificationPageFilter implements ExceptionFilter {
   }
 
   private toPageError(exception: unknown, req: HttpRequest): VerificationPageError {
-    if (exception instanceof VerificationPageError) return exception;
     const startOver = this.base() || '/';
+    if (exception instanceof VerificationPageError) {
+      // "Too many attempts" is raised where the page's path is not known: its link back is added here.
+      const page = exception.page;
+      if (page.kind === 'locked' && page.startOver === undefined)
+        return new VerificationPageError(
+          exception.status,
+          { ...page, startOver },
+          exception.headers,
+        );
+      return exception;
+    }
     if (exception instanceof PageMethodNotAllowedError) {
       return new VerificationPageError(
         405,

@@ -81,7 +81,12 @@ export type VerificationPage =
       signOut?: SignOutForm;
     }
   | { kind: 'status'; status: VerificationStatus; startOver: string }
-  | { kind: 'locked'; retryAfterSeconds: number }
+  | {
+      kind: 'locked';
+      retryAfterSeconds: number;
+      /** The entry form's path, for a link back to it (a reload would send the refused form again). */
+      startOver?: string;
+    }
   | { kind: 'refused'; startOver: string }
   | {
       kind: 'error';
