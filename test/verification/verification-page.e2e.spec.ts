@@ -80,6 +80,12 @@ describe('verification page (RFC 8628 §3.3)', () => {
       /** Follows a 303 as a browser does (a GET of its Location, with the cookies); any other answer as it is. */
       follow: async (r: request.Response) =>
         r.status === 303 ? await b.get(r.headers.location!) : r,
+      /** Approve on the consent form of `userCode`, with `read` kept: expects the "approved" page. */
+      approveRead: (userCode: string) =>
+        b
+          .post('/device/decision', { user_code: userCode, decision: 'approve', scope_0: 'read' })
+          .expect(303)
+          .expect('location', '/device/approved'),
       /** Submits a code on the entry form and follows the redirect: the page the browser ends on. */
       enter: async (userCode: string, extra: Record<string, string> = {}) =>
         b.follow(await b.post('/device', { user_code: userCode }, extra)),
@@ -371,14 +377,7 @@ describe('verification page (RFC 8628 §3.3)', () => {
       expect(consent.text).toContain('Allow Test TV');
       expect(consent.headers['set-cookie']?.[0]).toMatch(/Max-Age=3600;/); // renewed: a new hour
       t.clock.advance(2 * 60_000); // past the first hour
-      await b
-        .post('/device/decision', {
-          user_code: codes.user_code,
-          decision: 'approve',
-          scope_0: 'read',
-        })
-        .expect(303)
-        .expect('location', '/device/approved');
+      await b.approveRead(codes.user_code);
       expect((await poll(codes.device_code)).scope).toBe('read');
     });
 
@@ -980,14 +979,7 @@ describe('verification page (RFC 8628 §3.3)', () => {
       await fail(await browser('carol', { 'X-Forwarded-For': '192.0.2.1' }), 3);
       await b.post('/device', { user_code: codes.user_code }).expect(429);
       // Approve on the consent page shown before goes through, and reaches the device.
-      await b
-        .post('/device/decision', {
-          user_code: codes.user_code,
-          decision: 'approve',
-          scope_0: 'read',
-        })
-        .expect(303)
-        .expect('location', '/device/approved');
+      await b.approveRead(codes.user_code);
       expect((await poll(codes.device_code)).scope).toBe('read');
       // Deny, likewise (a new window: dave's own session budget spent).
       t.clock.advance(60_000);
@@ -1036,14 +1028,7 @@ describe('verification page (RFC 8628 §3.3)', () => {
       await b.enter(codes.user_code);
       await fail(b, 3);
       await b.post('/device', { user_code: codes.user_code }).expect(429);
-      await b
-        .post('/device/decision', {
-          user_code: codes.user_code,
-          decision: 'approve',
-          scope_0: 'read',
-        })
-        .expect(303)
-        .expect('location', '/device/approved');
+      await b.approveRead(codes.user_code);
     });
 
     it('successful entries are not counted', async () => {

@@ -1,4 +1,5 @@
 import { DeviceFlowConfigurationError } from './device-flow-configuration.error.js';
+import { normalizePath } from './http/module-paths.js';
 
 /** Paths of the module's HTTP endpoints. Given synchronously (`forRoot({ routes })`), so they work with
  *  `forRootAsync` too. */
@@ -42,14 +43,14 @@ export function resolveRoutes(
 ): DeviceFlowRoutes {
   const out = { ...DEFAULT_ROUTES, ...routes };
   const seen = new Map<string, string>();
-  const page = pagePath === null ? null : comparable(pagePath);
+  const page = pagePath === null ? null : normalizePath(pagePath);
   for (const [name, path] of Object.entries(out)) {
     if (typeof path !== 'string' || !/^\/[A-Za-z0-9._~\-/]*$/.test(path)) {
       throw new DeviceFlowConfigurationError(
         `routes.${name} must be a path like /oauth/token, got ${String(path)}`,
       );
     }
-    const key = comparable(path);
+    const key = normalizePath(path);
     const twin = seen.get(key);
     if (twin !== undefined)
       throw new DeviceFlowConfigurationError(
@@ -81,9 +82,4 @@ function shadowsPage(name: keyof DeviceFlowRoutes, path: string, page: string): 
   if (!path.startsWith(prefix)) return false;
   const rest = path.slice(prefix.length);
   return GET_ROUTES.has(name) ? !rest.includes('/') : rest === 'decision';
-}
-
-/** A path as the module matches it: lower case, without trailing slashes (`/` stays `/`). */
-function comparable(path: string): string {
-  return path.toLowerCase().replace(/\/+$/, '') || '/';
 }

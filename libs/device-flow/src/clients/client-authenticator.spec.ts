@@ -5,6 +5,7 @@ import * as secrets from '../codes/secret-hash.js';
 import { InvalidClientError, TooManyRequestsError } from '../errors/oauth.errors.js';
 import { FormParams } from '../http/form-body.parser.js';
 import { InMemoryAttemptLimiter } from '../persistence/memory/in-memory-attempt.limiter.js';
+import type { AttemptLimiter } from '../verification/attempt-limiter.js';
 import { InMemoryClientRepository } from '../persistence/memory/in-memory-client.repository.js';
 import { ClientAuthenticator } from './client-authenticator.js';
 import { type ClientRecord, DEVICE_CODE_GRANT_TYPE } from './client.repository.js';
@@ -17,6 +18,14 @@ const params = (values: Record<string, string>) => new FormParams(new Map(Object
 const basic = (id: string, secret: string) =>
   'Basic ' +
   Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64');
+/** One request from `ip` with `id` and `secret` over Basic: the client, or what it was refused with. */
+const attempt = (authenticator: ClientAuthenticator, ip: string, id: string, secret: string) =>
+  authenticator
+    .authenticate(
+      { ip, headers: { authorization: basic(id, secret) } } as unknown as HttpRequest,
+      params({}),
+    )
+    .catch((e: unknown) => e);
 
 /** The module's defaults: a client cache TTL of 30 s, 20 failed secret verifications per IP in 15 minutes. */
 const OPTIONS = {
@@ -42,6 +51,20 @@ describe('ClientAuthenticator', () => {
     authenticator = new ClientAuthenticator(clients, clock, OPTIONS, new InMemoryAttemptLimiter());
     vi.mocked(secrets.verifyClientSecret).mockClear();
   });
+
+  /** An authenticator with a failure budget of `limit` per `windowSeconds` (in memory unless `limiter`). */
+  const limitedTo = (
+    limit: number,
+    windowSeconds = 60,
+    limiter: AttemptLimiter = new InMemoryAttemptLimiter(),
+    options: Partial<typeof OPTIONS> = {},
+  ) =>
+    new ClientAuthenticator(
+      clients,
+      clock,
+      { ...OPTIONS, ...options, clientAuthenticationLimit: { limit, windowSeconds } },
+      limiter,
+    );
 
   it('runs scrypt for an unknown client that presents a secret, as for a known one (RFC 6749 §10.10)', async () => {
     const unknown = authenticator.authenticate(
@@ -173,12 +196,7 @@ describe('ClientAuthenticator', () => {
       displayName: 'Other',
       disabled: false,
     });
-    const limited = new ClientAuthenticator(
-      clients,
-      clock,
-      { ...OPTIONS, clientAuthenticationLimit: { limit: 3, windowSeconds: 60 } },
-      new InMemoryAttemptLimiter(),
-    );
+    const limited = limitedTo(3);
     const from = (ip: string, secret: string, id = 'secret-tv') =>
       limited.authenticate(
         { ip, headers: { authorization: basic(id, secret) } } as unknown as HttpRequest,
@@ -213,22 +231,8 @@ describe('ClientAuthenticator', () => {
   });
 
   it('wrong secrets sent at once run no more verifications than the budget (each reserves one first)', async () => {
-    const limited = new ClientAuthenticator(
-      clients,
-      clock,
-      { ...OPTIONS, clientAuthenticationLimit: { limit: 3, windowSeconds: 60 } },
-      new InMemoryAttemptLimiter(),
-    );
-    const guess = (secret: string, id = 'secret-tv') =>
-      limited
-        .authenticate(
-          {
-            ip: '203.0.113.8',
-            headers: { authorization: basic(id, secret) },
-          } as unknown as HttpRequest,
-          params({}),
-        )
-        .catch((e: unknown) => e);
+    const limited = limitedTo(3);
+    const guess = (secret: string, id = 'secret-tv') => attempt(limited, '203.0.113.8', id, secret);
     vi.mocked(secrets.verifyClientSecret).mockClear();
     const answers = await Promise.all(
       Array.from({ length: 12 }, (_, i) =>
@@ -245,19 +249,8 @@ describe('ClientAuthenticator', () => {
   });
 
   it('shares a verification only among requests from one address: a spent address never refuses another', async () => {
-    const limited = new ClientAuthenticator(
-      clients,
-      clock,
-      { ...OPTIONS, clientAuthenticationLimit: { limit: 2, windowSeconds: 60 } },
-      new InMemoryAttemptLimiter(),
-    );
-    const from = (ip: string, id: string, secret: string) =>
-      limited
-        .authenticate(
-          { ip, headers: { authorization: basic(id, secret) } } as unknown as HttpRequest,
-          params({}),
-        )
-        .catch((e: unknown) => e);
+    const limited = limitedTo(2);
+    const from = (ip: string, id: string, secret: string) => attempt(limited, ip, id, secret);
     // Unknown ids are enough to spend an address's budget.
     expect(await from('203.0.113.5', 'nobody-1', 'x')).toBeInstanceOf(InvalidClientError);
     expect(await from('203.0.113.5', 'nobody-2', 'x')).toBeInstanceOf(InvalidClientError);
@@ -281,22 +274,8 @@ describe('ClientAuthenticator', () => {
         displayName: clientId,
         disabled: false,
       });
-    const limited = new ClientAuthenticator(
-      clients,
-      clock,
-      { ...OPTIONS, clientAuthenticationLimit: { limit: 3, windowSeconds: 900 } },
-      new InMemoryAttemptLimiter(),
-    );
-    const as = ([id, secret]: string[]) =>
-      limited
-        .authenticate(
-          {
-            ip: '203.0.113.6',
-            headers: { authorization: basic(id, secret) },
-          } as unknown as HttpRequest,
-          params({}),
-        )
-        .catch((e: unknown) => e);
+    const limited = limitedTo(3, 900);
+    const as = ([id, secret]: string[]) => attempt(limited, '203.0.113.6', id, secret);
     const first = await Promise.all(secretsOf.map(as));
     const refused = first.filter(
       (r) => r instanceof TooManyRequestsError,
@@ -311,26 +290,9 @@ describe('ClientAuthenticator', () => {
   });
 
   it('a right secret gives its reservation back; a limiter without take and release is checked ahead', async () => {
-    const reserving = new ClientAuthenticator(
-      clients,
-      clock,
-      {
-        ...OPTIONS,
-        clientCacheTtlMs: 0,
-        clientAuthenticationLimit: { limit: 2, windowSeconds: 60 },
-      },
-      new InMemoryAttemptLimiter(),
-    );
+    const reserving = limitedTo(2, 60, new InMemoryAttemptLimiter(), { clientCacheTtlMs: 0 });
     const as = (authenticator: ClientAuthenticator, secret: string) =>
-      authenticator
-        .authenticate(
-          {
-            ip: '203.0.113.9',
-            headers: { authorization: basic('secret-tv', secret) },
-          } as unknown as HttpRequest,
-          params({}),
-        )
-        .catch((e: unknown) => e);
+      attempt(authenticator, '203.0.113.9', 'secret-tv', secret);
     // Verified afresh each time (no cache): five successes leave the whole budget of 2 failures.
     for (let i = 0; i < 5; i++)
       expect(await as(reserving, 'right-secret')).toMatchObject({ clientId: 'secret-tv' });
@@ -339,15 +301,10 @@ describe('ClientAuthenticator', () => {
     expect(await as(reserving, 'wrong-3')).toBeInstanceOf(TooManyRequestsError);
 
     const counts = new InMemoryAttemptLimiter();
-    const checkedAhead = new ClientAuthenticator(
-      clients,
-      clock,
-      { ...OPTIONS, clientAuthenticationLimit: { limit: 2, windowSeconds: 60 } },
-      {
-        retryAfterMs: (b, now) => counts.retryAfterMs(b, now),
-        record: (b, now) => counts.record(b, now),
-      },
-    );
+    const checkedAhead = limitedTo(2, 60, {
+      retryAfterMs: (b, now) => counts.retryAfterMs(b, now),
+      record: (b, now) => counts.record(b, now),
+    });
     expect(await as(checkedAhead, 'wrong-1')).toBeInstanceOf(InvalidClientError);
     expect(await as(checkedAhead, 'wrong-2')).toBeInstanceOf(InvalidClientError);
     vi.mocked(secrets.verifyClientSecret).mockClear();
@@ -356,12 +313,7 @@ describe('ClientAuthenticator', () => {
   });
 
   it('many requests presenting the right secret at once: one scrypt, none refused, whatever the budget', async () => {
-    const limited = new ClientAuthenticator(
-      clients,
-      clock,
-      { ...OPTIONS, clientAuthenticationLimit: { limit: 2, windowSeconds: 60 } },
-      new InMemoryAttemptLimiter(),
-    );
+    const limited = limitedTo(2);
     const at = (ip: string) =>
       limited.authenticate(
         {

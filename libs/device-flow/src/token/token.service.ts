@@ -62,12 +62,13 @@ export class TokenService {
    * the consent page (`requested` and `granted` are the device code's scopes, as stored).
    */
   refreshAllowed(client: ClientRecord, requested: string, granted: string): boolean {
+    if (!allowsRefresh(client)) return false;
     const offline = this.options.offlineAccessScope;
-    if (!allowsRefresh(client) || offline === null) return allowsRefresh(client);
-    return (
-      !parseScope(requested || undefined).includes(offline) ||
-      parseScope(granted || undefined).includes(offline)
-    );
+    const declined =
+      offline !== null &&
+      parseScope(requested || undefined).includes(offline) &&
+      !parseScope(granted || undefined).includes(offline);
+    return !declined;
   }
 
   /** Format of the access tokens this service mints (`opaque`, `jwt`, or a custom issuer's). */

@@ -1,5 +1,6 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { Logger } from '@nestjs/common';
+import { normalizePath } from '../http/module-paths.js';
 
 /** A budget of events per window. @see RFC 8628 §5.1 */
 export interface RateLimit {
@@ -202,8 +203,7 @@ export function verificationPageMismatch(
   mountedAt: string,
 ): string | null {
   const advertised = verificationPath(issuer, verificationUri);
-  const comparable = (p: string) => p.toLowerCase().replace(/\/+$/, '') || '/';
-  if (advertised === null || comparable(advertised) === comparable(mountedAt)) return null;
+  if (advertised === null || normalizePath(advertised) === normalizePath(mountedAt)) return null;
   return (
     `verificationUri ${verificationUri} is not where the verification page is mounted (${mountedAt}): unless ` +
     `your app serves or redirects ${advertised}, users sent there find nothing — set verificationPath to ` +
