@@ -47,7 +47,7 @@ export interface FormOptions {
 
 /**
  * The one form parser of every OAuth endpoint. Enforces RFC 6749 §3.2 / §4 request hygiene:
- * only form-encoded bodies (UTF-8), no repeated parameters (§3.1), no nested `a[b]=c` keys (rejected whether or
+ * only form-encoded bodies (UTF-8, or ISO-8859-1 where declared), no repeated parameters (§3.1), no nested `a[b]=c` keys (rejected whether or
  * not a host body parser already turned them into objects, so the answer never depends on the host's
  * `rawBody` setting), bounded sizes — all before any storage lookup.
  *
@@ -69,15 +69,17 @@ export async function parseForm(req: HttpRequest, options: FormOptions = {}): Pr
   if (Number(req.headers['content-length']) > MAX_FORM_BODY_BYTES) {
     throw new RequestTooLargeError('request body too large');
   }
+  const read = { strict, latin1: isLatin1Form(req.headers['content-type']) };
   const raw = req.rawBody;
-  if (Buffer.isBuffer(raw)) return fromRaw(raw, strict);
+  if (Buffer.isBuffer(raw)) return fromRaw(raw, read);
   const body: unknown = req.body;
   if (body !== undefined && body !== null && typeof body === 'object' && !Buffer.isBuffer(body)) {
     return fromParsed(body as Record<string, unknown>, strict);
   }
-  if (Buffer.isBuffer(body)) return fromRaw(body, strict);
-  if (typeof body === 'string') return fromRaw(Buffer.from(body, 'utf8'), strict);
-  return fromRaw(await readBody(requestStream(req)), strict);
+  if (Buffer.isBuffer(body)) return fromRaw(body, read);
+  if (typeof body === 'string')
+    return fromRaw(Buffer.from(body, 'utf8'), { ...read, latin1: false });
+  return fromRaw(await readBody(requestStream(req)), read);
 }
 
 /** Whether a request says it has no body: `Content-Length: 0`, or neither a length nor a transfer coding. */
@@ -88,20 +90,35 @@ function declaresNoBody(req: HttpRequest): boolean {
 
 /**
  * What is wrong with a request's `Content-Type` for an OAuth endpoint, or null: the type must be the form type,
- * and a `charset` parameter, if any, `UTF-8` (the registered name, in any case). Shared with the exception
- * filter, so that a body a platform's own parser refused before the handler gets the answer this parser gives.
+ * and a `charset` parameter, if any, `UTF-8` or `ISO-8859-1` (the registered names, in any case: the two
+ * Express's parser reads too). Java clients send the latter (Apache HttpClient's `UrlEncodedFormEntity`), for
+ * parameters that are ASCII anyway. Shared with the exception filter, so that a body a platform's own parser
+ * refused before the handler gets the answer this parser gives.
  */
 export function formContentTypeError(header: string | undefined): InvalidRequestError | null {
   if (header === FORM_TYPE) return null; // the common case, without splitting
   if (!header) return new InvalidRequestError(`content type must be ${FORM_TYPE}`);
   const [type, ...params] = header.split(';').map((p) => p.trim().toLowerCase());
   if (type !== FORM_TYPE) return new InvalidRequestError(`content type must be ${FORM_TYPE}`);
+  const charset = charsetOf(params);
+  if (charset !== undefined && charset !== 'utf-8' && charset !== 'iso-8859-1')
+    return new InvalidRequestError('form bodies must be UTF-8 or ISO-8859-1');
+  return null;
+}
+
+/** The `charset` parameter among a media type's lower-cased parameters, unquoted. */
+function charsetOf(params: readonly string[]): string | undefined {
   for (const p of params) {
     const [k, v] = p.split('=').map((s) => s.trim().replace(/^"|"$/g, ''));
-    if (k === 'charset' && v !== 'utf-8')
-      return new InvalidRequestError('form bodies must be UTF-8');
+    if (k === 'charset') return v;
   }
-  return null;
+  return undefined;
+}
+
+/** Whether a form declares `charset=ISO-8859-1`: its bytes, raw or percent-encoded, are Latin-1 characters. */
+function isLatin1Form(header: string | undefined): boolean {
+  if (header === undefined || header === FORM_TYPE) return false;
+  return charsetOf(header.toLowerCase().split(';').slice(1)) === 'iso-8859-1';
 }
 
 /**
@@ -115,15 +132,41 @@ export function contentEncodingError(header: string | undefined): InvalidRequest
   return new InvalidRequestError('content encoding not supported; send the form uncompressed');
 }
 
-function fromRaw(buf: Buffer, strict: boolean): FormParams {
+function fromRaw(buf: Buffer, read: { strict: boolean; latin1: boolean }): FormParams {
   if (buf.length > MAX_FORM_BODY_BYTES) throw new RequestTooLargeError('request body too large');
-  const text = buf.toString('utf8');
+  const pairs = read.latin1
+    ? latin1Pairs(buf.toString('latin1'))
+    : new URLSearchParams(buf.toString('utf8'));
   const values = new Map<string, string>();
-  for (const [key, value] of new URLSearchParams(text)) {
+  for (const [key, value] of pairs) {
     if (values.has(key)) throw new InvalidRequestError(`parameter repeated: ${safeName(key)}`);
-    values.set(key, checkValue(key, value, strict));
+    values.set(key, checkValue(key, value, read.strict));
   }
   return checkCount(values);
+}
+
+/**
+ * The name/value pairs of a form whose bytes are Latin-1, split and decoded as `URLSearchParams` does (`&`
+ * between pairs, empty ones skipped, the first `=` ends the name, `+` is a space, malformed `%` escapes kept as
+ * they are), except that a `%XX` escape is the character U+00XX rather than a byte of UTF-8.
+ *
+ * @see https://url.spec.whatwg.org/#urlencoded-parsing
+ */
+function latin1Pairs(text: string): Array<[string, string]> {
+  const pairs: Array<[string, string]> = [];
+  for (const part of text.split('&')) {
+    if (part === '') continue;
+    const eq = part.indexOf('=');
+    const name = eq < 0 ? part : part.slice(0, eq);
+    pairs.push([latin1Decode(name), eq < 0 ? '' : latin1Decode(part.slice(eq + 1))]);
+  }
+  return pairs;
+}
+
+function latin1Decode(text: string): string {
+  return text
+    .replace(/\+/g, ' ')
+    .replace(/%([0-9A-Fa-f]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
 }
 
 function fromParsed(body: Record<string, unknown>, strict: boolean): FormParams {
