@@ -4,6 +4,7 @@ import {
   CLIENT_SECRET_BASIC_SCHEME,
   DeviceFlowModule,
   issuerBaseUrl,
+  issuerPath,
 } from '../libs/device-flow/src/index.js';
 
 /** Where the demo serves its API docs: Swagger UI here, the document at `/docs-json` and `/docs-yaml`. */
@@ -36,6 +37,36 @@ export function setupApiDocs(app: INestApplication, issuer: string): OpenAPIObje
     include: [DeviceFlowModule],
     ignoreGlobalPrefix: true,
   });
+  app.use(docsSecurityHeaders(`${issuerPath(issuer)}/${DOCS_PATH}`));
   SwaggerModule.setup(DOCS_PATH, app, document, { useGlobalPrefix: true });
   return document;
+}
+
+/**
+ * Swagger UI's page runs scripts from its own files only (styles inline), so it can have a CSP as strict as the
+ * verification page's but for those: no script but its own, no framing (it has "Try it out" forms that send
+ * requests with the user's input), no plugins, no base or form targets elsewhere, no referrer, no sniffing.
+ */
+const DOCS_HEADERS: Record<string, string> = {
+  'Content-Security-Policy':
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
+    "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+  'X-Frame-Options': 'DENY',
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'no-referrer',
+};
+
+/** A middleware (both platforms) setting {@link DOCS_HEADERS} on `/docs`, its assets and `/docs-json`, `-yaml`. */
+function docsSecurityHeaders(base: string) {
+  const prefix = base.toLowerCase();
+  return (
+    req: { url?: string },
+    res: { setHeader(name: string, value: string): unknown },
+    next: () => void,
+  ) => {
+    const path = (req.url ?? '').split('?')[0]!.toLowerCase();
+    if (path === prefix || path.startsWith(`${prefix}/`) || path.startsWith(`${prefix}-`))
+      for (const [name, value] of Object.entries(DOCS_HEADERS)) res.setHeader(name, value);
+    next();
+  };
 }

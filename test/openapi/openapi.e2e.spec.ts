@@ -38,6 +38,23 @@ describe(`OpenAPI document of the demo (/docs) on ${testAdapter()}`, () => {
     expect(css.text).toContain('.swagger-ui');
   });
 
+  it('serves the docs with a CSP that allows its own scripts only, and no framing', async () => {
+    for (const path of ['/docs', '/docs/', '/docs/swagger-ui-init.js', '/docs-json', '/DOCS/']) {
+      const res = await request(app.getHttpServer()).get(path);
+      expect(res.status, path).toBeLessThan(400);
+      const csp = res.headers['content-security-policy'] ?? '';
+      expect(csp, path).toContain("script-src 'self'");
+      expect(csp, path).toContain("frame-ancestors 'none'");
+      expect(csp, path).not.toContain('unsafe-eval');
+      expect(res.headers['x-frame-options'], path).toBe('DENY');
+      expect(res.headers['x-content-type-options'], path).toBe('nosniff');
+    }
+    // The page's scripts are all files (a CSP without 'unsafe-inline' for scripts would block inline ones).
+    const page = await request(app.getHttpServer()).get('/docs/');
+    expect(page.text).toMatch(/<script src=/);
+    expect(page.text).not.toMatch(/<script>/);
+  });
+
   it('documents exactly the module endpoints, without the catch-all 405 handlers', () => {
     expect(doc.openapi).toMatch(/^3\./);
     expect(Object.keys(doc.paths).sort()).toEqual([
