@@ -277,6 +277,8 @@ describe('DefaultVerificationView: empty entry and blocked app', () => {
     const blocked = { kind: 'status', status: 'blocked', startOver: '/device' } as const;
     const page = new DefaultVerificationView().render(blocked, ctx);
     expect(page).toContain('This app has been blocked by the administrator');
+    // A code blocked once stays unusable after a release: the page says how to go on then.
+    expect(page).toContain('start again on your device to get a new code');
     expect(page).toContain('href="/device"');
     const older = new DefaultVerificationView({
       texts: {

@@ -142,8 +142,9 @@ export const DEFAULT_VERIFICATION_TEXTS: VerificationTexts = {
     blocked: {
       title: 'App blocked',
       body:
-        'This app has been blocked by the administrator, so this code cannot be used. ' +
-        'If you think this is a mistake, contact your administrator.',
+        'This app has been blocked by the administrator, so this code cannot be used, even once the app is ' +
+        'allowed again: then start again on your device to get a new code. If you think this is a mistake, ' +
+        'contact your administrator.',
     },
   },
   lockedTitle: 'Too many attempts',
