@@ -119,6 +119,16 @@ describe.each(SOURCES)('parseForm (%s body)', (source) => {
     }
   });
 
+  it('accepts a form declared ISO-8859-1 (what Java clients send), in any case', async () => {
+    for (const type of [`${FORM}; charset=ISO-8859-1`, `${FORM};charset="iso-8859-1"`]) {
+      const form = await parseForm(
+        request(source, 'client_id=tv&scope=read+write', { 'content-type': type }),
+      );
+      expect(form.get('client_id')).toBe('tv');
+      expect(form.get('scope')).toBe('read write');
+    }
+  });
+
   it('rejects other content types and charsets', async () => {
     for (const type of [
       undefined,
@@ -127,7 +137,9 @@ describe.each(SOURCES)('parseForm (%s body)', (source) => {
       'multipart/form-data; boundary=x',
       'text/plain',
       `${FORM}x`,
-      `${FORM}; charset=iso-8859-1`,
+      `${FORM}; charset=us-ascii`,
+      `${FORM}; charset=windows-1252`,
+      `${FORM}; charset=latin1`,
     ]) {
       await expect(
         parseForm(request(source, 'client_id=tv', { 'content-type': type })),
@@ -192,5 +204,46 @@ describe('parseForm input sources', () => {
     const req = Object.assign(stream, { headers: { 'content-type': FORM } });
     const form = await parseForm(req as unknown as HttpRequest);
     expect(form.get('client_id')).toBeUndefined();
+  });
+});
+
+/** Bytes a client sends as Latin-1, where the module reads them (not through a host parser). */
+describe.each(['raw', 'stream'] as const)('parseForm (%s body declared ISO-8859-1)', (source) => {
+  const latin1 = (bytes: Buffer) => {
+    const headers = {
+      'content-type': `${FORM}; charset=ISO-8859-1`,
+      'content-length': String(bytes.length),
+    };
+    return source === 'raw'
+      ? ({ headers, rawBody: bytes, body: {} } as unknown as HttpRequest)
+      : (Object.assign(Readable.from([bytes]), { headers }) as unknown as HttpRequest);
+  };
+
+  it('decodes %XX escapes and raw bytes as Latin-1 characters, + as space', async () => {
+    const body = Buffer.concat([
+      Buffer.from('a=caf%E9&b=%C3%A9&c=x%2By+z&d=r'),
+      Buffer.from([0xe9, 0xff]),
+      Buffer.from('&e=%zz%4'),
+    ]);
+    const form = await parseForm(latin1(body));
+    expect(form.get('a')).toBe('café');
+    // Two Latin-1 characters, as the client declared: not one UTF-8 é.
+    expect(form.get('b')).toBe('\u00c3\u00a9');
+    expect(form.get('c')).toBe('x+y z');
+    expect(form.get('d')).toBe('r\u00e9\u00ff');
+    // Malformed escapes stay as they are, as URLSearchParams keeps them.
+    expect(form.get('e')).toBe('%zz%4');
+  });
+
+  it('splits pairs as URLSearchParams does: empty pairs skipped, the first = ends the name', async () => {
+    const form = await parseForm(latin1(Buffer.from('&&a=1=2&flag&%61%62=x&&')));
+    expect(form.get('a')).toBe('1=2');
+    expect(form.get('flag')).toBeUndefined(); // no value: as if omitted (RFC 6749 §3.1)
+    expect(form.get('ab')).toBe('x');
+  });
+
+  it('still refuses repeated parameters and nested keys', async () => {
+    await expect(parseForm(latin1(Buffer.from('a=1&%61=2')))).rejects.toThrow(/repeated: a/);
+    await expect(parseForm(latin1(Buffer.from('a%5Bb%5D=1')))).rejects.toThrow(/malformed/);
   });
 });
