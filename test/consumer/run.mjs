@@ -5,7 +5,8 @@
 //    peers from the registry (the versions this repo uses, so the npm cache serves them).
 // 3. Check the package's `exports`: the root entry loads, internal paths do not.
 // 4. Compile the app with tsc in strict mode (ESM, nodenext, skipLibCheck off, so the shipped .d.ts are checked),
-//    without the optional peer ioredis installed (the app does not use Redis storage).
+//    without the optional peers ioredis and @nestjs/swagger installed (the app uses neither Redis storage nor
+//    OpenAPI), which step 5 then runs without.
 // 5. Start it and complete a device flow over HTTP: device authorization → approval through the exported
 //    DeviceGrantService (the app's own controller) → token, plus a replay and the metadata document; once on
 //    @nestjs/platform-express and once on @nestjs/platform-fastify (the same compiled app, CONSUMER_ADAPTER).
@@ -13,7 +14,7 @@
 // Exits non-zero with the reason on any failure; keeps the temp folder then (or always with --keep).
 // Usage: node test/consumer/run.mjs [--keep]   (npm run test:consumer)
 import { execFileSync, spawn } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -107,10 +108,10 @@ function createApp(tarball) {
           '@nestjs/core',
           '@nestjs/platform-express',
           '@nestjs/platform-fastify',
-          '@nestjs/swagger',
           'better-sqlite3',
-          // Not ioredis: an optional peer this app does not use (no `storage: 'redis'`). The package's
-          // declarations must compile without it, with skipLibCheck off (below).
+          // Not ioredis nor @nestjs/swagger: optional peers this app does not use (no `storage: 'redis'`, no
+          // OpenAPI document). The package's declarations must compile without them, with skipLibCheck off
+          // (below), and the module must run without them.
           'reflect-metadata',
           'rxjs',
           'typeorm',
@@ -129,6 +130,11 @@ function createApp(tarball) {
     JOBS: 'max', // node-gyp: compile SQLite and the binding in parallel
   });
   run('npm', ['ls', '--all'], app);
+  for (const optional of ['ioredis', '@nestjs/swagger'])
+    expect(
+      !existsSync(join(app, 'node_modules', optional)),
+      `npm installed the optional peer ${optional}: the test would not show the package works without it`,
+    );
 }
 
 /** The package's `exports`: the root entry is ESM with the public API; internal paths are closed. */

@@ -1,4 +1,5 @@
 import { applyDecorators } from '@nestjs/common';
+import type { SchemaObject } from '@nestjs/swagger';
 import {
   ApiBasicAuth,
   ApiBody,
@@ -8,14 +9,14 @@ import {
   ApiQuery,
   ApiResponse,
   ApiTags,
-  type SchemaObject,
-} from '@nestjs/swagger';
+} from './optional-swagger.js';
 
 import { DEVICE_CODE_GRANT_TYPE, REFRESH_TOKEN_GRANT_TYPE } from '../clients/client.repository.js';
 
 /**
  * OpenAPI descriptions of the module's endpoints, applied as @nestjs/swagger decorators on the controllers
- * (metadata only: nothing is served unless the host app calls `SwaggerModule`). Every error a handler can
+ * (metadata only: nothing is served unless the host app calls `SwaggerModule`; without `@nestjs/swagger`
+ * installed, an optional peer, they record nothing: {@link ./optional-swagger.ts}). Every error a handler can
  * produce through the one exception filter is listed with an example.
  *
  * @see RFC 8628 §3.1-3.5, RFC 6749 §5, RFC 8414 §3
@@ -476,4 +477,6 @@ export function DeviceFlowApiTag(): ClassDecorator {
 }
 
 /** Hides the catch-all `@All()` handlers (they only answer 405, documented on each operation). */
-export const WrongMethodDocs = ApiExcludeEndpoint;
+export function WrongMethodDocs(): MethodDecorator {
+  return ApiExcludeEndpoint();
+}

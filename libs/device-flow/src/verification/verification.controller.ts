@@ -11,7 +11,7 @@ import {
   Res,
   UseFilters,
 } from '@nestjs/common';
-import { ApiExcludeController } from '@nestjs/swagger';
+import { ApiExcludeController } from '../openapi/optional-swagger.js';
 import { Clock } from '../clock/clock.js';
 import { DEVICE_FLOW_OPTIONS, DEVICE_FLOW_VERIFICATION_PATH } from '../device-flow.constants.js';
 import type { ResolvedDeviceFlowOptions } from '../device-flow.options.js';
