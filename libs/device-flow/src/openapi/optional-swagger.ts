@@ -1,4 +1,5 @@
 import type * as SwaggerModule from '@nestjs/swagger';
+import { isPackageMissing } from '../optional-peer.js';
 
 /**
  * `@nestjs/swagger`, an optional peer: the module's OpenAPI decorators ({@link ./api-docs.ts}) come from it when
@@ -10,21 +11,11 @@ import type * as SwaggerModule from '@nestjs/swagger';
  */
 type Swagger = typeof SwaggerModule;
 
-/** Whether `error` says `@nestjs/swagger` itself is not installed (not: one of its own imports failed). */
-function isSwaggerMissing(error: unknown): boolean {
-  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
-  return (
-    (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') &&
-    typeof message === 'string' &&
-    /['"]@nestjs\/swagger['"]/.test(message)
-  );
-}
-
 async function load(): Promise<Swagger | null> {
   try {
     return await import('@nestjs/swagger');
   } catch (error) {
-    if (isSwaggerMissing(error)) return null;
+    if (isPackageMissing(error, '@nestjs/swagger')) return null;
     throw error;
   }
 }

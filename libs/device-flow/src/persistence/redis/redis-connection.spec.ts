@@ -19,6 +19,16 @@ describe('loading ioredis (an optional peer dependency)', () => {
   it('any other failure as it is', async () => {
     const broken = new Error('boom');
     await expect(loadIoredis(() => Promise.reject(broken))).rejects.toBe(broken);
+    // Installed, but a package it needs is not: that package is what to fix, not ioredis.
+    const dependencyMissing = Object.assign(
+      new Error(
+        "Cannot find package 'cluster-key-slot' imported from /app/node_modules/ioredis/built/cluster/index.js",
+      ),
+      { code: 'ERR_MODULE_NOT_FOUND' },
+    );
+    await expect(loadIoredis(() => Promise.reject(dependencyMissing))).rejects.toBe(
+      dependencyMissing,
+    );
   });
 
   it('installed: the package', async () => {

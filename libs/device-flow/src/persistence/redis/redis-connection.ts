@@ -1,6 +1,7 @@
 import type { OnModuleDestroy } from '@nestjs/common';
 import type { RedisOptions } from 'ioredis';
 import { DeviceFlowConfigurationError } from '../../device-flow-configuration.error.js';
+import { isPackageMissing } from '../../optional-peer.js';
 
 /**
  * An ioredis client (`new Redis(…)` from `ioredis` 5), described by the few members the module's own declarations
@@ -79,7 +80,7 @@ export async function loadIoredis<T>(load: () => Promise<T>): Promise<T> {
   try {
     return await load();
   } catch (e) {
-    if ((e as { code?: unknown }).code === 'ERR_MODULE_NOT_FOUND')
+    if (isPackageMissing(e, 'ioredis'))
       throw new DeviceFlowConfigurationError(
         "storage 'redis' needs the ioredis package (an optional peer dependency), which could not be loaded " +
           `(${(e as Error).message}): npm install ioredis`,
