@@ -57,6 +57,19 @@ export class TokenService {
   }
 
   /**
+   * Whether a device code's grant gets a refresh token whatever the user ticks on the consent page: the client
+   * is allowed the `refresh_token` grant and did not ask for the `offlineAccessScope` (which the page offers as
+   * a choice). The consent page says so: the device will stay signed in. `requested`: the device code's scopes.
+   */
+  refreshWithoutChoice(client: ClientRecord, requested: string): boolean {
+    const offline = this.options.offlineAccessScope;
+    return (
+      allowsRefresh(client) &&
+      (offline === null || !parseScope(requested || undefined).includes(offline))
+    );
+  }
+
+  /**
    * Whether the grant of a device code gets a refresh token: the client is allowed the `refresh_token` grant,
    * and the user did not decline offline access — the `offlineAccessScope` was requested and left unticked on
    * the consent page (`requested` and `granted` are the device code's scopes, as stored).

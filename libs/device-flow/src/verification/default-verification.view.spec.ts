@@ -28,6 +28,33 @@ const entryPage: VerificationPage = {
 };
 
 describe('DefaultVerificationView', () => {
+  it('says on the consent page when the device will stay signed in, and for how long unused', () => {
+    const view = new DefaultVerificationView();
+    const stays = (idleLimitSeconds: number) =>
+      view.render({ ...consent, staysSignedIn: { idleLimitSeconds } } as VerificationPage, ctx);
+    expect(stays(30 * 86400)).toContain(
+      'It will also stay signed in on the device for as long as it is used at least once every 30 days.',
+    );
+    expect(stays(86400)).toContain('at least once every 1 day.');
+    expect(stays(12 * 3600)).toContain('at least once every 12 hours.');
+    expect(stays(45 * 60)).toContain('at least once every 45 minutes.');
+    expect(stays(20)).toContain('at least once every 1 minute.');
+    expect(view.render(consent, ctx)).not.toContain('stay signed in on the device');
+    // Localised like every text.
+    const german = new DefaultVerificationView({
+      texts: {
+        staysSignedIn: (d) => `Das Gerät bleibt angemeldet (${d})`,
+        formatDuration: (s) => `${s / 86400} Tage`,
+      },
+    });
+    expect(
+      german.render(
+        { ...consent, staysSignedIn: { idleLimitSeconds: 2 * 86400 } } as VerificationPage,
+        ctx,
+      ),
+    ).toContain('Das Gerät bleibt angemeldet (2 Tage)');
+  });
+
   it('the error page says why: no page here, not this method, a request it could not read, or a server failure', () => {
     const view = new DefaultVerificationView({ texts: { notFoundTitle: 'Seite nicht gefunden' } });
     const render = (reason?: 'not_found' | 'method_not_allowed' | 'bad_request') =>

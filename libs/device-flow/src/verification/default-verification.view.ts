@@ -33,6 +33,11 @@ export interface VerificationTexts {
   scopesHeading: string;
   scopesHint: string;
   noScopes: string;
+  /**
+   * Said under the permissions when the device will stay signed in whatever is ticked (a refresh token without
+   * `offline_access` asked for), with how long it may go unused, from {@link formatDuration}.
+   */
+  staysSignedIn: (idleLimit: string) => string;
   noScopeChosen: string;
   requestHeading: string;
   requestedAt: string;
@@ -75,6 +80,8 @@ export interface VerificationTexts {
   errorTitlePrefix: string;
   startOver: string;
   formatDate: (ms: number) => string;
+  /** A duration in seconds as words: `30 days`, `12 hours`, `45 minutes`. */
+  formatDuration: (seconds: number) => string;
 }
 
 /** The default (English) texts. */
@@ -97,6 +104,8 @@ export const DEFAULT_VERIFICATION_TEXTS: VerificationTexts = {
   scopesHeading: 'It will be able to',
   scopesHint: 'Untick anything you do not want to allow.',
   noScopes: 'Sign in as you (no other access).',
+  staysSignedIn: (idleLimit) =>
+    `It will also stay signed in on the device for as long as it is used at least once every ${idleLimit}.`,
   noScopeChosen: 'Choose at least one permission, or deny the request.',
   requestHeading: 'About this request',
   requestedAt: 'Requested',
@@ -169,6 +178,15 @@ export const DEFAULT_VERIFICATION_TEXTS: VerificationTexts = {
       .toISOString()
       .replace('T', ' ')
       .replace(/:\d\d\.\d+Z$/, ' UTC'),
+  formatDuration: (seconds) => {
+    const [n, unit] =
+      seconds >= 86400
+        ? [Math.round(seconds / 86400), 'day']
+        : seconds >= 3600
+          ? [Math.round(seconds / 3600), 'hour']
+          : [Math.max(1, Math.round(seconds / 60)), 'minute'];
+    return `${n} ${unit}${n === 1 ? '' : 's'}`;
+  },
 };
 
 /** Options of {@link DefaultVerificationView}. */
@@ -321,6 +339,13 @@ export class DefaultVerificationView implements VerificationView {
                         ${checkboxes}
                       </ul>`
                     : html`<p>${t.noScopes}</p>`
+                }
+                ${
+                  p.staysSignedIn
+                    ? html`<p class="hint">
+                        ${t.staysSignedIn(t.formatDuration(p.staysSignedIn.idleLimitSeconds))}
+                      </p>`
+                    : ''
                 }
               </fieldset>
               <h2 class="details-heading">${t.requestHeading}</h2>

@@ -385,6 +385,9 @@ export class VerificationController {
       requestedAt: p.record.createdAt,
       requestIp: p.record.requestIp,
       requestUserAgent: p.record.requestUserAgent,
+      ...(p.staysSignedIn
+        ? { staysSignedIn: { idleLimitSeconds: this.options.refreshTokenTtl } }
+        : {}),
       error,
       user,
       signOut: this.signOut(p.userCode),

@@ -11,6 +11,7 @@ import { parseScope } from '../grant/scope.js';
 import { rateLimitAddress } from '../http/request-origin.js';
 import { UserCodeDecisionError } from '../grant/user-code-decision.error.js';
 import { DeviceFlowEvents } from '../events/device-flow-events.js';
+import { TokenService } from '../token/token.service.js';
 import {
   type DeviceCodeRecord,
   DeviceCodeRepository,
@@ -55,6 +56,11 @@ export interface PendingRequest {
   userCode: string;
   /** Requested scopes, in order. */
   scopes: string[];
+  /**
+   * The device will get a refresh token whatever the user ticks ({@link TokenService.refreshWithoutChoice}):
+   * the consent page says it stays signed in.
+   */
+  staysSignedIn: boolean;
 }
 
 /**
@@ -80,6 +86,7 @@ export class VerificationService {
     @Inject(AttemptLimiter) private readonly limiter: AttemptLimiter,
     @Inject(Clock) private readonly clock: Clock,
     @Inject(DeviceFlowEvents) private readonly events: DeviceFlowEvents,
+    @Inject(TokenService) private readonly tokens: TokenService,
   ) {}
 
   /**
@@ -166,6 +173,7 @@ export class VerificationService {
       client,
       userCode: this.display(userCode) ?? '',
       scopes: parseScope(record.scope || undefined),
+      staysSignedIn: client !== null && this.tokens.refreshWithoutChoice(client, record.scope),
     };
   }
 

@@ -75,6 +75,12 @@ export type VerificationPage =
       requestedAt: number;
       requestIp: string | null;
       requestUserAgent: string | null;
+      /**
+       * Present when the device will also get a refresh token whatever the user ticks (the client may refresh
+       * and did not ask for the offline-access scope, which would be a choice on this page): the page says the
+       * device stays signed in, and for how long without use (`refreshTokenTtl`, renewed at each refresh).
+       */
+      staysSignedIn?: { idleLimitSeconds: number };
       error?: 'no_scope';
       user: { id: string; name?: string };
       /** Present when `verification.logoutUrl` is set. */

@@ -1,0 +1,88 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  DEVICE_CODE_GRANT_TYPE,
+  type DeviceFlowModuleOptions,
+} from '../../libs/device-flow/src/index.js';
+import { createTestApp, form, type TestApp } from '../support/test-app.js';
+import { CookieJar, csrfOf, headerUserProviders } from '../support/verification-agent.js';
+
+const STAYS =
+  'It will also stay signed in on the device for as long as it is used at least once every';
+
+/**
+ * The consent page tells the user when approving also keeps the device signed in — a refresh token the user
+ * has no box to untick — and for how long it may go unused (RFC 8628 §5.4: the user must know what they grant).
+ */
+describe('consent page: staying signed in', () => {
+  let t: TestApp;
+  afterEach(() => t?.close());
+
+  const clients: DeviceFlowModuleOptions['clients'] = [
+    { clientId: 'tv', displayName: 'Test TV', scopes: ['read', 'offline_access'] },
+    {
+      clientId: 'short-lived',
+      grantTypes: [DEVICE_CODE_GRANT_TYPE],
+      scopes: ['read', 'offline_access'],
+    },
+  ];
+
+  /** The consent page alice sees for a code of `clientId` asking for `scope`. */
+  async function consentPage(clientId: string, scope: string): Promise<string> {
+    const auth = await t.http
+      .post('/oauth/device_authorization')
+      .type('form')
+      .send(form({ client_id: clientId, scope }))
+      .expect(200);
+    const jar = new CookieJar();
+    const first = await t.http.get('/device').set('x-test-user', 'alice').expect(200);
+    jar.store(first.headers['set-cookie']);
+    const entered = await t.http
+      .post('/device')
+      .set('x-test-user', 'alice')
+      .set('Cookie', jar.header())
+      .type('form')
+      .send(form({ csrf_token: csrfOf(first.text), user_code: auth.body.user_code }))
+      .expect(303);
+    jar.store(entered.headers['set-cookie']);
+    const page = await t.http
+      .get(entered.headers.location!)
+      .set('x-test-user', 'alice')
+      .set('Cookie', jar.header())
+      .expect(200);
+    expect(page.text).toContain(auth.body.user_code); // the consent page of this code
+    return page.text;
+  }
+
+  it('a client allowed refresh tokens that did not ask for offline_access: says so, with refreshTokenTtl', async () => {
+    t = await createTestApp({ clients }, { providers: headerUserProviders });
+    expect(await consentPage('tv', 'read')).toContain(`${STAYS} 30 days.`);
+    // No scope at all: "no other access", and still the device stays signed in.
+    const bare = await consentPage('tv', '');
+    expect(bare).toContain('Sign in as you (no other access).');
+    expect(bare).toContain(STAYS);
+  });
+
+  it('follows refreshTokenTtl', async () => {
+    t = await createTestApp(
+      { clients, refreshTokenTtl: 7 * 86400 },
+      { providers: headerUserProviders },
+    );
+    expect(await consentPage('tv', 'read')).toContain(`${STAYS} 7 days.`);
+  });
+
+  it('not said where the user chooses (offline_access asked for) or where no refresh token comes', async () => {
+    t = await createTestApp({ clients }, { providers: headerUserProviders });
+    const choice = await consentPage('tv', 'read offline_access');
+    expect(choice).not.toContain(STAYS);
+    expect(choice).toContain('Stay signed in on the device when you are not using it');
+    expect(await consentPage('short-lived', 'read')).not.toContain(STAYS);
+  });
+
+  it('offlineAccessScope: false — asking for offline_access is no choice, so it is said', async () => {
+    t = await createTestApp(
+      { clients, offlineAccessScope: false },
+      { providers: headerUserProviders },
+    );
+    expect(await consentPage('tv', 'read offline_access')).toContain(STAYS);
+  });
+});
