@@ -28,6 +28,23 @@ const entryPage: VerificationPage = {
 };
 
 describe('DefaultVerificationView', () => {
+  it('says how long ago the device asked, beside the time in UTC', () => {
+    const view = new DefaultVerificationView();
+    const at = consent.kind === 'consent' ? consent.requestedAt : 0;
+    const shown = (ms: number) =>
+      view.render({ ...consent, shownAt: at + ms } as VerificationPage, ctx).replace(/\s+/g, ' ');
+    expect(shown(20_000)).toContain('<dd> less than a minute ago, 2026-01-01 12:30 UTC </dd>');
+    expect(shown(60_000)).toContain('1 minute ago, 2026-01-01 12:30 UTC');
+    expect(shown(29 * 60_000 + 59_000)).toContain('29 minutes ago,');
+    expect(shown(5 * 3600_000)).toContain('5 hours ago,');
+    // A clock a little behind the stored time: never "in the future".
+    expect(shown(-5000)).toContain('less than a minute ago,');
+    // Without shownAt (a view's caller of its own): the time alone.
+    expect(view.render(consent, ctx).replace(/\s+/g, ' ')).toContain(
+      '<dd> 2026-01-01 12:30 UTC </dd>',
+    );
+  });
+
   it('says on the consent page when the device will stay signed in, and for how long unused', () => {
     const view = new DefaultVerificationView();
     const stays = (idleLimitSeconds: number) =>

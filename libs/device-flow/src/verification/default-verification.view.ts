@@ -80,6 +80,11 @@ export interface VerificationTexts {
   errorTitlePrefix: string;
   startOver: string;
   formatDate: (ms: number) => string;
+  /**
+   * How long ago the device asked, beside {@link formatDate}'s time, which is in UTC: a user anywhere can tell
+   * a request they just started from an old one. `ms`: the request's age.
+   */
+  formatAge: (ms: number) => string;
   /** A duration in seconds as words: `30 days`, `12 hours`, `45 minutes`. */
   formatDuration: (seconds: number) => string;
 }
@@ -178,6 +183,12 @@ export const DEFAULT_VERIFICATION_TEXTS: VerificationTexts = {
       .toISOString()
       .replace('T', ' ')
       .replace(/:\d\d\.\d+Z$/, ' UTC'),
+  formatAge: (ms) => {
+    const minutes = Math.floor(ms / 60_000);
+    if (minutes < 1) return 'less than a minute ago';
+    if (minutes < 120) return `${minutes} minute${minutes === 1 ? '' : 's'} ago`;
+    return `${Math.floor(minutes / 60)} hours ago`;
+  },
   formatDuration: (seconds) => {
     const [n, unit] =
       seconds >= 86400
@@ -351,7 +362,9 @@ export class DefaultVerificationView implements VerificationView {
               <h2 class="details-heading">${t.requestHeading}</h2>
               <dl class="details">
                 <dt>${t.requestedAt}</dt>
-                <dd>${t.formatDate(p.requestedAt)}</dd>
+                <dd>
+                  ${p.shownAt === undefined ? '' : html`${t.formatAge(Math.max(0, p.shownAt - p.requestedAt))}, `}${t.formatDate(p.requestedAt)}
+                </dd>
                 <dt>${t.requestedFrom}</dt>
                 <dd>${p.requestIp ?? t.unknown}</dd>
               </dl>
@@ -526,8 +539,8 @@ dl.details dt{font-weight:600}
 dl.details dd{margin:0}
 .claim{font-size:.8rem;color:var(--muted);margin:0 0 1rem}
 .claim-label{font-weight:600}
-.actions{display:flex;gap:.75rem;margin-top:1.25rem}
-.actions button{flex:1}
+.actions{display:flex;flex-wrap:wrap;gap:.75rem;margin-top:1.25rem}
+.actions button{flex:1;overflow-wrap:normal}
 .link{display:inline-flex;align-items:center;color:var(--accent)}
 .status-approved{color:var(--ok)}
 `;

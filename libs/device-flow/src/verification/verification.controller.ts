@@ -383,6 +383,7 @@ export class VerificationController {
         checked: kept.includes(scope),
       })),
       requestedAt: p.record.createdAt,
+      shownAt: this.clock.now(),
       requestIp: p.record.requestIp,
       requestUserAgent: p.record.requestUserAgent,
       ...(p.staysSignedIn

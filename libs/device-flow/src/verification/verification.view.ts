@@ -73,6 +73,8 @@ export type VerificationPage =
       scopes: ConsentScope[];
       /** When the device asked (ms since epoch) and from where. @see RFC 8628 §5.4 */
       requestedAt: number;
+      /** When the page is shown (ms since epoch, the module's clock): the page says how long ago the device asked. */
+      shownAt?: number;
       requestIp: string | null;
       requestUserAgent: string | null;
       /**

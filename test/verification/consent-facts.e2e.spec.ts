@@ -11,9 +11,10 @@ const STAYS =
 
 /**
  * The consent page tells the user when approving also keeps the device signed in — a refresh token the user
- * has no box to untick — and for how long it may go unused (RFC 8628 §5.4: the user must know what they grant).
+ * has no box to untick — and for how long it may go unused, and how long ago the device asked (RFC 8628 §5.4:
+ * the user must know what they grant, and be able to tell a request they just started from another).
  */
-describe('consent page: staying signed in', () => {
+describe('consent page: what approving gives, and when the device asked', () => {
   let t: TestApp;
   afterEach(() => t?.close());
 
@@ -26,13 +27,14 @@ describe('consent page: staying signed in', () => {
     },
   ];
 
-  /** The consent page alice sees for a code of `clientId` asking for `scope`. */
-  async function consentPage(clientId: string, scope: string): Promise<string> {
+  /** The consent page alice sees for a code of `clientId` asking for `scope`, `laterMs` after the device asked. */
+  async function consentPage(clientId: string, scope: string, laterMs = 0): Promise<string> {
     const auth = await t.http
       .post('/oauth/device_authorization')
       .type('form')
       .send(form({ client_id: clientId, scope }))
       .expect(200);
+    t.clock.advance(laterMs);
     const jar = new CookieJar();
     const first = await t.http.get('/device').set('x-test-user', 'alice').expect(200);
     jar.store(first.headers['set-cookie']);
@@ -76,6 +78,14 @@ describe('consent page: staying signed in', () => {
     expect(choice).not.toContain(STAYS);
     expect(choice).toContain('Stay signed in on the device when you are not using it');
     expect(await consentPage('short-lived', 'read')).not.toContain(STAYS);
+  });
+
+  it('says how long ago the device asked, by the module clock', async () => {
+    t = await createTestApp({ clients }, { providers: headerUserProviders });
+    const page = await consentPage('tv', 'read', 7 * 60_000);
+    expect(page.replace(/\s+/g, ' ')).toMatch(
+      /<dd> 7 minutes ago, \d{4}-\d\d-\d\d \d\d:\d\d UTC <\/dd>/,
+    );
   });
 
   it('offlineAccessScope: false — asking for offline_access is no choice, so it is said', async () => {
