@@ -11,6 +11,9 @@ import { answerClientErrorsAsJson } from './client-errors.js';
 import { fastifyFrameworkErrors } from './fastify-framework-errors.js';
 import { formWithoutProto } from './fastify-form-parser.js';
 
+/** How long a client may take to send a whole request: Node's default (`http.Server#requestTimeout`). */
+export const REQUEST_TIMEOUT_MS = 300_000;
+
 /**
  * Creates the demo's Nest application on the configured HTTP platform, with the same options on both: raw bodies
  * kept for the form parser, no `X-Powered-By`, `TRUST_PROXY` applied, every route under the issuer's path,
@@ -43,6 +46,9 @@ export async function createDemoApp(
     let created: INestApplication | undefined;
     const adapter = new FastifyAdapter({
       ...trustProxy,
+      // Node's own limit on receiving a whole request, as on Express: Fastify's default (0) turns it off, so a
+      // client announcing a body it never sends would hold its connection (and the socket) for ever.
+      requestTimeout: REQUEST_TIMEOUT_MS,
       routerOptions: { ignoreTrailingSlash: true, caseSensitive: false, maxParamLength: 16_384 },
       frameworkErrors: fastifyFrameworkErrors(() => created),
     });

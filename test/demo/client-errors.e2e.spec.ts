@@ -2,6 +2,7 @@ import { connect } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import type { INestApplication } from '@nestjs/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REQUEST_TIMEOUT_MS } from '../../src/create-app.js';
 import { testAdapter } from '../support/test-app.js';
 import { npmStartApp } from '../support/npm-start-app.js';
 
@@ -94,6 +95,14 @@ describe(`requests the HTTP parser refuses, on ${testAdapter()}`, () => {
       error: 'invalid_request',
       error_description: 'request header fields too large',
     });
+  });
+
+  it('a request that never finishes arriving is cut off after the same time on both platforms', () => {
+    // Node answers it 408 (then the JSON above) once requestTimeout passes; Fastify's default of 0 would turn
+    // that off, leaving a client that announces a body and never sends it holding the connection for ever.
+    const server = app.getHttpServer() as { requestTimeout: number };
+    expect(server.requestTimeout).toBe(REQUEST_TIMEOUT_MS);
+    expect(REQUEST_TIMEOUT_MS).toBe(300_000);
   });
 
   it('the server keeps serving afterwards', async () => {

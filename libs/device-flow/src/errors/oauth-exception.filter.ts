@@ -156,6 +156,17 @@ function describe(e: unknown): string {
 }
 
 /**
+ * SQLite's "database is locked" in all its extended codes (better-sqlite3 reports the extended one):
+ * `SQLITE_BUSY`, and `SQLITE_BUSY_SNAPSHOT` — another process sharing the file wrote since this connection's
+ * read began, so its write cannot go on — `SQLITE_BUSY_RECOVERY`, `SQLITE_BUSY_TIMEOUT`. Retrying works.
+ *
+ * @see https://www.sqlite.org/rescode.html#busy
+ */
+function isSqliteBusy(code: string): boolean {
+  return code === 'SQLITE_BUSY' || code.startsWith('SQLITE_BUSY_');
+}
+
+/**
  * True when the error (or its driver cause) says the storage backend is unreachable or not answering — what the
  * module answers with 503 `temporarily_unavailable` and `Retry-After`. Exported for host routes that use the
  * same stores (the demo's login and API) and should answer an outage the same way.
@@ -163,7 +174,7 @@ function describe(e: unknown): string {
 export function isTransient(e: unknown): boolean {
   for (const cur of causes(e)) {
     const code = (cur as { code?: unknown }).code;
-    if (typeof code === 'string' && TRANSIENT_CODES.has(code)) return true;
+    if (typeof code === 'string' && (TRANSIENT_CODES.has(code) || isSqliteBusy(code))) return true;
     const name = (cur as { name?: unknown }).name;
     if (
       name === 'ConnectionIsNotSetError' ||
