@@ -117,16 +117,43 @@ describe.each(SETUPS)('bad input ($name)', ({ nest }) => {
       );
     });
 
-    it('rejects nested a[b]=c keys', async () => {
-      await rejected(
-        post()
-          .type('form')
-          .send(`${form(valid)}&a[b]=c`),
-      );
+    it('rejects its own parameters nested as a[b]=c or a[]=c', async () => {
       await rejected(
         post()
           .type('form')
           .send(`${form(valid)}&scope[]=read`),
+      );
+      await rejected(
+        post()
+          .type('form')
+          .send(`${form(valid)}&scope[a]=read`),
+      );
+      await rejected(
+        post()
+          .type('form')
+          .send(`${form(valid)}&client_secret[x]=y`),
+      );
+    });
+
+    it('ignores parameters it does not read, however they are sent (RFC 6749 §3.1)', async () => {
+      const accepted = async (extra: string) => {
+        const res = await post()
+          .type('form')
+          .send(`${form(valid)}&${extra}`);
+        expect(res.status === 200 || res.body.error === 'invalid_grant', extra).toBe(true);
+      };
+      // An RFC 8707 client names several resources; others send their own extras, repeated or nested.
+      await accepted('resource=https%3A%2F%2Fa.example&resource=https%3A%2F%2Fb.example');
+      await accepted('foo=1&foo=2&foo=3');
+      await accepted('a[b]=c');
+      await accepted('x[]=1&x[]=2');
+      await accepted('__proto__[a]=1');
+      // Still counted against the limit on distinct names.
+      const many = Array.from({ length: 40 }, (_, i) => `extra${i}=1`).join('&');
+      await rejected(
+        post()
+          .type('form')
+          .send(`${form(valid)}&${many}`),
       );
     });
 

@@ -1,5 +1,8 @@
 import { Controller, HttpCode, Inject, Post, Req, Res, UseFilters } from '@nestjs/common';
-import { ClientAuthenticator } from '../clients/client-authenticator.js';
+import {
+  CLIENT_AUTHENTICATION_PARAMETERS,
+  ClientAuthenticator,
+} from '../clients/client-authenticator.js';
 import { OAuthExceptionFilter } from '../errors/oauth-exception.filter.js';
 import { DeviceFlowApiTag, DeviceAuthorizationDocs } from '../openapi/api-docs.js';
 import { CorsHeaders } from '../http/cors-headers.js';
@@ -11,6 +14,9 @@ import { requestOrigin } from '../http/request-origin.js';
 import type { DeviceAuthorizationResponse } from './device-authorization-response.js';
 import { DeviceAuthorizationService } from './device-authorization.service.js';
 import { IssuanceLimit } from './issuance-limit.js';
+
+/** What the device sends. @see RFC 8628 §3.1 */
+const PARAMETERS = [...CLIENT_AUTHENTICATION_PARAMETERS, 'scope'];
 
 /**
  * Device authorization endpoint: parse, authenticate the client, check the request, count it against the
@@ -41,7 +47,7 @@ export class DeviceAuthorizationController extends PostOnlyEndpoint {
     @Res({ passthrough: true }) res: HttpResponse,
   ): Promise<DeviceAuthorizationResponse> {
     setNoStore(res);
-    const form = await parseForm(req);
+    const form = await parseForm(req, { recognised: PARAMETERS });
     const client = await this.clients.authenticate(req, form);
     await this.cors.apply(req, res, client);
     const origin = requestOrigin(req);

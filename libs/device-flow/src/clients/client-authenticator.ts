@@ -24,6 +24,9 @@ import { isClientId } from './client-id.js';
 import type { ClientRecord, ClientRepository } from './client.repository.js';
 import { VerifiedSecretCache } from './verified-secret-cache.js';
 
+/** The form parameters {@link ClientAuthenticator} reads (`client_secret_post`, public clients). */
+export const CLIENT_AUTHENTICATION_PARAMETERS = ['client_id', 'client_secret'] as const;
+
 /** The client credentials a request presented. */
 interface PresentedCredentials {
   clientId: string;

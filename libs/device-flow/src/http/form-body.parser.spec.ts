@@ -67,6 +67,22 @@ describe.each(SOURCES)('parseForm (%s body)', (source) => {
     );
   });
 
+  it("with the endpoint's parameters named: refuses those repeated or nested, ignores every other", async () => {
+    const recognised = ['client_id', 'scope'];
+    const parse = (body: string) => parseForm(request(source, body), { recognised });
+    const form = await parse('client_id=tv&resource=a&resource=b&x[y]=1&foo=1&foo=2&scope=read');
+    expect(form.get('client_id')).toBe('tv');
+    expect(form.get('scope')).toBe('read');
+    expect(form.get('resource')).toBeUndefined(); // repeated: not one value or the other
+    expect(form.get('foo')).toBeUndefined();
+    expect(form.get('x')).toBeUndefined();
+    await expect(parse('client_id=tv&client_id=tv')).rejects.toThrow(/repeated: client_id/);
+    await expect(parse('client_id=tv&scope[a]=read')).rejects.toThrow(/malformed: scope/);
+    await expect(parse('client_id=tv&[x]=1')).rejects.toThrow(/malformed/);
+    // A name given once is kept, known or not.
+    expect((await parse('client_id=tv&resource=a')).get('resource')).toBe('a');
+  });
+
   it('rejects a[b]=c keys instead of building objects', async () => {
     await expect(parseForm(request(source, 'client_id=tv&a[b]=c'))).rejects.toThrow(
       /parameter malformed: a/,

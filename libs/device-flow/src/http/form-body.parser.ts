@@ -43,13 +43,50 @@ export interface FormOptions {
    * a code that is not valid).
    */
   notUtf8?: 'refuse' | 'replace';
+  /**
+   * The parameters the endpoint reads. Given, a repeated or nested (`a[b]`, `a[]`) one of them is refused, and
+   * any other parameter is ignored however it is sent — RFC 6749 §3.1: unrecognised parameters MUST be ignored
+   * (an RFC 8707 `resource` sent twice, say, by a client that uses resource indicators elsewhere). Not given,
+   * every repeated or nested parameter is refused (the verification page's own forms).
+   */
+  recognised?: readonly string[];
+}
+
+/** How a parser of one body treats each parameter: refuse, or ignore, what is repeated or nested. */
+class ParameterRules {
+  private readonly recognised: ReadonlySet<string> | null;
+
+  constructor(
+    readonly strict: boolean,
+    recognised: readonly string[] | undefined,
+  ) {
+    this.recognised = recognised ? new Set(recognised) : null;
+  }
+
+  /** Whether a parameter's shape matters: all do on a page's own form, only the endpoint's on an endpoint. */
+  private enforced(name: string): boolean {
+    return this.recognised === null || this.recognised.has(name);
+  }
+
+  /** A name seen twice: refused if it is one the endpoint reads, else dropped. */
+  repeated(name: string): void {
+    if (this.enforced(name)) throw new InvalidRequestError(`parameter repeated: ${safeName(name)}`);
+  }
+
+  /** A nested name (`a[b]`, `a[]`), or a value a host parser made an object of: refused if enforced. */
+  malformed(name: string): void {
+    const base = name.includes('[') ? name.slice(0, name.indexOf('[')) : name;
+    if (base === '' || this.enforced(base))
+      throw new InvalidRequestError(`parameter malformed: ${safeName(name)}`);
+  }
 }
 
 /**
  * The one form parser of every OAuth endpoint. Enforces RFC 6749 §3.2 / §4 request hygiene:
- * only form-encoded bodies (UTF-8, or ISO-8859-1 where declared), no repeated parameters (§3.1), no nested `a[b]=c` keys (rejected whether or
- * not a host body parser already turned them into objects, so the answer never depends on the host's
- * `rawBody` setting), bounded sizes — all before any storage lookup.
+ * only form-encoded bodies (UTF-8, or ISO-8859-1 where declared), none of the endpoint's parameters repeated
+ * (§3.1) or nested as `a[b]=c` (rejected whether or not a host body parser already turned them into objects, so
+ * the answer never depends on the host's `rawBody` setting) while other parameters are ignored (§3.1), bounded
+ * sizes — all before any storage lookup.
  *
  * Works whether or not the host app's body parser already ran, on Express and on Fastify: it prefers the raw body
  * (`rawBody: true`), otherwise validates the parsed object (or the Buffer a content-type parser handed over),
@@ -69,12 +106,13 @@ export async function parseForm(req: HttpRequest, options: FormOptions = {}): Pr
   if (Number(req.headers['content-length']) > MAX_FORM_BODY_BYTES) {
     throw new RequestTooLargeError('request body too large');
   }
-  const read = { strict, latin1: isLatin1Form(req.headers['content-type']) };
+  const rules = new ParameterRules(strict, options.recognised);
+  const read = { rules, latin1: isLatin1Form(req.headers['content-type']) };
   const raw = req.rawBody;
   if (Buffer.isBuffer(raw)) return fromRaw(raw, read);
   const body: unknown = req.body;
   if (body !== undefined && body !== null && typeof body === 'object' && !Buffer.isBuffer(body)) {
-    return fromParsed(body as Record<string, unknown>, strict);
+    return fromParsed(body as Record<string, unknown>, rules);
   }
   if (Buffer.isBuffer(body)) return fromRaw(body, read);
   if (typeof body === 'string')
@@ -132,17 +170,26 @@ export function contentEncodingError(header: string | undefined): InvalidRequest
   return new InvalidRequestError('content encoding not supported; send the form uncompressed');
 }
 
-function fromRaw(buf: Buffer, read: { strict: boolean; latin1: boolean }): FormParams {
+function fromRaw(buf: Buffer, read: { rules: ParameterRules; latin1: boolean }): FormParams {
   if (buf.length > MAX_FORM_BODY_BYTES) throw new RequestTooLargeError('request body too large');
+  const { rules } = read;
   const pairs = read.latin1
     ? latin1Pairs(buf.toString('latin1'))
     : new URLSearchParams(buf.toString('utf8'));
   const values = new Map<string, string>();
+  const names = new Set<string>();
+  const dropped = new Set<string>();
   for (const [key, value] of pairs) {
-    if (values.has(key)) throw new InvalidRequestError(`parameter repeated: ${safeName(key)}`);
-    values.set(key, checkValue(key, value, read.strict));
+    checkValue(key, value, rules.strict);
+    names.add(key);
+    if (/[[\]]/.test(key)) rules.malformed(key);
+    else if (values.has(key)) {
+      rules.repeated(key);
+      dropped.add(key);
+    } else values.set(key, value);
   }
-  return checkCount(values);
+  for (const key of dropped) values.delete(key);
+  return checkCount(values, names.size);
 }
 
 /**
@@ -169,19 +216,21 @@ function latin1Decode(text: string): string {
     .replace(/%([0-9A-Fa-f]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
 }
 
-function fromParsed(body: Record<string, unknown>, strict: boolean): FormParams {
+function fromParsed(body: Record<string, unknown>, rules: ParameterRules): FormParams {
   const values = new Map<string, string>();
-  for (const [key, value] of Object.entries(body)) {
-    if (Array.isArray(value)) throw new InvalidRequestError(`parameter repeated: ${safeName(key)}`);
-    if (typeof value !== 'string')
-      throw new InvalidRequestError(`parameter malformed: ${safeName(key)}`);
-    values.set(key, checkValue(key, value, strict));
+  const entries = Object.entries(body);
+  for (const [key, value] of entries) {
+    // A host parser's array: a name given twice or more, or `a[]=…` (qs) — repeated, or malformed.
+    if (Array.isArray(value)) {
+      if (value.length > 1) rules.repeated(key);
+      else rules.malformed(key);
+    } else if (typeof value !== 'string' || /[[\]]/.test(key)) rules.malformed(key);
+    else values.set(key, checkValue(key, value, rules.strict));
   }
-  return checkCount(values);
+  return checkCount(values, entries.length);
 }
 
 function checkValue(key: string, value: string, strict: boolean): string {
-  if (/[[\]]/.test(key)) throw new InvalidRequestError(`parameter malformed: ${safeName(key)}`);
   // Bytes that were not UTF-8 (raw, or percent-encoded like %FF) come out of every decoder as U+FFFD; no OAuth
   // parameter holds one. Refused as such, not looked up as a garbled client or code. @see RFC 6749 Appendix B
   if (strict && (key.includes('\uFFFD') || value.includes('\uFFFD')))
@@ -192,8 +241,9 @@ function checkValue(key: string, value: string, strict: boolean): string {
   return value;
 }
 
-function checkCount(values: Map<string, string>): FormParams {
-  if (values.size > MAX_PARAMETERS) throw new InvalidRequestError('too many parameters');
+/** The parameters kept, once the body's distinct names (ignored ones too) are within {@link MAX_PARAMETERS}. */
+function checkCount(values: Map<string, string>, names: number): FormParams {
+  if (names > MAX_PARAMETERS) throw new InvalidRequestError('too many parameters');
   return new FormParams(values);
 }
 

@@ -1,5 +1,8 @@
 import { Controller, HttpCode, Inject, Post, Req, Res, UseFilters } from '@nestjs/common';
-import { ClientAuthenticator } from '../clients/client-authenticator.js';
+import {
+  CLIENT_AUTHENTICATION_PARAMETERS,
+  ClientAuthenticator,
+} from '../clients/client-authenticator.js';
 import { OAuthExceptionFilter } from '../errors/oauth-exception.filter.js';
 import { DeviceFlowApiTag, IntrospectionDocs } from '../openapi/api-docs.js';
 import { CorsHeaders } from '../http/cors-headers.js';
@@ -9,6 +12,9 @@ import { PostOnlyEndpoint } from '../http/method-not-allowed.js';
 import { setNoStore } from '../http/no-store.js';
 import type { IntrospectionResponse } from './introspection-response.js';
 import { IntrospectionService } from './introspection.service.js';
+
+/** What an introspection request carries. @see RFC 7662 §2.1 */
+const PARAMETERS = [...CLIENT_AUTHENTICATION_PARAMETERS, 'token', 'token_type_hint'];
 
 /**
  * Token introspection endpoint: parse, authenticate the client, answer.
@@ -35,7 +41,7 @@ export class IntrospectionController extends PostOnlyEndpoint {
     @Res({ passthrough: true }) res: HttpResponse,
   ): Promise<IntrospectionResponse> {
     setNoStore(res);
-    const form = await parseForm(req);
+    const form = await parseForm(req, { recognised: PARAMETERS });
     const client = await this.clients.authenticate(req, form);
     await this.cors.apply(req, res, client);
     return this.service.introspect(client, form.require('token'), form.get('token_type_hint'));

@@ -1,5 +1,8 @@
 import { Controller, HttpCode, Inject, Post, Req, Res, UseFilters } from '@nestjs/common';
-import { ClientAuthenticator } from '../clients/client-authenticator.js';
+import {
+  CLIENT_AUTHENTICATION_PARAMETERS,
+  ClientAuthenticator,
+} from '../clients/client-authenticator.js';
 import { OAuthExceptionFilter } from '../errors/oauth-exception.filter.js';
 import { DeviceFlowApiTag, RevocationDocs } from '../openapi/api-docs.js';
 import { CorsHeaders } from '../http/cors-headers.js';
@@ -8,6 +11,9 @@ import type { HttpRequest, HttpResponse } from '../http/http-exchange.js';
 import { PostOnlyEndpoint } from '../http/method-not-allowed.js';
 import { setNoStore } from '../http/no-store.js';
 import { RevocationService } from './revocation.service.js';
+
+/** What a revocation request carries. @see RFC 7009 §2.1 */
+const PARAMETERS = [...CLIENT_AUTHENTICATION_PARAMETERS, 'token', 'token_type_hint'];
 
 /**
  * Token revocation endpoint: parse, authenticate the client, revoke. Answers 200 with an empty body whether
@@ -35,7 +41,7 @@ export class RevocationController extends PostOnlyEndpoint {
     @Res({ passthrough: true }) res: HttpResponse,
   ): Promise<void> {
     setNoStore(res);
-    const form = await parseForm(req);
+    const form = await parseForm(req, { recognised: PARAMETERS });
     const client = await this.clients.authenticate(req, form);
     await this.cors.apply(req, res, client);
     await this.service.revoke(client, form.require('token'), form.get('token_type_hint'));

@@ -1,5 +1,8 @@
 import { Controller, HttpCode, Inject, Post, Req, Res, UseFilters } from '@nestjs/common';
-import { ClientAuthenticator } from '../clients/client-authenticator.js';
+import {
+  CLIENT_AUTHENTICATION_PARAMETERS,
+  ClientAuthenticator,
+} from '../clients/client-authenticator.js';
 import { UnauthorizedClientError, UnsupportedGrantTypeError } from '../errors/oauth.errors.js';
 import { OAuthExceptionFilter } from '../errors/oauth-exception.filter.js';
 import { DeviceFlowApiTag, TokenDocs } from '../openapi/api-docs.js';
@@ -12,6 +15,17 @@ import { DeviceCodeGrant } from './device-code.grant.js';
 import { RefreshTokenGrant } from './refresh-token.grant.js';
 import type { TokenGrant } from './token-grant.js';
 import type { TokenResponse } from './token-response.js';
+
+/**
+ * What the token requests of the supported grants carry. @see RFC 8628 §3.4 (device code), RFC 6749 §6 (refresh)
+ */
+const PARAMETERS = [
+  ...CLIENT_AUTHENTICATION_PARAMETERS,
+  'grant_type',
+  'device_code',
+  'refresh_token',
+  'scope',
+];
 
 /**
  * Token endpoint: parse, authenticate the client, dispatch on `grant_type`.
@@ -42,7 +56,7 @@ export class TokenController extends PostOnlyEndpoint {
     @Res({ passthrough: true }) res: HttpResponse,
   ): Promise<TokenResponse> {
     setNoStore(res);
-    const form = await parseForm(req);
+    const form = await parseForm(req, { recognised: PARAMETERS });
     const grantType = form.require('grant_type');
     const client = await this.clients.authenticate(req, form);
     await this.cors.apply(req, res, client);
