@@ -140,6 +140,7 @@ export class LoginController {
             <main class="card">
               <p class="product">Device sign-in</p>
               <h1>Sign in</h1>
+              ${this.forDevice(returnTo) ? html`<p>Sign in to connect your device.</p>` : ''}
               <p class="hint">Demo users: alice / alice and bob / bob.</p>
               ${message ? html`<p id="login_error" class="error" role="alert">${message}</p>` : ''}
               <form method="post" action="${this.options.issuerPath}/login">
@@ -199,6 +200,14 @@ export class LoginController {
    * it (with the issuer's path). `return_to` itself may be any same-origin path, so the page's own, with the
    * issuer's path, passes `safeReturnTo()`; other sites never do.
    */
+  /** Whether the sign-in leads back to the verification page (a device is waiting), as the page tells. */
+  private forDevice(returnTo: string): boolean {
+    const page = this.verificationPage();
+    return (
+      returnTo === page || (/^[/?#]/.test(returnTo.slice(page.length)) && returnTo.startsWith(page))
+    );
+  }
+
   private verificationPage(): string {
     return new URL(this.options.verificationUri).pathname;
   }

@@ -42,6 +42,21 @@ describe('demo login', () => {
     }
   });
 
+  it('says the sign-in is for connecting a device when it leads back to the verification page', async () => {
+    s = await startDemoServer();
+    const page = async (returnTo: string) =>
+      (
+        await request(s.origin)
+          .get(`/login?return_to=${encodeURIComponent(returnTo)}`)
+          .expect(200)
+      ).text;
+    const says = 'Sign in to connect your device.';
+    expect(await page('/device?user_code=BCDF-GHJK')).toContain(says);
+    expect(await page('/device/consent')).toContain(says);
+    expect(await page('/api/me')).not.toContain(says);
+    expect(await page('/devices')).not.toContain(says); // a path that only begins like the page's
+  });
+
   it('refuses wrong passwords with a page that keeps the username (WCAG 2.2 SC 3.3.7)', async () => {
     s = await startDemoServer();
     const res = await login({ username: 'alice', password: 'bob' }).expect(401);

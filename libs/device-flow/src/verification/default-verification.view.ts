@@ -102,7 +102,7 @@ export const DEFAULT_VERIFICATION_TEXTS: VerificationTexts = {
   continueButton: 'Continue',
   invalidCode: 'That code is not valid. Check it and try again.',
   emptyCode: 'Enter the code shown on your device.',
-  csrfFailed: 'Your form expired. Enter the code again.',
+  csrfFailed: 'Your form expired, so nothing was done. Enter or check the code, then press Continue.',
   consentTitle: (client) => `Allow ${client} to access your account?`,
   consentIntro: (client) => `${client} is asking to sign in to your account.`,
   compareCode: 'Make sure this code matches the one on your device:',
