@@ -6,7 +6,7 @@ import { type HttpRequest, requestStream } from './http-exchange.js';
 export const MAX_FORM_BODY_BYTES = 16 * 1024;
 /** Longest value any single parameter may have (device codes are 43 characters, scopes a few hundred). */
 export const MAX_PARAMETER_LENGTH = 2048;
-/** Most distinct parameters a request may carry. */
+/** Most parameters a request may carry (a name given twice counts twice). */
 export const MAX_PARAMETERS = 32;
 
 /** The one content type OAuth endpoints accept. @see RFC 6749 §3.2 */
@@ -54,14 +54,10 @@ export interface FormOptions {
 
 /** How a parser of one body treats each parameter: refuse, or ignore, what is repeated or nested. */
 class ParameterRules {
-  private readonly recognised: ReadonlySet<string> | null;
-
   constructor(
     readonly strict: boolean,
-    recognised: readonly string[] | undefined,
-  ) {
-    this.recognised = recognised ? new Set(recognised) : null;
-  }
+    private readonly recognised: ReadonlySet<string> | null,
+  ) {}
 
   /** Whether a parameter's shape matters: all do on a page's own form, only the endpoint's on an endpoint. */
   private enforced(name: string): boolean {
@@ -106,7 +102,7 @@ export async function parseForm(req: HttpRequest, options: FormOptions = {}): Pr
   if (Number(req.headers['content-length']) > MAX_FORM_BODY_BYTES) {
     throw new RequestTooLargeError('request body too large');
   }
-  const rules = new ParameterRules(strict, options.recognised);
+  const rules = new ParameterRules(strict, recognisedSet(options.recognised));
   const read = { rules, latin1: isLatin1Form(req.headers['content-type']) };
   const raw = req.rawBody;
   if (Buffer.isBuffer(raw)) return fromRaw(raw, read);
@@ -118,6 +114,16 @@ export async function parseForm(req: HttpRequest, options: FormOptions = {}): Pr
   if (typeof body === 'string')
     return fromRaw(Buffer.from(body, 'utf8'), { ...read, latin1: false });
   return fromRaw(await readBody(requestStream(req)), read);
+}
+
+/** Sets of `recognised` names, made once per list (endpoints pass a constant one). */
+const recognisedSets = new WeakMap<readonly string[], ReadonlySet<string>>();
+
+function recognisedSet(names: readonly string[] | undefined): ReadonlySet<string> | null {
+  if (names === undefined) return null;
+  let set = recognisedSets.get(names);
+  if (!set) recognisedSets.set(names, (set = new Set(names)));
+  return set;
 }
 
 /** Whether a request says it has no body: `Content-Length: 0`, or neither a length nor a transfer coding. */
@@ -177,19 +183,19 @@ function fromRaw(buf: Buffer, read: { rules: ParameterRules; latin1: boolean }):
     ? latin1Pairs(buf.toString('latin1'))
     : new URLSearchParams(buf.toString('utf8'));
   const values = new Map<string, string>();
-  const names = new Set<string>();
-  const dropped = new Set<string>();
+  let count = 0;
+  let dropped: Set<string> | undefined; // repeated names the endpoint ignores (rare: made when needed)
   for (const [key, value] of pairs) {
     checkValue(key, value, rules.strict);
-    names.add(key);
+    count++;
     if (/[[\]]/.test(key)) rules.malformed(key);
     else if (values.has(key)) {
       rules.repeated(key);
-      dropped.add(key);
+      (dropped ??= new Set()).add(key);
     } else values.set(key, value);
   }
-  for (const key of dropped) values.delete(key);
-  return checkCount(values, names.size);
+  if (dropped) for (const key of dropped) values.delete(key);
+  return checkCount(values, count);
 }
 
 /**
@@ -218,16 +224,20 @@ function latin1Decode(text: string): string {
 
 function fromParsed(body: Record<string, unknown>, rules: ParameterRules): FormParams {
   const values = new Map<string, string>();
-  const entries = Object.entries(body);
-  for (const [key, value] of entries) {
+  let count = 0;
+  for (const [key, value] of Object.entries(body)) {
     // A host parser's array: a name given twice or more, or `a[]=…` (qs) — repeated, or malformed.
     if (Array.isArray(value)) {
+      count += value.length;
       if (value.length > 1) rules.repeated(key);
       else rules.malformed(key);
-    } else if (typeof value !== 'string' || /[[\]]/.test(key)) rules.malformed(key);
-    else values.set(key, checkValue(key, value, rules.strict));
+    } else {
+      count++;
+      if (typeof value !== 'string' || /[[\]]/.test(key)) rules.malformed(key);
+      else values.set(key, checkValue(key, value, rules.strict));
+    }
   }
-  return checkCount(values, entries.length);
+  return checkCount(values, count);
 }
 
 function checkValue(key: string, value: string, strict: boolean): string {
@@ -241,9 +251,9 @@ function checkValue(key: string, value: string, strict: boolean): string {
   return value;
 }
 
-/** The parameters kept, once the body's distinct names (ignored ones too) are within {@link MAX_PARAMETERS}. */
-function checkCount(values: Map<string, string>, names: number): FormParams {
-  if (names > MAX_PARAMETERS) throw new InvalidRequestError('too many parameters');
+/** The parameters kept, once the body's parameters (ignored ones too) are within {@link MAX_PARAMETERS}. */
+function checkCount(values: Map<string, string>, count: number): FormParams {
+  if (count > MAX_PARAMETERS) throw new InvalidRequestError('too many parameters');
   return new FormParams(values);
 }
 
