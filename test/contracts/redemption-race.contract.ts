@@ -68,7 +68,7 @@ export function redemptionRaceContract(
         expect(r.status).toBe(400);
         expect(oauthError(r.body)).toBe('invalid_grant');
       }
-      // The losers were told "the tokens issued for it have been revoked" (RFC 6749 §4.1.2): so they are.
+      // The losers were told "any tokens issued for it have been revoked" (RFC 6749 §4.1.2): so they are.
       await expectRevoked(ok[0].body);
       expect(events.some((e) => e.type === 'device_code.reused')).toBe(true);
       // The losers' revocations (device code reuse) left the database usable: the next requests are answered.

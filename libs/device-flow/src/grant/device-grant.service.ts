@@ -56,13 +56,6 @@ class WaitedForRedemption extends Error {
 }
 
 /** Ends a redemption's unit of work (rolling it back) when another request claimed the code first. */
-/**
- * `lastUsedAt` of the grant row an orphaned claim's redemption inserts first ({@link DeviceGrantService}
- * `redeem`): no grant is ever used at a negative time, so the row carrying it is the one this redemption
- * inserted, not one another redemption committed. Replaced before the commit.
- */
-const ORPHAN_CLAIM_MARK = -1;
-
 class RedeemedElsewhere extends Error {
   constructor() {
     super('device code claimed by another request');
@@ -134,7 +127,7 @@ export class DeviceGrantService {
     const record = await this.codes.findByDeviceCodeHash(hash);
     if (!record || record.clientId !== client.clientId)
       throw new InvalidGrantError('device code is invalid');
-    if (record.status === 'consumed') return this.consumedPresented(record, client, now);
+    if (record.status === 'consumed') return this.replayed(record, now);
     this.refuseKilled(
       record.status === 'approved' ? await this.killSwitch.stateFor(client.clientId) : switches,
       record,
@@ -300,43 +293,13 @@ export class DeviceGrantService {
   }
 
   /**
-   * A consumed code presented: a replay ({@link replayed}) — unless its claim was orphaned. Device codes kept
-   * outside the transaction (Redis) are claimed at once, before the grant and tokens commit; a server stopped
-   * in between (a crash, SIGKILL) leaves the code consumed with no grant and no tokens, and nothing to undo the
-   * claim. Once any redemption still running has ended ({@link awaitRedemption}), a live code without a grant
-   * is such an orphan: it is redeemed now, as it would have been ({@link redeem} with `orphaned`), instead of
-   * burning the user's approval with an `invalid_grant` that claims tokens were revoked.
-   */
-  private async consumedPresented(
-    record: DeviceCodeRecord,
-    client: ClientRecord,
-    now: number,
-  ): Promise<TokenResponse> {
-    await this.awaitRedemption(record, now);
-    if (await this.deviceGrants.findById(record.id)) return this.replayed(record, now, false);
-    if (record.expiresAt <= now) throw new ExpiredTokenError('device code expired');
-    this.refuseKilled(await this.killSwitch.stateFor(client.clientId), record);
-    this.logger.warn(
-      `device code ${record.id} was claimed by a redemption that never committed (a server stopped mid-way?): redeeming it now`,
-    );
-    return this.redeem(record, client, now, true);
-  }
-
-  /**
    * Claims an approved code by one compare-and-set and mints tokens, as one unit of work: exactly one caller
    * wins the claim, and if minting fails the claim is rolled back, so the device's next poll can still succeed.
-   *
-   * `orphaned`: the code is consumed already, by a claim whose redemption never committed
-   * ({@link consumedPresented}). The grant's row then stands for the claim: inserted first with a mark, it is
-   * this redemption's only if it still carries the mark once inserted — on a server database the insert waits
-   * for any other redemption holding that row and is skipped if that one committed, and SQLite runs one unit of
-   * work at a time — so of several presentations of the orphan exactly one redeems it; the others are replays.
    */
   private async redeem(
     record: DeviceCodeRecord,
     client: ClientRecord,
     now: number,
-    orphaned = false,
   ): Promise<TokenResponse> {
     // A request that asked for scopes and was granted none (approved before approve() refused that, or by a
     // store that lost the granted scope): a token response could only leave `scope` out, which tells the client
@@ -360,30 +323,23 @@ export class DeviceGrantService {
         // on the wire after the database took it) and whose claim was then undone (device codes in a store
         // outside the transaction, e.g. Redis): redeemed once already, so a replay — never a second set of tokens.
         if (await this.deviceGrants.findById(record.id)) return { replayed: true as const };
-        // Not before the code expires: purged with the code at the earliest, so the check above outlives it.
-        const expiresAt = Math.max(
-          now + this.tokens.lifetimeOf(client, refresh) * 1000,
-          record.expiresAt,
+        // The grant before the claim: on a server database its primary key, held until this unit of work ends,
+        // makes a concurrent redemption of the code, and a replay's revocation (see awaitRedemption), wait for this
+        // one's outcome — so whoever sees the claim (at once, for codes outside the transaction) and revokes
+        // finds this redemption's tokens committed, never still invisible.
+        await this.deviceGrants.create(
+          // Not before the code expires: purged with the code at the earliest, so the check above outlives it.
+          this.grantRecord(
+            record,
+            now,
+            Math.max(now + this.tokens.lifetimeOf(client, refresh) * 1000, record.expiresAt),
+            null,
+          ),
         );
-        if (orphaned) {
-          await this.deviceGrants.create({
-            ...this.grantRecord(record, now, expiresAt, null),
-            lastUsedAt: ORPHAN_CLAIM_MARK,
-          });
-          if ((await this.deviceGrants.findById(record.id))?.lastUsedAt !== ORPHAN_CLAIM_MARK)
-            throw new RedeemedElsewhere();
-          await this.deviceGrants.recordUse(record.id, now, expiresAt);
-        } else {
-          // The grant before the claim: on a server database its primary key, held until this unit of work
-          // ends, makes a concurrent redemption of the code, and a replay's revocation (see awaitRedemption),
-          // wait for this one's outcome — so whoever sees the claim (at once, for codes outside the
-          // transaction) and revokes finds this redemption's tokens committed, never still invisible.
-          await this.deviceGrants.create(this.grantRecord(record, now, expiresAt, null));
-          // Another request redeemed it first: a second presentation of the code, answered after this unit of
-          // work, which is rolled back (the grant just stored, if any, was not this request's to keep).
-          if (!(await this.codes.transition(record.id, 'approved', 'consumed', now)))
-            throw new RedeemedElsewhere();
-        }
+        // Another request redeemed it first: a second presentation of the code, answered after this unit of
+        // work, which is rolled back (the grant just stored, if any, was not this request's to keep).
+        if (!(await this.codes.transition(record.id, 'approved', 'consumed', now)))
+          throw new RedeemedElsewhere();
         try {
           return { response: await this.tokens.issue(grant, client, grant.scope, refresh) };
         } catch (e) {
@@ -398,7 +354,7 @@ export class DeviceGrantService {
         if (e instanceof RedeemedElsewhere) return { replayed: true as const };
         throw e;
       });
-    if ('replayed' in outcome) return this.replayed(record, now, true);
+    if ('replayed' in outcome) return this.replayed(record, now);
     if ('refused' in outcome) throw outcome.refused;
     // Checked after the commit, so that a kill switch engaged from now on finds these tokens to revoke; engaged
     // (and maybe released) while they were minted, the code may not be redeemed after all and stays used.
@@ -493,12 +449,8 @@ export class DeviceGrantService {
    *
    * @see RFC 6749 §4.1.2 and §10.5 (authorization codes; the device code plays their part, RFC 8628 §3.4)
    */
-  private async replayed(
-    record: DeviceCodeRecord,
-    now: number,
-    awaitRunning: boolean,
-  ): Promise<never> {
-    if (awaitRunning) await this.awaitRedemption(record, now);
+  private async replayed(record: DeviceCodeRecord, now: number): Promise<never> {
+    await this.awaitRedemption(record, now);
     await this.deviceGrants.revoke(record.id, now);
     const revoked = await this.tokenRepository.revokeGrant(record.id, now);
     if (revoked > 0) {
@@ -514,7 +466,7 @@ export class DeviceGrantService {
       });
     }
     throw new InvalidGrantError(
-      'device code was already used; the tokens issued for it have been revoked',
+      'device code was already used; any tokens issued for it have been revoked',
     );
   }
 }

@@ -264,7 +264,7 @@ export function TokenDocs() {
       invalid_request: [INVALID_REQUEST, 'missing required parameter: device_code'],
       invalid_grant: [
         'device or refresh code unknown, of another client, or already used',
-        'device code was already used; the tokens issued for it have been revoked',
+        'device code was already used; any tokens issued for it have been revoked',
       ],
       invalid_scope: [
         'refresh asked for a scope beyond the original grant',
