@@ -64,7 +64,14 @@ function docsSecurityHeaders(base: string) {
     res: { setHeader(name: string, value: string): unknown },
     next: () => void,
   ) => {
-    const path = (req.url ?? '').split('?')[0]!.toLowerCase();
+    // Decoded, as the routers match it: Fastify serves `/%64ocs/` as `/docs/`.
+    const raw = (req.url ?? '').split('?')[0]!;
+    let path: string;
+    try {
+      path = decodeURIComponent(raw).toLowerCase();
+    } catch {
+      path = raw.toLowerCase();
+    }
     if (path === prefix || path.startsWith(`${prefix}/`) || path.startsWith(`${prefix}-`))
       for (const [name, value] of Object.entries(DOCS_HEADERS)) res.setHeader(name, value);
     next();

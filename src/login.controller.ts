@@ -195,11 +195,6 @@ export class LoginController {
     return inside ? path : fallback;
   }
 
-  /**
-   * Where users go after login when no (safe) return path is given: the verification page, as the browser sees
-   * it (with the issuer's path). `return_to` itself may be any same-origin path, so the page's own, with the
-   * issuer's path, passes `safeReturnTo()`; other sites never do.
-   */
   /** Whether the sign-in leads back to the verification page (a device is waiting), as the page tells. */
   private forDevice(returnTo: string): boolean {
     const page = this.verificationPage();
@@ -208,6 +203,11 @@ export class LoginController {
     );
   }
 
+  /**
+   * Where users go after login when no (safe) return path is given: the verification page, as the browser sees
+   * it (with the issuer's path). `return_to` itself may be any same-origin path, so the page's own, with the
+   * issuer's path, passes `safeReturnTo()`; other sites never do.
+   */
   private verificationPage(): string {
     return new URL(this.options.verificationUri).pathname;
   }

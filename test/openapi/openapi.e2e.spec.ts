@@ -39,7 +39,15 @@ describe(`OpenAPI document of the demo (/docs) on ${testAdapter()}`, () => {
   });
 
   it('serves the docs with a CSP that allows its own scripts only, and no framing', async () => {
-    for (const path of ['/docs', '/docs/', '/docs/swagger-ui-init.js', '/docs-json', '/DOCS/']) {
+    for (const path of [
+      '/docs',
+      '/docs/',
+      '/docs/swagger-ui-init.js',
+      '/docs-json',
+      '/DOCS/',
+      // Percent-encoded: Fastify's router decodes and serves these; Express answers 404.
+      ...(testAdapter() === 'fastify' ? ['/%64ocs/', '/docs%2Djson'] : []),
+    ]) {
       const res = await request(app.getHttpServer()).get(path);
       expect(res.status, path).toBeLessThan(400);
       const csp = res.headers['content-security-policy'] ?? '';

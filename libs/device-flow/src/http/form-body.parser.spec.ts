@@ -31,9 +31,10 @@ function request(
 /** A minimal stand-in for `qs.parse` (extended): repeated keys → arrays, `a[b]` → nested objects. */
 function qsLike(body: string): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of new URLSearchParams(body)) {
+  // No `?` stripped (qs keeps it unless told `ignoreQueryPrefix`); `a[b]` keys merge into one object.
+  for (const [k, v] of new URLSearchParams(`&${body}`)) {
     const nested = /^([^[]+)\[([^\]]*)\]$/.exec(k);
-    if (nested) out[nested[1]] = { [nested[2]]: v };
+    if (nested) out[nested[1]] = { ...(out[nested[1]] as object), [nested[2]]: v };
     else if (k in out) out[k] = ([] as unknown[]).concat(out[k], v);
     else out[k] = v;
   }
@@ -78,9 +79,19 @@ describe.each(SOURCES)('parseForm (%s body)', (source) => {
     expect(form.get('x')).toBeUndefined();
     await expect(parse('client_id=tv&client_id=tv')).rejects.toThrow(/repeated: client_id/);
     await expect(parse('client_id=tv&scope[a]=read')).rejects.toThrow(/malformed: scope/);
-    await expect(parse('client_id=tv&[x]=1')).rejects.toThrow(/malformed/);
+    expect((await parse('client_id=tv&[x]=1')).get('client_id')).toBe('tv'); // no name: not one of its own
     // A name given once is kept, known or not.
     expect((await parse('client_id=tv&resource=a')).get('resource')).toBe('a');
+    // Ignored, yet checked and counted as any parameter, however a host parser shaped it.
+    const many = Array.from({ length: 40 }, (_, i) => `foo[k${i}]=1`).join('&');
+    await expect(parse(`client_id=tv&${many}`)).rejects.toThrow(/too many parameters/);
+    await expect(parse(`client_id=tv&foo=${'x'.repeat(3000)}&foo=1`)).rejects.toThrow(/too long/);
+  });
+
+  it('reads a leading ? as part of the first name, as host parsers do (a body is not a query string)', async () => {
+    const form = await parseForm(request(source, '?client_id=x&scope=read'));
+    expect(form.get('client_id')).toBeUndefined();
+    expect(form.get('scope')).toBe('read');
   });
 
   it('rejects a[b]=c keys instead of building objects', async () => {

@@ -72,7 +72,7 @@ class ParameterRules {
   /** A nested name (`a[b]`, `a[]`), or a value a host parser made an object of: refused if enforced. */
   malformed(name: string): void {
     const base = name.includes('[') ? name.slice(0, name.indexOf('[')) : name;
-    if (base === '' || this.enforced(base))
+    if (this.enforced(base))
       throw new InvalidRequestError(`parameter malformed: ${safeName(name)}`);
   }
 }
@@ -179,9 +179,12 @@ export function contentEncodingError(header: string | undefined): InvalidRequest
 function fromRaw(buf: Buffer, read: { rules: ParameterRules; latin1: boolean }): FormParams {
   if (buf.length > MAX_FORM_BODY_BYTES) throw new RequestTooLargeError('request body too large');
   const { rules } = read;
+  const text = buf.toString(read.latin1 ? 'latin1' : 'utf8');
+  // URLSearchParams drops a leading `?` (a query string's); in a body it is part of the first name, as every
+  // other parser (host parsers, latin1Pairs) reads it.
   const pairs = read.latin1
-    ? latin1Pairs(buf.toString('latin1'))
-    : new URLSearchParams(buf.toString('utf8'));
+    ? latin1Pairs(text)
+    : new URLSearchParams(text.startsWith('?') ? `&${text}` : text);
   const values = new Map<string, string>();
   let count = 0;
   let dropped: Set<string> | undefined; // repeated names the endpoint ignores (rare: made when needed)
@@ -226,18 +229,28 @@ function fromParsed(body: Record<string, unknown>, rules: ParameterRules): FormP
   const values = new Map<string, string>();
   let count = 0;
   for (const [key, value] of Object.entries(body)) {
-    // A host parser's array: a name given twice or more, or `a[]=…` (qs) — repeated, or malformed.
-    if (Array.isArray(value)) {
-      count += value.length;
-      if (value.length > 1) rules.repeated(key);
-      else rules.malformed(key);
-    } else {
+    if (typeof value === 'string' && !/[[\]]/.test(key)) {
       count++;
-      if (typeof value !== 'string' || /[[\]]/.test(key)) rules.malformed(key);
-      else values.set(key, checkValue(key, value, rules.strict));
+      values.set(key, checkValue(key, value, rules.strict));
+      continue;
     }
+    // A host parser's array (a name given twice or more, or qs's `a[]=…`) or object (`a[b]=…`): refused when
+    // the endpoint reads that name, else ignored — its values still checked and counted as the raw body's are.
+    for (const leaf of stringLeaves(value)) {
+      count++;
+      checkValue(key, leaf, rules.strict);
+    }
+    if (Array.isArray(value) && value.length > 1) rules.repeated(key);
+    else rules.malformed(key);
   }
   return checkCount(values, count);
+}
+
+/** The strings inside a value a host parser built (arrays, nested objects), at most a few levels deep. */
+function stringLeaves(value: unknown, depth = 0): string[] {
+  if (typeof value === 'string') return [value];
+  if (depth > 4 || value === null || typeof value !== 'object') return [''];
+  return Object.values(value).flatMap((v) => stringLeaves(v, depth + 1));
 }
 
 function checkValue(key: string, value: string, strict: boolean): string {

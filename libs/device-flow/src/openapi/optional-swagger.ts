@@ -7,7 +7,10 @@ import { isPackageMissing } from '../optional-peer.js';
  * Swagger packages. Loaded once, when the module is first imported (top-level `await`: the decorators run as the
  * controller classes are defined, right after).
  *
- * Nothing here is part of the package's declarations, so a host without `@nestjs/swagger` also compiles.
+ * No declaration the package's entry point reaches names a Swagger type (this file's own `.d.ts` is not one of
+ * them), so a host without `@nestjs/swagger` also compiles. A library resolving its own copy of Swagger other
+ * than the host's (`npm link`) may find none where the host has one: the host's document then lists the
+ * module's hidden routes too (the catch-all 405 handlers, the verification page).
  */
 type Swagger = typeof SwaggerModule;
 
@@ -37,6 +40,3 @@ export const ApiOperation: Swagger['ApiOperation'] = swagger?.ApiOperation ?? no
 export const ApiQuery: Swagger['ApiQuery'] = swagger?.ApiQuery ?? none;
 export const ApiResponse: Swagger['ApiResponse'] = swagger?.ApiResponse ?? none;
 export const ApiTags: Swagger['ApiTags'] = swagger?.ApiTags ?? none;
-
-/** Whether `@nestjs/swagger` is installed (the decorators record metadata). */
-export const swaggerInstalled = swagger !== null;

@@ -55,7 +55,11 @@ describe('DefaultVerificationView', () => {
     expect(stays(86400)).toContain('at least once every 1 day.');
     expect(stays(12 * 3600)).toContain('at least once every 12 hours.');
     expect(stays(45 * 60)).toContain('at least once every 45 minutes.');
-    expect(stays(20)).toContain('at least once every 1 minute.');
+    // Exact, never rounded up or down.
+    expect(stays(36 * 3600)).toContain('at least once every 36 hours.');
+    expect(stays(90 * 60)).toContain('at least once every 90 minutes.');
+    expect(stays(89)).toContain('at least once every 89 seconds.');
+    expect(stays(1)).toContain('at least once every 1 second.');
     expect(view.render(consent, ctx)).not.toContain('stay signed in on the device');
     // Localised like every text.
     const german = new DefaultVerificationView({

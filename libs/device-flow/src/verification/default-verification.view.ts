@@ -37,7 +37,7 @@ export interface VerificationTexts {
    * Said under the permissions when the device will stay signed in whatever is ticked (a refresh token without
    * `offline_access` asked for), with how long it may go unused, from {@link formatDuration}.
    */
-  staysSignedIn: (idleLimit: string) => string;
+  staysSignedIn?: (idleLimit: string) => string;
   noScopeChosen: string;
   requestHeading: string;
   requestedAt: string;
@@ -84,13 +84,16 @@ export interface VerificationTexts {
    * How long ago the device asked, beside {@link formatDate}'s time, which is in UTC: a user anywhere can tell
    * a request they just started from an old one. `ms`: the request's age.
    */
-  formatAge: (ms: number) => string;
-  /** A duration in seconds as words: `30 days`, `12 hours`, `45 minutes`. */
-  formatDuration: (seconds: number) => string;
+  formatAge?: (ms: number) => string;
+  /**
+   * A duration in seconds as words, in the largest unit that states it exactly: `30 days`, `36 hours`,
+   * `90 minutes`, `89 seconds`.
+   */
+  formatDuration?: (seconds: number) => string;
 }
 
 /** The default (English) texts. */
-export const DEFAULT_VERIFICATION_TEXTS: VerificationTexts = {
+export const DEFAULT_VERIFICATION_TEXTS: Required<VerificationTexts> = {
   lang: 'en',
   productName: 'Device sign-in',
   signedInAs: (name) => `Signed in as ${name}`,
@@ -102,7 +105,8 @@ export const DEFAULT_VERIFICATION_TEXTS: VerificationTexts = {
   continueButton: 'Continue',
   invalidCode: 'That code is not valid. Check it and try again.',
   emptyCode: 'Enter the code shown on your device.',
-  csrfFailed: 'Your form expired, so nothing was done. Enter or check the code, then press Continue.',
+  csrfFailed:
+    'Your form expired, so nothing was done. Enter or check the code, then press Continue.',
   consentTitle: (client) => `Allow ${client} to access your account?`,
   consentIntro: (client) => `${client} is asking to sign in to your account.`,
   compareCode: 'Make sure this code matches the one on your device:',
@@ -190,12 +194,15 @@ export const DEFAULT_VERIFICATION_TEXTS: VerificationTexts = {
     return `${Math.floor(minutes / 60)} hours ago`;
   },
   formatDuration: (seconds) => {
-    const [n, unit] =
-      seconds >= 86400
-        ? [Math.round(seconds / 86400), 'day']
-        : seconds >= 3600
-          ? [Math.round(seconds / 3600), 'hour']
-          : [Math.max(1, Math.round(seconds / 60)), 'minute'];
+    // Never rounded: a page promising "2 days" for 36 hours would sign out a device used every 40 hours.
+    const [size, unit] = (
+      [
+        [86400, 'day'],
+        [3600, 'hour'],
+        [60, 'minute'],
+      ] as const
+    ).find(([size]) => seconds >= size && seconds % size === 0) ?? [1, 'second'];
+    const n = seconds / size;
     return `${n} ${unit}${n === 1 ? '' : 's'}`;
   },
 };
@@ -227,7 +234,7 @@ const IMPLICIT_SUBMISSION_CATCHER = html`<button
  * external assets. Every value is HTML-escaped by the {@link html} template.
  */
 export class DefaultVerificationView implements VerificationView {
-  private readonly t: VerificationTexts;
+  private readonly t: Required<VerificationTexts>;
 
   constructor(private readonly options: DefaultVerificationViewOptions = {}) {
     this.t = {
