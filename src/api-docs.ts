@@ -37,7 +37,7 @@ export function setupApiDocs(app: INestApplication, issuer: string): OpenAPIObje
     include: [DeviceFlowModule],
     ignoreGlobalPrefix: true,
   });
-  app.use(docsSecurityHeaders(`${issuerPath(issuer)}/${DOCS_PATH}`));
+  protectDocs(app, `${issuerPath(issuer)}/${DOCS_PATH}`);
   SwaggerModule.setup(DOCS_PATH, app, document, { useGlobalPrefix: true });
   return document;
 }
@@ -56,24 +56,49 @@ const DOCS_HEADERS: Record<string, string> = {
   'Referrer-Policy': 'no-referrer',
 };
 
-/** A middleware (both platforms) setting {@link DOCS_HEADERS} on `/docs`, its assets and `/docs-json`, `-yaml`. */
-function docsSecurityHeaders(base: string) {
+/** Whether a route's path is the docs page, one of its assets, or `-json` / `-yaml` (any letter case). */
+function isDocsPath(path: string, base: string): boolean {
+  const p = path.toLowerCase();
+  return p === base || p.startsWith(`${base}/`) || p.startsWith(`${base}-`);
+}
+
+/**
+ * Sets {@link DOCS_HEADERS} on the docs' responses, and on nothing else: on Fastify through a hook on the docs'
+ * own routes (added as they are registered), so that every path the router serves them at — percent-encoded
+ * too, as Fastify decodes (`/%64ocs/`) — gets them, and no other route pays for it; on Express through a
+ * middleware comparing the path, which Express routes undecoded (it answers `/%64ocs/` 404).
+ */
+function protectDocs(app: INestApplication, base: string): void {
   const prefix = base.toLowerCase();
-  return (
-    req: { url?: string },
-    res: { setHeader(name: string, value: string): unknown },
-    next: () => void,
-  ) => {
-    // Decoded, as the routers match it: Fastify serves `/%64ocs/` as `/docs/`.
-    const raw = (req.url ?? '').split('?')[0]!;
-    let path: string;
-    try {
-      path = decodeURIComponent(raw).toLowerCase();
-    } catch {
-      path = raw.toLowerCase();
-    }
-    if (path === prefix || path.startsWith(`${prefix}/`) || path.startsWith(`${prefix}-`))
-      for (const [name, value] of Object.entries(DOCS_HEADERS)) res.setHeader(name, value);
-    next();
-  };
+  const adapter = app.getHttpAdapter();
+  if (adapter.getType() === 'fastify') {
+    type Hook = (req: unknown, reply: { headers(h: object): unknown }, done: () => void) => void;
+    const fastify = adapter.getInstance() as {
+      addHook(
+        name: 'onRoute',
+        hook: (route: { url: string; onRequest?: Hook | Hook[] }) => void,
+      ): void;
+    };
+    const setHeaders: Hook = (_req, reply, done) => {
+      reply.headers(DOCS_HEADERS);
+      done();
+    };
+    fastify.addHook('onRoute', (route) => {
+      if (!isDocsPath(route.url, prefix)) return;
+      const existing = route.onRequest;
+      route.onRequest = [...(existing ? [existing].flat() : []), setHeaders];
+    });
+    return;
+  }
+  app.use(
+    (
+      req: { url?: string },
+      res: { setHeader(name: string, value: string): unknown },
+      next: () => void,
+    ) => {
+      if (isDocsPath((req.url ?? '').split('?')[0]!, prefix))
+        for (const [name, value] of Object.entries(DOCS_HEADERS)) res.setHeader(name, value);
+      next();
+    },
+  );
 }

@@ -57,6 +57,11 @@ describe(`OpenAPI document of the demo (/docs) on ${testAdapter()}`, () => {
       expect(res.headers['x-frame-options'], path).toBe('DENY');
       expect(res.headers['x-content-type-options'], path).toBe('nosniff');
     }
+    // Only the docs: the module's routes keep their own headers.
+    const metadata = await request(app.getHttpServer()).get(
+      '/.well-known/oauth-authorization-server',
+    );
+    expect(metadata.headers['content-security-policy'] ?? '').not.toContain("script-src 'self'");
     // The page's scripts are all files (a CSP without 'unsafe-inline' for scripts would block inline ones).
     const page = await request(app.getHttpServer()).get('/docs/');
     expect(page.text).toMatch(/<script src=/);
