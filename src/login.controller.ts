@@ -190,17 +190,12 @@ export class LoginController {
     const path = safeReturnTo(value, fallback);
     const base = this.options.issuerPath;
     if (!base) return path;
-    const inside =
-      path === base || (path.startsWith(base) && /^[/?#]/.test(path.slice(base.length)));
-    return inside ? path : fallback;
+    return isWithin(path, base) ? path : fallback;
   }
 
   /** Whether the sign-in leads back to the verification page (a device is waiting), as the page tells. */
   private forDevice(returnTo: string): boolean {
-    const page = this.verificationPage();
-    return (
-      returnTo === page || (/^[/?#]/.test(returnTo.slice(page.length)) && returnTo.startsWith(page))
-    );
+    return isWithin(returnTo, this.verificationPage());
   }
 
   /**
@@ -211,6 +206,11 @@ export class LoginController {
   private verificationPage(): string {
     return new URL(this.options.verificationUri).pathname;
   }
+}
+
+/** Whether `path` is `base` or below it (`base/…`, `base?…`, `base#…`), not merely a path starting alike. */
+function isWithin(path: string, base: string): boolean {
+  return path === base || (path.startsWith(base) && /^[/?#]/.test(path.slice(base.length)));
 }
 
 function str(v: unknown): string {

@@ -4,7 +4,7 @@ import {
   type DeviceFlowModuleOptions,
 } from '../../libs/device-flow/src/index.js';
 import { createTestApp, form, type TestApp } from '../support/test-app.js';
-import { CookieJar, csrfOf, headerUserProviders } from '../support/verification-agent.js';
+import { headerUserProviders, openVerificationPage } from '../support/verification-agent.js';
 
 const STAYS =
   'It will also stay signed in on the device for as long as it is used at least once every';
@@ -35,22 +35,12 @@ describe('consent page: what approving gives, and when the device asked', () => 
       .send(form({ client_id: clientId, scope }))
       .expect(200);
     t.clock.advance(laterMs);
-    const jar = new CookieJar();
-    const first = await t.http.get('/device').set('x-test-user', 'alice').expect(200);
-    jar.store(first.headers['set-cookie']);
-    const entered = await t.http
-      .post('/device')
-      .set('x-test-user', 'alice')
-      .set('Cookie', jar.header())
-      .type('form')
-      .send(form({ csrf_token: csrfOf(first.text), user_code: auth.body.user_code }))
+    const server = t.app.getHttpServer();
+    const browser = await openVerificationPage(server, 'alice');
+    const entered = await browser
+      .post(server, '/device', { user_code: auth.body.user_code })
       .expect(303);
-    jar.store(entered.headers['set-cookie']);
-    const page = await t.http
-      .get(entered.headers.location!)
-      .set('x-test-user', 'alice')
-      .set('Cookie', jar.header())
-      .expect(200);
+    const page = await browser.get(server, entered.headers.location!).expect(200);
     expect(page.text).toContain(auth.body.user_code); // the consent page of this code
     return page.text;
   }
