@@ -8,6 +8,7 @@ import {
 import { AdminController, DEMO_ADMIN_SECRET, DemoAdminGuard } from './admin.controller.js';
 import { DemoErrorsModule } from './demo-error.filter.js';
 import { AUDIT_LOG_SINK, AuditLog, stdoutSink } from './audit-log.js';
+import { ConnectionDrain } from './connection-drain.js';
 import { dataSourceOptionsFromUrl } from './database-url.js';
 import { DEMO_CLIENTS, type DemoConfig } from './demo.config.js';
 import { DemoSessionStore, DemoUserResolver } from './demo-users.js';
@@ -60,6 +61,7 @@ export class AppModule {
         LoginAttempts,
         OutsideIssuerPath,
         AuditLog,
+        ConnectionDrain,
       ],
     };
   }

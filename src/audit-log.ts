@@ -1,4 +1,4 @@
-import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { type DeviceFlowEvent, DeviceFlowEvents } from '../libs/device-flow/src/index.js';
 
 /** Where the audit log goes; tests replace it. */
@@ -36,7 +36,7 @@ export const stdoutSink: AuditLogSink = (line) => {
  * `{"audit":"device_code.issued","time":"2026-01-01T00:00:00.000Z","clientId":"demo-device",…}`.
  */
 @Injectable()
-export class AuditLog implements OnModuleInit, OnModuleDestroy {
+export class AuditLog implements OnModuleInit, OnApplicationShutdown {
   private unsubscribe: (() => void) | undefined;
 
   constructor(
@@ -48,7 +48,8 @@ export class AuditLog implements OnModuleInit, OnModuleDestroy {
     this.unsubscribe = this.events.subscribe((e) => this.sink(auditLine(e)));
   }
 
-  onModuleDestroy(): void {
+  /** After the HTTP server has stopped: the events of the last requests answered are written too. */
+  onApplicationShutdown(): void {
     this.unsubscribe?.();
     flushAuditLog();
   }

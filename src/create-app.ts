@@ -49,6 +49,9 @@ export async function createDemoApp(
       // Node's own limit on receiving a whole request, as on Express: Fastify's default (0) turns it off, so a
       // client announcing a body it never sends would hold its connection (and the socket) for ever.
       requestTimeout: REQUEST_TIMEOUT_MS,
+      // A request arriving while the app shuts down is answered (with `Connection: close`), as on Express, not
+      // refused with Fastify's own 503 body: the module's stores stay open until the HTTP server has stopped.
+      return503OnClosing: false,
       routerOptions: { ignoreTrailingSlash: true, caseSensitive: false, maxParamLength: 16_384 },
       frameworkErrors: fastifyFrameworkErrors(() => created),
     });

@@ -12,7 +12,7 @@ import { killSwitchRepositoryContract } from './kill-switch.repository.contract.
 /** Open SQLite databases, closed after each test. */
 const open: DeviceFlowStorage[] = [];
 afterEach(async () => {
-  for (const s of open.splice(0)) await s.onModuleDestroy();
+  for (const s of open.splice(0)) await s.onApplicationShutdown();
 });
 
 /** A migrated in-memory SQLite database. */

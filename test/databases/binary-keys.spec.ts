@@ -187,7 +187,7 @@ await describeOnDatabases('binary key columns', (server) => {
       if (server.kind === 'mariadb')
         expect(await keyCollations(storage.dataSource)).toEqual(await keyCollations(ds));
     } finally {
-      await storage.onModuleDestroy();
+      await storage.onApplicationShutdown();
       await fresh.drop();
     }
   });

@@ -66,8 +66,10 @@ export class DeviceFlowPurger implements OnApplicationBootstrap, OnModuleDestroy
     this.timer.unref();
   }
 
-  onModuleDestroy(): void {
+  /** Stops the schedule and lets a purge under way finish before the stores close (at application shutdown). */
+  async onModuleDestroy(): Promise<void> {
     clearInterval(this.timer);
+    await this.running?.catch(() => undefined);
   }
 
   private async purge(): Promise<PurgeResult> {

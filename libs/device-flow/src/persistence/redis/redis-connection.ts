@@ -1,4 +1,4 @@
-import type { OnModuleDestroy } from '@nestjs/common';
+import type { OnApplicationShutdown } from '@nestjs/common';
 import type { RedisOptions } from 'ioredis';
 import { DeviceFlowConfigurationError } from '../../device-flow-configuration.error.js';
 import { isPackageMissing } from '../../optional-peer.js';
@@ -40,7 +40,7 @@ export const REDIS_COMMAND_TIMEOUT_MS = 2000;
  * {@link REDIS_COMMAND_TIMEOUT_MS} fails the same way. Both can be overridden through `options`; a host's own
  * `client` keeps its settings (give it a `commandTimeout` too).
  */
-export class DeviceFlowRedis implements OnModuleDestroy {
+export class DeviceFlowRedis implements OnApplicationShutdown {
   private constructor(
     readonly client: RedisClient,
     private readonly owned: boolean,
@@ -66,7 +66,11 @@ export class DeviceFlowRedis implements OnModuleDestroy {
     return new DeviceFlowRedis(client, true);
   }
 
-  async onModuleDestroy(): Promise<void> {
+  /**
+   * Closes a client the module opened, once Nest has stopped the HTTP server (application shutdown comes after
+   * it, module destroy before): a redemption still in flight can commit, or undo its claim.
+   */
+  async onApplicationShutdown(): Promise<void> {
     if (this.owned) this.client.disconnect();
   }
 }

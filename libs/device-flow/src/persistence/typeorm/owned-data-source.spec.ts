@@ -60,7 +60,7 @@ describe('DeviceFlowStorage.shared (a host-owned DataSource)', () => {
     expect(warn).not.toHaveBeenCalled();
     warn.mockRestore();
     expect(storage.dataSource).toBe(dataSource);
-    await storage.onModuleDestroy();
+    await storage.onApplicationShutdown();
     expect(dataSource.isInitialized).toBe(true);
     await dataSource.destroy();
   });

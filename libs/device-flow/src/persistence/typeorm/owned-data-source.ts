@@ -1,4 +1,4 @@
-import { Logger, type OnModuleDestroy } from '@nestjs/common';
+import { Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { useBinaryKeyCollation } from './binary-keys.js';
 import { DEVICE_FLOW_ENTITIES, DEVICE_FLOW_MIGRATIONS } from './entities.js';
@@ -29,7 +29,7 @@ export function withPoolDefaults(options: DataSourceOptions): DataSourceOptions 
  * The DataSource the default repositories use: the host's own (`dataSource` option) or one the module creates
  * from `database`, migrates on start-up and closes on shutdown.
  */
-export class DeviceFlowStorage implements OnModuleDestroy {
+export class DeviceFlowStorage implements OnApplicationShutdown {
   private constructor(
     readonly dataSource: DataSource,
     private readonly owned: boolean,
@@ -80,7 +80,12 @@ export class DeviceFlowStorage implements OnModuleDestroy {
     return new DeviceFlowStorage(dataSource, true);
   }
 
-  async onModuleDestroy(): Promise<void> {
+  /**
+   * Closes a DataSource the module opened. On application shutdown, not module destroy: Nest stops the HTTP
+   * server between the two, and requests still in flight (a redemption between its claim and its commit, say)
+   * must find the database open until they are answered.
+   */
+  async onApplicationShutdown(): Promise<void> {
     if (this.owned && this.dataSource.isInitialized) await this.dataSource.destroy();
   }
 }

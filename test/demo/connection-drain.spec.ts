@@ -1,0 +1,127 @@
+import { Agent, request as httpRequest } from 'node:http';
+import {
+  Controller,
+  type DynamicModule,
+  HttpCode,
+  Inject,
+  Injectable,
+  type INestApplication,
+  Module,
+  Post,
+} from '@nestjs/common';
+import { afterEach, describe, expect, it } from 'vitest';
+import { DeviceFlowModule } from '../../libs/device-flow/src/index.js';
+import { ConnectionDrain } from '../../src/connection-drain.js';
+import { createDemoApp } from '../../src/create-app.js';
+import { ADAPTERS } from '../support/test-app.js';
+
+/**
+ * The demo's shutdown with a keep-alive connection whose request is still being answered: the answer goes out
+ * (with `Connection: close`) and the app closes as soon as it has, not when the client's or the server's
+ * keep-alive timeout runs out (5 s on Express, 72 s on Fastify).
+ */
+
+/** Holds each request to `POST /held` until let through. */
+@Injectable()
+class Gate {
+  reached!: () => void;
+  waiting = new Promise<void>((r) => (this.reached = r));
+  letThrough!: () => void;
+  private readonly open = new Promise<void>((r) => (this.letThrough = r));
+  async pass(): Promise<void> {
+    this.reached();
+    await this.open;
+  }
+}
+
+@Controller()
+class HeldController {
+  constructor(@Inject(Gate) private readonly gate: Gate) {}
+
+  @Post('held')
+  @HttpCode(200)
+  async held(): Promise<{ ok: true }> {
+    await this.gate.pass();
+    return { ok: true };
+  }
+}
+
+@Module({})
+class DrainTestModule {
+  static root(): DynamicModule {
+    return {
+      module: DrainTestModule,
+      imports: [
+        DeviceFlowModule.forRoot({
+          issuer: 'http://localhost:3000',
+          storage: 'memory',
+          clients: [],
+          hashSecret: 'test-hash-secret-0123456789',
+          purge: { interval: false },
+        }),
+      ],
+      controllers: [HeldController],
+      providers: [Gate, ConnectionDrain],
+    };
+  }
+}
+
+/** Settles with how long `promise` took (ms), or rejects after `limitMs`. */
+async function within<T>(promise: Promise<T>, limitMs: number): Promise<number> {
+  const started = Date.now();
+  await Promise.race([
+    promise,
+    new Promise((_, reject) =>
+      setTimeout(() => reject(new Error(`still waiting after ${limitMs} ms`)), limitMs),
+    ),
+  ]);
+  return Date.now() - started;
+}
+
+describe.each(ADAPTERS)('demo shutdown on %s', (adapter) => {
+  let app: INestApplication | undefined;
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  afterEach(async () => {
+    agent.destroy();
+    await app?.close().catch(() => undefined);
+    app = undefined;
+  });
+
+  it('answers the request under way with Connection: close and closes without waiting for keep-alive', async () => {
+    app = await createDemoApp(DrainTestModule.root(), { adapter, trustProxy: undefined }, false);
+    await app.listen(0, '127.0.0.1');
+    const { port } = app.getHttpServer().address() as { port: number };
+    const gate = app.get(Gate);
+    const drain = app.get(ConnectionDrain);
+
+    const answer = new Promise<{ status: number; connection: string | undefined; body: string }>(
+      (resolve, reject) => {
+        const req = httpRequest(
+          { host: '127.0.0.1', port, path: '/held', method: 'POST', agent },
+          (res) => {
+            let body = '';
+            res.on('data', (c: Buffer) => (body += c.toString()));
+            res.on('end', () =>
+              resolve({ status: res.statusCode ?? 0, connection: res.headers.connection, body }),
+            );
+          },
+        );
+        req.on('error', reject);
+        req.end();
+      },
+    );
+    await gate.waiting;
+    const closed = app.close();
+    // The answer goes out once the server has stopped listening: past Node's closing of the idle connections.
+    const server = app.getHttpServer() as { listening: boolean };
+    while (!drain.isDraining || server.listening) await new Promise((r) => setTimeout(r, 5));
+    gate.letThrough();
+
+    const res = await answer;
+    expect(res).toEqual({ status: 200, connection: 'close', body: '{"ok":true}' });
+    // Without the drain the connection stays open after the answer, idle, and close() waits 5 s (Express) or
+    // 72 s (Fastify) for it.
+    expect(await within(closed, 3000)).toBeLessThan(3000);
+    app = undefined;
+  });
+});
