@@ -1,6 +1,10 @@
 import 'reflect-metadata';
 import { DataSource, type DataSourceOptions } from 'typeorm';
-import { DEVICE_FLOW_ENTITIES, DEVICE_FLOW_MIGRATIONS } from './libs/device-flow/src/index.js';
+import {
+  DEVICE_FLOW_ENTITIES,
+  DEVICE_FLOW_MIGRATIONS,
+  DEVICE_FLOW_MIGRATIONS_TABLE,
+} from './libs/device-flow/src/index.js';
 import { DEFAULT_DATABASE_URL, dataSourceOptionsFromUrl } from './src/database-url.js';
 
 /**
@@ -11,5 +15,5 @@ export default new DataSource({
   ...dataSourceOptionsFromUrl(process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL),
   entities: DEVICE_FLOW_ENTITIES,
   migrations: DEVICE_FLOW_MIGRATIONS,
-  migrationsTableName: 'device_flow_migrations',
+  migrationsTableName: DEVICE_FLOW_MIGRATIONS_TABLE,
 } as DataSourceOptions);

@@ -15,7 +15,8 @@ export interface DeviceFlowModuleExtras {
   routes?: Partial<DeviceFlowRoutes>;
   /**
    * Providers that replace the defaults, by token: e.g.
-   * `[{ provide: DeviceCodeRepository, useClass: RedisDeviceCodeRepository }]`.
+   * `[{ provide: DeviceCodeRepository, useClass: MyDeviceCodeStore }]` (a class of yours implementing
+   * `DeviceCodeRepository`, whose constructor Nest can inject).
    */
   providers?: Provider[];
 }

@@ -105,7 +105,11 @@ export {
 } from './persistence/redis/redis-connection.js';
 export { RedisAttemptLimiter } from './persistence/redis/redis-attempt.limiter.js';
 export { DeviceFlowPurger, type PurgeResult } from './persistence/purge.service.js';
-export { DEVICE_FLOW_ENTITIES, DEVICE_FLOW_MIGRATIONS } from './persistence/typeorm/entities.js';
+export {
+  DEVICE_FLOW_ENTITIES,
+  DEVICE_FLOW_MIGRATIONS,
+  DEVICE_FLOW_MIGRATIONS_TABLE,
+} from './persistence/typeorm/entities.js';
 export { DeviceCodeEntity } from './persistence/typeorm/device-code.entity.js';
 export { TokenEntity } from './persistence/typeorm/token.entity.js';
 export { ClientEntity } from './persistence/typeorm/client.entity.js';

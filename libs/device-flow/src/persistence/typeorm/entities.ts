@@ -21,6 +21,13 @@ export const DEVICE_FLOW_ENTITIES = [
   AttemptEntity,
 ];
 
+/**
+ * The table a DataSource the module owns (`database`) records the module's migrations in. A DataSource of your
+ * own records them in its `migrationsTableName` (TypeORM's default: `migrations`): a database moved from one to
+ * the other needs its rows there too, or the module's first migration runs again and fails on existing tables.
+ */
+export const DEVICE_FLOW_MIGRATIONS_TABLE = 'device_flow_migrations';
+
 /** Every migration of the module, oldest first: add them to your own DataSource's `migrations`. */
 export const DEVICE_FLOW_MIGRATIONS = [
   DeviceFlowInit1764220000000,

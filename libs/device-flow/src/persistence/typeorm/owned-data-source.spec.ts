@@ -2,7 +2,11 @@ import { DataSource, type DataSourceOptions } from 'typeorm';
 import { Logger } from '@nestjs/common';
 import { describe, expect, it, vi } from 'vitest';
 import { DeviceCodeEntity } from './device-code.entity.js';
-import { DEVICE_FLOW_ENTITIES } from './entities.js';
+import {
+  DEVICE_FLOW_ENTITIES,
+  DEVICE_FLOW_MIGRATIONS,
+  DEVICE_FLOW_MIGRATIONS_TABLE,
+} from './entities.js';
 import { TokenEntity } from './token.entity.js';
 import {
   DeviceFlowStorage,
@@ -63,5 +67,17 @@ describe('DeviceFlowStorage.shared (a host-owned DataSource)', () => {
     await storage.onApplicationShutdown();
     expect(dataSource.isInitialized).toBe(true);
     await dataSource.destroy();
+  });
+});
+
+describe('DeviceFlowStorage.owned (a DataSource the module opens)', () => {
+  it('records its migrations in DEVICE_FLOW_MIGRATIONS_TABLE, and closes at application shutdown', async () => {
+    const storage = await DeviceFlowStorage.owned({ type: 'better-sqlite3', database: ':memory:' });
+    const rows: Array<{ name: string }> = await storage.dataSource.query(
+      `SELECT name FROM ${DEVICE_FLOW_MIGRATIONS_TABLE} ORDER BY timestamp`,
+    );
+    expect(rows.map((r) => r.name)).toEqual(DEVICE_FLOW_MIGRATIONS.map((m) => m.name));
+    await storage.onApplicationShutdown();
+    expect(storage.dataSource.isInitialized).toBe(false);
   });
 });

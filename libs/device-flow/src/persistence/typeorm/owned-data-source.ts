@@ -1,7 +1,11 @@
 import { Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { useBinaryKeyCollation } from './binary-keys.js';
-import { DEVICE_FLOW_ENTITIES, DEVICE_FLOW_MIGRATIONS } from './entities.js';
+import {
+  DEVICE_FLOW_ENTITIES,
+  DEVICE_FLOW_MIGRATIONS,
+  DEVICE_FLOW_MIGRATIONS_TABLE,
+} from './entities.js';
 
 /** SQLite file used when neither `dataSource` nor `database` is given. */
 export const DEFAULT_DATABASE: DataSourceOptions = {
@@ -61,7 +65,7 @@ export class DeviceFlowStorage implements OnApplicationShutdown {
       ...withPoolDefaults(options),
       entities: DEVICE_FLOW_ENTITIES,
       migrations: DEVICE_FLOW_MIGRATIONS,
-      migrationsTableName: 'device_flow_migrations',
+      migrationsTableName: DEVICE_FLOW_MIGRATIONS_TABLE,
       // Migrates on start-up unless told otherwise (`migrationsRun: false` when `npm run migration:run` does it).
       migrationsRun: options.migrationsRun ?? !options.synchronize,
       // `synchronize` (tests) runs below, once the key columns have their MySQL/MariaDB collation.
