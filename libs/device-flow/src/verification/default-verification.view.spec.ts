@@ -115,6 +115,9 @@ describe('DefaultVerificationView', () => {
     expect(page).toMatch(/aria-invalid="true"/);
     expect(page).toMatch(/role="alert"/);
     expect(page).toMatch(/autofocus/);
+    // Not `one-time-code`: phones offer the last SMS code there, which is never this one (and costs an attempt).
+    expect(page).toMatch(/id="user_code"[^>]*autocomplete="off"/);
+    expect(page).not.toContain('one-time-code');
     expect(page).toMatch(/name="viewport"/);
     expect(page).not.toMatch(/<script|<style|style=|https?:/);
     // A page with an error to fix says so first in its title (WCAG 2.4.2, G88); a clean one does not.

@@ -299,7 +299,7 @@ export class DefaultVerificationView implements VerificationView {
                 class="code"
                 type="text"
                 value="${p.userCode}"
-                autocomplete="one-time-code"
+                autocomplete="off"
                 autocapitalize="characters"
                 autocorrect="off"
                 spellcheck="false"
