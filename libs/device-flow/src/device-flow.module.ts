@@ -33,6 +33,7 @@ import {
 import { resolveRoutes } from './device-flow.routes.js';
 import { BodyParserErrorFilter } from './errors/body-parser-error.filter.js';
 import { DeviceFlowPaths } from './http/module-paths.js';
+import { GlobalPrefixCheck } from './http/global-prefix-check.js';
 import { DeviceGrantService } from './grant/device-grant.service.js';
 import { FastifyFormContent } from './http/fastify-form-content.js';
 import { routedController } from './http/routed-controller.js';
@@ -229,6 +230,7 @@ const DEFAULT_PROVIDERS: Provider[] = [
   AuthorizationServerMetadata,
   WellKnownMetadataRoute,
   DeviceFlowPaths,
+  GlobalPrefixCheck,
   { provide: APP_FILTER, useClass: BodyParserErrorFilter },
   FastifyFormContent,
 ];
