@@ -13,6 +13,7 @@ import { dataSourceOptionsFromUrl } from './database-url.js';
 import { DEMO_CLIENTS, type DemoConfig } from './demo.config.js';
 import { DemoSessionStore, DemoUserResolver } from './demo-users.js';
 import { DevicesController } from './devices.controller.js';
+import { HomeController } from './home.controller.js';
 import { LoginAttempts } from './login-attempts.js';
 import { LoginController } from './login.controller.js';
 import { OutsideIssuerPath } from './outside-issuer-path.js';
@@ -52,7 +53,7 @@ export class AppModule {
         // After DeviceFlowModule, so that Nest tries DemoErrorFilter before the module's global filter.
         DemoErrorsModule,
       ],
-      controllers: [LoginController, DevicesController, AdminController],
+      controllers: [HomeController, LoginController, DevicesController, AdminController],
       providers: [
         { provide: DemoSessionStore, useValue: sessions },
         { provide: DEMO_ADMIN_SECRET, useValue: config.adminToken },
