@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 
 /** The error Node's HTTP parser (or its request timer) reports for a connection, before any request exists. */
@@ -15,6 +15,7 @@ const REFUSALS: Readonly<Record<string, readonly [number, string]>> = {
 
 const REASONS: Readonly<Record<number, string>> = {
   400: 'Bad Request',
+  417: 'Expectation Failed',
   408: 'Request Timeout',
   413: 'Content Too Large',
   431: 'Request Header Fields Too Large',
@@ -27,6 +28,9 @@ const REASONS: Readonly<Record<number, string>> = {
  * `{"error":"invalid_request","error_description":…}` with `Cache-Control: no-store`, then close the
  * connection (RFC 9110 §15.5.1, RFC 6585 §5: 431). A connection already closed, or with a response under way,
  * is just closed, as Node does.
+ *
+ * Two more requests Node answers itself, in the same shape: an `Expect` other than `100-continue` (Node's empty
+ * 417, RFC 9110 §10.1.1) and a `CONNECT` (Node just closes the connection; this is no proxy: 400).
  */
 export function answerClientErrorsAsJson(server: Server): void {
   // Replaces the platform's own listener (Fastify installs one; Express none, leaving Node's default).
@@ -37,15 +41,39 @@ export function answerClientErrorsAsJson(server: Server): void {
     if (error.code === 'ECONNRESET' || !socket.writable || inFlight?.headersSent)
       return void socket.destroy();
     const [status, description] = REFUSALS[error.code ?? ''] ?? [400, 'malformed HTTP request'];
-    const body = JSON.stringify({ error: 'invalid_request', error_description: description });
-    socket.end(
-      `HTTP/1.1 ${status} ${REASONS[status]}\r\n` +
-        'Content-Type: application/json; charset=utf-8\r\n' +
-        `Content-Length: ${Buffer.byteLength(body)}\r\n` +
-        'Cache-Control: no-store\r\n' +
-        'Pragma: no-cache\r\n' +
-        'Connection: close\r\n\r\n' +
-        body,
-    );
+    socket.end(rawAnswer(status, description));
   });
+  server.on('checkExpectation', (_req: IncomingMessage, res: ServerResponse) => {
+    const body = errorBody('Expect header not supported; only 100-continue is accepted');
+    res.writeHead(417, {
+      'Content-Type': 'application/json; charset=utf-8',
+      'Content-Length': Buffer.byteLength(body),
+      'Cache-Control': 'no-store',
+      Pragma: 'no-cache',
+      Connection: 'close',
+    });
+    res.end(body);
+  });
+  server.on('connect', (_req: IncomingMessage, socket: Duplex) => {
+    if (!socket.writable) return void socket.destroy();
+    socket.end(rawAnswer(400, 'CONNECT is not served: this server is not a proxy'));
+  });
+}
+
+function errorBody(description: string): string {
+  return JSON.stringify({ error: 'invalid_request', error_description: description });
+}
+
+/** A whole HTTP/1.1 answer, written to a socket no response object owns, that closes the connection. */
+function rawAnswer(status: number, description: string): string {
+  const body = errorBody(description);
+  return (
+    `HTTP/1.1 ${status} ${REASONS[status]}\r\n` +
+    'Content-Type: application/json; charset=utf-8\r\n' +
+    `Content-Length: ${Buffer.byteLength(body)}\r\n` +
+    'Cache-Control: no-store\r\n' +
+    'Pragma: no-cache\r\n' +
+    'Connection: close\r\n\r\n' +
+    body
+  );
 }

@@ -80,6 +80,35 @@ describe(`requests the HTTP parser refuses, on ${testAdapter()}`, () => {
     }
   });
 
+  it('an Expect other than 100-continue is 417 invalid_request JSON (not Node’s empty 417)', async () => {
+    const answer = parse(
+      await raw(
+        port,
+        'POST /oauth/device_authorization HTTP/1.1\r\nHost: x\r\nExpect: 200-ok\r\n' +
+          'Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 21\r\n\r\nclient_id=demo-device',
+      ),
+    );
+    expect(answer.status).toBe(417);
+    expect(answer.headers['cache-control']).toBe('no-store');
+    expect(answer.headers['connection']).toBe('close');
+    expect(answer.body).toEqual({
+      error: 'invalid_request',
+      error_description: 'Expect header not supported; only 100-continue is accepted',
+    });
+  });
+
+  it('CONNECT is 400 invalid_request JSON (Node closes the connection without a word)', async () => {
+    for (const target of ['/oauth/token', 'example.com:443']) {
+      const answer = parse(await raw(port, `CONNECT ${target} HTTP/1.1\r\nHost: x\r\n\r\n`));
+      expect(answer.status, target).toBe(400);
+      expect(answer.headers['cache-control']).toBe('no-store');
+      expect(answer.body).toEqual({
+        error: 'invalid_request',
+        error_description: 'CONNECT is not served: this server is not a proxy',
+      });
+    }
+  });
+
   it('on a kept-alive connection, a refused second request is still answered after the first', async () => {
     const socket = connect({ host: '127.0.0.1', port });
     let received = '';
