@@ -64,6 +64,9 @@ export class DemoErrorFilter extends BaseExceptionFilter {
     const req =
       host.getType() === 'http' ? host.switchToHttp().getRequest<HttpRequest>() : undefined;
     if (!req) return this.passOn(exception, host);
+    // The client closed the connection while its body was being read (Fastify reports it as an error): there is
+    // nobody to answer and nothing went wrong here, so no "ERROR [ExceptionsHandler]" with a stack trace.
+    if (isClientAbort(exception)) return;
     // Outside the prefix nothing is the module's: the demo serves it under the issuer's path, never stripped.
     const path = this.pathBelowPrefix(req);
     if (path !== null && this.isModulePath(req)) return this.passOn(exception, host);
@@ -245,5 +248,14 @@ function isDemoErrorBody(value: unknown): value is DemoErrorBody {
     v !== null &&
     typeof v.error === 'string' &&
     typeof v.error_description === 'string'
+  );
+}
+
+/** The error Node raises on a request whose client went away before its body had arrived. */
+function isClientAbort(exception: unknown): boolean {
+  return (
+    exception instanceof Error &&
+    exception.message === 'aborted' &&
+    (exception as Error & { code?: string }).code === 'ECONNRESET'
   );
 }

@@ -84,6 +84,9 @@ export class LoginController {
       user = checkCredentials(who.username, str(body.password));
       if (!user) {
         await ticket.failed();
+        // Every 401 names how to authenticate (RFC 9110 §15.5.2): with the form on this page. A scheme no
+        // browser knows, so the page is shown, never a Basic dialog.
+        res.header('WWW-Authenticate', 'Form realm="Device sign-in"');
         return this.page(res, 401, returnTo, 'wrong', 0, who.username);
       }
       await ticket.succeeded();

@@ -63,6 +63,8 @@ describe('demo login', () => {
     expect(res.text).toContain('Wrong username or password.');
     expect(res.headers['set-cookie']).toBeUndefined();
     expect(res.headers['x-frame-options']).toBe('DENY');
+    // A 401 names how to authenticate (RFC 9110 §15.5.2): with this page's form, not a browser dialog.
+    expect(res.headers['www-authenticate']).toBe('Form realm="Device sign-in"');
     expect(res.text).toMatch(/id="username"[^>]*value="alice"/);
     expect(res.text).toMatch(/id="password"[^>]*autofocus[^>]*aria-invalid="true"/);
     // Usernames are exact: phones must not capitalise or "correct" them. The title says there is an error.
