@@ -1,8 +1,9 @@
 // SIGTERM to the demo server while it is busy, as a rolling deploy does; counts what the clients got.
 //   npm run build && node bench/shutdown-under-load.mjs [express|fastify] [port]
-// Starts the demo (as built in dist/) on a fresh SQLite file, keeps 30 keep-alive connections sending device
-// authorizations and polls (half each), sends SIGTERM after 2 s, and prints the answers by status (5xx with their
-// body), connection errors, and how long the process took to exit after the signal. Not a test: a measurement.
+// Starts the demo (as built in dist/) on a fresh SQLite file, or on DATABASE_URL (and REDIS_URL) when set, keeps
+// 30 keep-alive connections sending device authorizations and polls (half each), sends SIGTERM after 2 s, and
+// prints the answers by status (5xx with their body), connection errors, and how long the process took to exit
+// after the signal. Not a test: a measurement.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
@@ -18,7 +19,7 @@ const server = spawn(process.execPath, ['dist/src/main.js'], {
     ...process.env,
     PORT: String(port),
     HTTP_ADAPTER: adapter,
-    DATABASE_URL: `sqlite:${join(dir, 'demo.sqlite')}`,
+    DATABASE_URL: process.env.DATABASE_URL ?? `sqlite:${join(dir, 'demo.sqlite')}`,
   },
   stdio: 'ignore',
 });
@@ -96,7 +97,8 @@ if (exit.timeout) server.kill('SIGKILL');
 agent.destroy();
 rmSync(dir, { recursive: true, force: true });
 console.log(
-  `demo on ${adapter}: SIGTERM after 2 s of load from ${CONNECTIONS} keep-alive connections`,
+  `demo on ${adapter} (${process.env.DATABASE_URL ? 'DATABASE_URL' : 'SQLite'}${process.env.REDIS_URL ? ', REDIS_URL' : ''}): ` +
+    `SIGTERM after 2 s of load from ${CONNECTIONS} keep-alive connections`,
 );
 console.log(
   exit.timeout

@@ -15,7 +15,7 @@ import { HttpAdapterHost } from '@nestjs/core';
  * Fastify's 72 s `keepAliveTimeout`), and the process waits for it. From the start of the shutdown — before Nest
  * stops the HTTP server; the module's stores close only after it — every answer not yet sent says
  * `Connection: close`, so the client opens its next connection elsewhere and Node closes this one once the answer
- * is out. Costs nothing per request until then but one boolean check.
+ * is out. Costs nothing per request until then (one listener per connection, none per request).
  */
 @Injectable()
 export class ConnectionDrain implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -36,15 +36,16 @@ export class ConnectionDrain implements OnApplicationBootstrap, BeforeApplicatio
       this.sockets.add(socket);
       socket.once('close', () => this.sockets.delete(socket));
     });
-    server.prependListener('request', (_req: IncomingMessage, res: ServerResponse) => {
-      if (this.draining) res.setHeader('Connection', 'close');
-    });
   }
 
   beforeApplicationShutdown(): void {
     const server = this.server();
     if (!server || this.draining) return;
     this.draining = true;
+    // Requests from now on (on connections still open): added only now, so no request pays for it before.
+    server.prependListener('request', (_req: IncomingMessage, res: ServerResponse) =>
+      res.setHeader('Connection', 'close'),
+    );
     for (const socket of this.sockets) {
       // The answer a connection is sending now (Node keeps it on the socket while it is under way).
       const res = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
