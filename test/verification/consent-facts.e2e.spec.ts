@@ -85,4 +85,42 @@ describe('consent page: what approving gives, and when the device asked', () => 
     );
     expect(await consentPage('tv', 'read offline_access')).toContain(STAYS);
   });
+
+  it('warns when the page is shown on another network than the device asked from (remote phishing)', async () => {
+    t = await createTestApp({ clients }, { providers: headerUserProviders }, { trustProxy: true });
+    const server = t.app.getHttpServer();
+    /** The consent page alice sees from `viewer` for a code the device asked for from `device`. */
+    const seenFrom = async (device: string, viewer: string): Promise<string> => {
+      const auth = await t.http
+        .post('/oauth/device_authorization')
+        .set('X-Forwarded-For', device)
+        .type('form')
+        .send(form({ client_id: 'tv', scope: 'read' }))
+        .expect(200);
+      const browser = await openVerificationPage(server, 'alice');
+      const entered = await browser
+        .post(server, '/device', { user_code: auth.body.user_code })
+        .expect(303);
+      const page = await browser
+        .get(server, entered.headers.location!)
+        .set('X-Forwarded-For', viewer)
+        .expect(200);
+      expect(page.text).toContain(auth.body.user_code);
+      return page.text.replace(/\s+/g, ' ');
+    };
+    const WARNING = 'This request came from a different network than the one you are on now.';
+    const elsewhere = await seenFrom('203.0.113.5', '198.51.100.7');
+    expect(elsewhere).toContain(WARNING);
+    expect(elsewhere).toContain('<dd>203.0.113.5 (not the network you are on now)</dd>');
+    // The same address, the same IPv6 /64, or one of each family (a dual-stack home): nothing said.
+    for (const [device, viewer] of [
+      ['203.0.113.5', '203.0.113.5'],
+      ['2001:db8:0:1::a', '2001:db8:0:1::b'],
+      ['203.0.113.5', '2001:db8:0:1::b'],
+    ] as const) {
+      const page = await seenFrom(device, viewer);
+      expect(page, `${device} / ${viewer}`).not.toContain(WARNING);
+      expect(page).not.toContain('not the network you are on now');
+    }
+  });
 });

@@ -231,7 +231,7 @@ export {
 } from './http/http-exchange.js';
 export { readCookie, setCookie, serializeCookie, type CookieAttributes } from './http/cookie.js';
 export { DeviceFlowPaths } from './http/module-paths.js';
-export { clientIp, normaliseIp, rateLimitAddress } from './http/request-origin.js';
+export { clientIp, normaliseIp, onSameNetwork, rateLimitAddress } from './http/request-origin.js';
 export {
   VerificationPageError,
   TooManyAttemptsPageError,

@@ -4,6 +4,7 @@ import {
   clientIp,
   headerText,
   normaliseIp,
+  onSameNetwork,
   rateLimitAddress,
   requestOrigin,
 } from './request-origin.js';
@@ -96,5 +97,22 @@ describe('rateLimitAddress', () => {
     expect(rateLimitAddress('unknown')).toBe('unknown');
     expect(rateLimitAddress('2001:db8::g')).toBe('2001:db8::g');
     expect(rateLimitAddress(null)).toBe('unknown');
+  });
+});
+
+describe('onSameNetwork', () => {
+  it('one IPv4 address, or one IPv6 /64, is one network', () => {
+    expect(onSameNetwork('203.0.113.5', '203.0.113.5')).toBe(true);
+    expect(onSameNetwork('203.0.113.5', '203.0.113.6')).toBe(false);
+    expect(onSameNetwork('2001:db8:0:1::a', '2001:DB8:0:1:ffff::1')).toBe(true);
+    expect(onSameNetwork('2001:db8:0:1::a', '2001:db8:0:2::a')).toBe(false);
+  });
+
+  it('cannot tell with an address unknown, not an address, or one of each family (dual stack)', () => {
+    expect(onSameNetwork(null, '203.0.113.5')).toBeNull();
+    expect(onSameNetwork('203.0.113.5', null)).toBeNull();
+    expect(onSameNetwork('203.0.113.5', '2001:db8::1')).toBeNull();
+    expect(onSameNetwork('unknown', 'unknown')).toBeNull();
+    expect(onSameNetwork('203.0.113.5', 'x')).toBeNull();
   });
 });

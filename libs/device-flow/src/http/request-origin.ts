@@ -75,6 +75,22 @@ export function rateLimitAddress(ip: string | null): string {
   return `${ipv6Groups(address).slice(0, 4).join(':')}::/64`;
 }
 
+/**
+ * Whether two client addresses are on one network as far as an address can tell: the same IPv4 address (one
+ * home or office behind its NAT), or the same IPv6 /64. `null` when it cannot tell: an address unknown, or one
+ * IPv4 and one IPv6 (a dual-stack home reaches a server over either).
+ *
+ * @see RFC 8628 §5.4 (remote phishing: a code started elsewhere and sent to the user)
+ */
+export function onSameNetwork(a: string | null, b: string | null): boolean | null {
+  if (a === null || b === null) return null;
+  const v6a = a.includes(':') && isIPv6(a.split('%')[0]!);
+  const v6b = b.includes(':') && isIPv6(b.split('%')[0]!);
+  if (v6a !== v6b) return null;
+  if (!v6a && (!isIPv4(a) || !isIPv4(b))) return null;
+  return rateLimitAddress(a) === rateLimitAddress(b);
+}
+
 /** The eight 16-bit groups of a valid IPv6 address, in lower-case hex without leading zeros. */
 function ipv6Groups(address: string): string[] {
   let text = address.toLowerCase();

@@ -76,6 +76,21 @@ describe('DefaultVerificationView', () => {
     ).toContain('Das Gerät bleibt angemeldet (2 Tage)');
   });
 
+  it('points out another network under the phishing warning and after the address, only when told', () => {
+    const view = new DefaultVerificationView({
+      texts: { otherNetwork: 'Other network!', otherNetworkNote: '(elsewhere)' },
+    });
+    const page = { ...consent, requestIp: '203.0.113.5' } as VerificationPage;
+    const shown = view.render({ ...page, otherNetwork: true } as VerificationPage, ctx);
+    expect(shown).toMatch(
+      /<section class="warning"[^]*<strong>Other network!<\/strong>[^]*<\/section>/,
+    );
+    expect(shown).toContain('<dd>203.0.113.5 (elsewhere)</dd>');
+    const quiet = view.render(page, ctx);
+    expect(quiet).not.toContain('Other network!');
+    expect(quiet).toContain('<dd>203.0.113.5</dd>');
+  });
+
   it('the error page says why: no page here, not this method, a request it could not read, or a server failure', () => {
     const view = new DefaultVerificationView({ texts: { notFoundTitle: 'Seite nicht gefunden' } });
     const render = (reason?: 'not_found' | 'method_not_allowed' | 'bad_request') =>

@@ -52,6 +52,13 @@ export interface VerificationTexts {
   unknown: string;
   phishingHeading: string;
   phishingWarning: string;
+  /**
+   * Said under the phishing warning when the page is shown on another network than the one the device's request
+   * came from (`otherNetwork` of the consent page). @see RFC 8628 §5.4
+   */
+  otherNetwork?: string;
+  /** Said after the request's IP address in that case. */
+  otherNetworkNote?: string;
   approveButton: string;
   denyButton: string;
   /** Plain-language descriptions of scopes; a scope without one is shown by its name. */
@@ -126,6 +133,11 @@ export const DEFAULT_VERIFICATION_TEXTS: Required<VerificationTexts> = {
   phishingWarning:
     'Approve only if you started this sign-in yourself, on a device in front of you. If someone sent you ' +
     'this code or asked you to enter it, deny: they are trying to get into your account.',
+  otherNetwork:
+    'This request came from a different network than the one you are on now. That can be normal (your phone ' +
+    'on mobile data, a device at another place of yours), but if you did not start it yourself on a device in ' +
+    'front of you, deny.',
+  otherNetworkNote: '(not the network you are on now)',
   approveButton: 'Approve',
   denyButton: 'Deny',
   scopeDescriptions: {
@@ -332,6 +344,9 @@ export class DefaultVerificationView implements VerificationView {
             </li>`,
         );
         const title = t.consentTitle(p.clientName);
+        const from = p.otherNetwork
+          ? `${p.requestIp ?? t.unknown} ${t.otherNetworkNote}`
+          : (p.requestIp ?? t.unknown);
         return {
           title: p.error ? t.errorTitlePrefix + title : title,
           body: html`<h1>${title}</h1>
@@ -342,6 +357,7 @@ export class DefaultVerificationView implements VerificationView {
             <section class="warning" role="note" aria-labelledby="phishing_heading">
               <h2 id="phishing_heading">${t.phishingHeading}</h2>
               <p>${t.phishingWarning}</p>
+              ${p.otherNetwork ? html`<p><strong>${t.otherNetwork}</strong></p>` : ''}
             </section>
             <form method="post" action="${p.action}">
               ${IMPLICIT_SUBMISSION_CATCHER}
@@ -373,7 +389,7 @@ export class DefaultVerificationView implements VerificationView {
                   ${p.shownAt === undefined ? '' : html`${t.formatAge(Math.max(0, p.shownAt - p.requestedAt))}, `}${t.formatDate(p.requestedAt)}
                 </dd>
                 <dt>${t.requestedFrom}</dt>
-                <dd>${p.requestIp ?? t.unknown}</dd>
+                <dd>${from}</dd>
               </dl>
               ${deviceClaim(p.requestUserAgent, t)}
               <div class="actions">

@@ -20,7 +20,7 @@ import { UserCodeDecisionError } from '../grant/user-code-decision.error.js';
 import { RequestTooLargeError } from '../errors/oauth.errors.js';
 import { type FormParams, parseForm } from '../http/form-body.parser.js';
 import { type HttpRequest, type HttpResponse, seeOther, sendHtml } from '../http/http-exchange.js';
-import { clientIp } from '../http/request-origin.js';
+import { clientIp, onSameNetwork } from '../http/request-origin.js';
 import { isCrossSiteRequest, ownOrigin, setPageSecurityHeaders } from './page-security.js';
 import {
   PageMethodNotAllowedError,
@@ -188,10 +188,15 @@ export class VerificationController {
     if (notice) this.takeNotice(req, res, session, now);
     // The page has forms: a session past half its lifetime is renewed (the response's one session write).
     else if (this.sessions.stale(session, now)) this.sessions.save(req, res, session, now);
+    const viewer = clientIp(req);
     if (notice) {
-      return this.send(res, 200, this.consentPage(user, session.csrf, pending, [], notice.consent));
+      return this.send(
+        res,
+        200,
+        this.consentPage(user, session.csrf, pending, viewer, [], notice.consent),
+      );
     }
-    this.send(res, 200, this.consentPage(user, session.csrf, pending));
+    this.send(res, 200, this.consentPage(user, session.csrf, pending, viewer));
   }
 
   /**
@@ -368,6 +373,7 @@ export class VerificationController {
     user: VerificationUser,
     csrfToken: string,
     p: PendingRequest,
+    viewerIp: string | null,
     kept: string[] = p.scopes,
     error?: 'no_scope',
   ): VerificationPage {
@@ -386,6 +392,7 @@ export class VerificationController {
       shownAt: this.clock.now(),
       requestIp: p.record.requestIp,
       requestUserAgent: p.record.requestUserAgent,
+      ...(onSameNetwork(p.record.requestIp, viewerIp) === false ? { otherNetwork: true } : {}),
       ...(p.staysSignedIn
         ? { staysSignedIn: { idleLimitSeconds: this.options.refreshTokenTtl } }
         : {}),

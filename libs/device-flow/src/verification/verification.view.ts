@@ -78,6 +78,13 @@ export type VerificationPage =
       requestIp: string | null;
       requestUserAgent: string | null;
       /**
+       * True when the browser showing the page is on another network than the device's request came from (not
+       * the same IPv4 address, nor the same IPv6 /64; absent when that cannot be told): the mark of a code
+       * someone else started and sent to the user. Never a reassurance when absent — behind a proxy that is not
+       * trusted every request has the proxy's address. @see RFC 8628 §5.4
+       */
+      otherNetwork?: boolean;
+      /**
        * Present when the device will also get a refresh token whatever the user ticks (the client may refresh
        * and did not ask for the offline-access scope, which would be a choice on this page): the page says the
        * device stays signed in, and for how long without use (`refreshTokenTtl`, renewed at each refresh).
