@@ -66,7 +66,7 @@ export class DemoErrorFilter extends BaseExceptionFilter {
     if (!req) return this.passOn(exception, host);
     // The client closed the connection while its body was being read (Fastify reports it as an error): there is
     // nobody to answer and nothing went wrong here, so no "ERROR [ExceptionsHandler]" with a stack trace.
-    if (isClientAbort(exception)) return;
+    if (isClientAbort(exception, req)) return;
     // Outside the prefix nothing is the module's: the demo serves it under the issuer's path, never stripped.
     const path = this.pathBelowPrefix(req);
     if (path !== null && this.isModulePath(req)) return this.passOn(exception, host);
@@ -251,11 +251,19 @@ function isDemoErrorBody(value: unknown): value is DemoErrorBody {
   );
 }
 
-/** The error Node raises on a request whose client went away before its body had arrived. */
-function isClientAbort(exception: unknown): boolean {
+/**
+ * The error Node raises on a request whose client went away before its body had arrived — this request's, not
+ * an outgoing request's cut-off response (the same error), which is a failure to answer.
+ */
+function isClientAbort(exception: unknown, req: HttpRequest): boolean {
+  const raw = ((req as HttpRequest & { raw?: unknown }).raw ?? req) as {
+    destroyed?: boolean;
+    aborted?: boolean;
+  };
   return (
     exception instanceof Error &&
     exception.message === 'aborted' &&
-    (exception as Error & { code?: string }).code === 'ECONNRESET'
+    (exception as Error & { code?: string }).code === 'ECONNRESET' &&
+    (raw.destroyed === true || raw.aborted === true)
   );
 }

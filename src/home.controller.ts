@@ -17,6 +17,8 @@ export class HomeController {
   @Get()
   home(@Res() res: HttpResponse): void {
     res.header('Cache-Control', 'no-store');
-    seeOther(res, new URL(this.options.verificationUri).pathname);
+    const page = new URL(this.options.verificationUri);
+    // A path on this origin; the whole URL when the page is served elsewhere.
+    seeOther(res, page.origin === new URL(this.options.issuer).origin ? page.pathname : page.href);
   }
 }

@@ -8,13 +8,19 @@ import { afterEach, describe, expect, it } from 'vitest';
 import {
   DeviceFlowModule,
   type DeviceFlowModuleOptions,
+  DEVICE_FLOW_DATA_SOURCE,
+  DeviceGrantRepository,
   DeviceGrantService,
   InMemoryKillSwitchRepository,
   type KillSwitchRecord,
   KillSwitchRepository,
   type KillSwitchState,
   ManualClock,
+  type TokenRecord,
+  TokenRepository,
+  TypeOrmTokenRepository,
 } from '../../libs/device-flow/src/index.js';
+import type { DataSource } from 'typeorm';
 import { KILL_SWITCH_CACHE_MS } from '../../libs/device-flow/src/management/kill-switch.js';
 import { describeWith, randomRedisPrefix, REDIS_URL } from '../support/databases.js';
 import { type HttpResult, post } from '../support/instances.js';
@@ -257,3 +263,131 @@ for (const storage of storages) {
     });
   });
 }
+
+/** Holds the next `save` (a redemption's tokens: after its claim, before its commit) once armed. */
+class GatedTokens implements TokenRepository {
+  private gate: { reached: () => void; open: Promise<void> } | null = null;
+  constructor(private readonly inner: TokenRepository) {}
+
+  arm(): { waiting: Promise<void>; letThrough: () => void } {
+    let reached!: () => void;
+    let letThrough!: () => void;
+    const waiting = new Promise<void>((r) => (reached = r));
+    const open = new Promise<void>((r) => (letThrough = r));
+    this.gate = { reached, open };
+    return { waiting, letThrough };
+  }
+
+  async save(records: TokenRecord[]): Promise<void> {
+    const gate = this.gate;
+    if (gate) {
+      this.gate = null;
+      gate.reached();
+      await gate.open;
+    }
+    return this.inner.save(records);
+  }
+  findByHash(hash: string): Promise<TokenRecord | null> {
+    return this.inner.findByHash(hash);
+  }
+  revoke(id: string, now: number): Promise<boolean> {
+    return this.inner.revoke(id, now);
+  }
+  revokeGrant(grantId: string, now: number): Promise<number> {
+    return this.inner.revokeGrant(grantId, now);
+  }
+  deleteExpired(before: number): Promise<number> {
+    return this.inner.deleteExpired(before);
+  }
+}
+
+await describeWith(
+  'graceful shutdown: a redemption whose client is gone (device codes in Redis)',
+  ['redis'],
+  () => {
+    describe.each(ADAPTERS)('on %s', (adapter) => {
+      it('still commits: the stores wait for it, so the code is never consumed without its tokens', async () => {
+        const dir = mkdtempSync(join(tmpdir(), 'df-shutdown-'));
+        const options: Partial<DeviceFlowModuleOptions> = {
+          database: { type: 'better-sqlite3', database: join(dir, 'db.sqlite') },
+          storage: 'redis',
+          redis: { url: REDIS_URL, keyPrefix: randomRedisPrefix() },
+        };
+        const boot = async (gated: boolean) => {
+          const moduleRef = await Test.createTestingModule({
+            imports: [
+              DeviceFlowModule.forRoot({
+                issuer: 'http://localhost:3000',
+                clients: TEST_CLIENTS,
+                hashSecret: 'test-hash-secret-0123456789',
+                purge: { interval: false },
+                ...options,
+                providers: gated
+                  ? [
+                      {
+                        provide: TokenRepository,
+                        inject: [DEVICE_FLOW_DATA_SOURCE],
+                        useFactory: (s: { dataSource: DataSource }) =>
+                          new GatedTokens(new TypeOrmTokenRepository(s.dataSource)),
+                      },
+                    ]
+                  : [],
+              }),
+            ],
+          }).compile();
+          const app = await createNestApp(moduleRef, { adapter });
+          await app.listen(0, '127.0.0.1');
+          const { port } = app.getHttpServer().address() as { port: number };
+          return { app, url: `http://127.0.0.1:${port}` };
+        };
+        try {
+          const first = await boot(true);
+          const issued = await post(`${first.url}/oauth/device_authorization`, {
+            client_id: 'tv',
+            scope: 'read',
+          });
+          await first.app
+            .get(DeviceGrantService)
+            .approve(issued.body.user_code as string, 'alice', ['read']);
+          const { waiting, letThrough } = (first.app.get(TokenRepository) as GatedTokens).arm();
+          const req = httpRequest(`${first.url}/oauth/token`, {
+            method: 'POST',
+            agent: false,
+            headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          });
+          req.on('error', () => undefined);
+          req.end(
+            new URLSearchParams({
+              grant_type: 'urn:ietf:params:oauth:grant-type:device_code',
+              client_id: 'tv',
+              device_code: issued.body.device_code as string,
+            }).toString(),
+          );
+          await waiting; // claimed in Redis, tokens not yet stored
+          req.destroy(); // the device gave up (its HTTP timeout)
+          const closed = first.app.close();
+          // The server stops at once (no connection left); the stores must still wait for the redemption.
+          const server = first.app.getHttpServer() as { listening: boolean };
+          while (server.listening) await new Promise((r) => setTimeout(r, 5));
+          await new Promise((r) => setTimeout(r, 200));
+          letThrough();
+          await closed;
+
+          // Same stores, a new app: the redemption committed — its grant is there, the code is used.
+          const second = await boot(false);
+          try {
+            const grants = await second.app
+              .get<symbol, DeviceGrantRepository>(DeviceGrantRepository)
+              .findActiveBySubject('alice', Date.now());
+            expect(grants).toHaveLength(1);
+            expect(grants[0]!.clientId).toBe('tv');
+          } finally {
+            await second.app.close();
+          }
+        } finally {
+          rmSync(dir, { recursive: true, force: true });
+        }
+      });
+    });
+  },
+);

@@ -34,6 +34,7 @@ import { resolveRoutes } from './device-flow.routes.js';
 import { BodyParserErrorFilter } from './errors/body-parser-error.filter.js';
 import { DeviceFlowPaths } from './http/module-paths.js';
 import { GlobalPrefixCheck } from './http/global-prefix-check.js';
+import { WorkInFlight } from './persistence/work-in-flight.js';
 import { DeviceGrantService } from './grant/device-grant.service.js';
 import { FastifyFormContent } from './http/fastify-form-content.js';
 import { routedController } from './http/routed-controller.js';
@@ -127,16 +128,23 @@ const DEFAULT_PROVIDERS: Provider[] = [
   fromOptions(Clock, (o) => o.clock ?? new SystemClock()),
   fromOptions(CodeHasher, (o) => createCodeHasher(o.hashSecret)),
   fromOptions(UserCodeGenerator, (o) => new RandomUserCodeGenerator(o.userCode)),
-  fromOptions(DEVICE_FLOW_DATA_SOURCE, (o) =>
-    o.storage === 'memory'
-      ? null
-      : o.dataSource
-        ? DeviceFlowStorage.shared(o.dataSource)
-        : DeviceFlowStorage.owned(o.database),
-  ),
-  fromOptions(DEVICE_FLOW_REDIS, (o) =>
-    o.storage === 'redis' ? DeviceFlowRedis.connect(o.redis) : null,
-  ),
+  WorkInFlight,
+  {
+    provide: DEVICE_FLOW_DATA_SOURCE,
+    useFactory: (o: Options, inFlight: WorkInFlight) =>
+      o.storage === 'memory'
+        ? null
+        : o.dataSource
+          ? DeviceFlowStorage.shared(o.dataSource)
+          : DeviceFlowStorage.owned(o.database, inFlight),
+    inject: [DEVICE_FLOW_OPTIONS, WorkInFlight],
+  },
+  {
+    provide: DEVICE_FLOW_REDIS,
+    useFactory: (o: Options, inFlight: WorkInFlight) =>
+      o.storage === 'redis' ? DeviceFlowRedis.connect(o.redis, inFlight) : null,
+    inject: [DEVICE_FLOW_OPTIONS, WorkInFlight],
+  },
   {
     provide: DeviceCodeRepository,
     useFactory: (o: Options, s: DeviceFlowStorage | null, r: DeviceFlowRedis | null) =>

@@ -87,6 +87,7 @@ export { InMemoryTokenRepository } from './persistence/memory/in-memory-token.re
 export { InMemoryClientRepository } from './persistence/memory/in-memory-client.repository.js';
 export { TypeOrmDeviceCodeRepository } from './persistence/typeorm/typeorm-device-code.repository.js';
 export { TypeOrmTokenRepository } from './persistence/typeorm/typeorm-token.repository.js';
+export { SHUTDOWN_WAIT_MS, WorkInFlight } from './persistence/work-in-flight.js';
 export { TypeOrmClientRepository } from './persistence/typeorm/typeorm-client.repository.js';
 export { TypeOrmUnitOfWork } from './persistence/typeorm/typeorm-unit-of-work.js';
 export {

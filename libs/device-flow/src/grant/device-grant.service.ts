@@ -1,4 +1,5 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { WorkInFlight } from '../persistence/work-in-flight.js';
 import { Clock } from '../clock/clock.js';
 import type { ClientRecord } from '../clients/client.repository.js';
 import { CodeHasher } from '../codes/code-hasher.js';
@@ -89,6 +90,9 @@ export class DeviceGrantService {
     @Inject(DeviceFlowEvents) private readonly events: DeviceFlowEvents,
     @Inject(TokenRepository) private readonly tokenRepository: TokenRepository,
     @Inject(UnitOfWork) private readonly unitOfWork: UnitOfWork,
+    @Optional()
+    @Inject(WorkInFlight)
+    private readonly inFlight: WorkInFlight = new WorkInFlight(),
   ) {}
 
   /**
@@ -145,7 +149,9 @@ export class DeviceGrantService {
       throw new ExpiredTokenError('device code expired');
     }
     if (record.status === 'denied') throw new AccessDeniedError('the user denied the request');
-    if (record.status === 'approved') return this.redeem(record, client, now);
+    // Counted while it runs: the stores the module opened stay open at shutdown until it has committed or undone.
+    if (record.status === 'approved')
+      return this.inFlight.run(() => this.redeem(record, client, now));
     // Still a live pending code: only when a custom repository's recordPendingPoll is narrower than the checks
     // above. Kept so the decision order holds whatever the repository.
     const respected = await this.codes.recordPoll(

@@ -1,3 +1,4 @@
+import { SHUTDOWN_WAIT_MS } from './work-in-flight.js';
 import {
   Inject,
   Injectable,
@@ -66,10 +67,19 @@ export class DeviceFlowPurger implements OnApplicationBootstrap, OnModuleDestroy
     this.timer.unref();
   }
 
-  /** Stops the schedule and lets a purge under way finish before the stores close (at application shutdown). */
+  /**
+   * Stops the schedule and lets a purge under way finish before the stores close (at application shutdown), for
+   * {@link SHUTDOWN_WAIT_MS} at most: its deletes are plain conditional `DELETE`s, safe to cut off.
+   */
   async onModuleDestroy(): Promise<void> {
     clearInterval(this.timer);
-    await this.running?.catch(() => undefined);
+    if (!this.running) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      this.running.catch(() => undefined),
+      new Promise((resolve) => (timer = setTimeout(resolve, SHUTDOWN_WAIT_MS))),
+    ]);
+    clearTimeout(timer);
   }
 
   private async purge(): Promise<PurgeResult> {

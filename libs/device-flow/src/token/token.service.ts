@@ -1,4 +1,5 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { WorkInFlight } from '../persistence/work-in-flight.js';
 import { Clock } from '../clock/clock.js';
 import { type ClientRecord, REFRESH_TOKEN_GRANT_TYPE } from '../clients/client.repository.js';
 import { CodeHasher, randomCode } from '../codes/code-hasher.js';
@@ -49,6 +50,9 @@ export class TokenService {
     @Inject(DeviceGrantRepository) private readonly grants: DeviceGrantRepository,
     @Inject(DeviceFlowEvents) private readonly events: DeviceFlowEvents,
     @Inject(UnitOfWork) private readonly unitOfWork: UnitOfWork,
+    @Optional()
+    @Inject(WorkInFlight)
+    private readonly inFlight: WorkInFlight = new WorkInFlight(),
   ) {}
 
   /** Seconds until the tokens issued to this client expire: its refresh token's if it gets one. */
@@ -140,7 +144,16 @@ export class TokenService {
    * one unit of work — if storing the new tokens fails, the old one is not spent, so the client's retry is not
    * taken for a reuse. A spent refresh token presented again is treated as stolen: the whole grant is revoked.
    */
-  async refresh(
+  refresh(
+    client: ClientRecord,
+    refreshToken: string,
+    scope: string | undefined,
+  ): Promise<TokenResponse> {
+    // Counted while it runs: the stores the module opened stay open at shutdown until it has committed.
+    return this.inFlight.run(() => this.rotate(client, refreshToken, scope));
+  }
+
+  private async rotate(
     client: ClientRecord,
     refreshToken: string,
     scope: string | undefined,

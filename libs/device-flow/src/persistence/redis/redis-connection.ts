@@ -2,6 +2,7 @@ import type { OnApplicationShutdown } from '@nestjs/common';
 import type { RedisOptions } from 'ioredis';
 import { DeviceFlowConfigurationError } from '../../device-flow-configuration.error.js';
 import { isPackageMissing } from '../../optional-peer.js';
+import type { WorkInFlight } from '../work-in-flight.js';
 
 /**
  * An ioredis client (`new Redis(…)` from `ioredis` 5), described by the few members the module's own declarations
@@ -44,13 +45,17 @@ export class DeviceFlowRedis implements OnApplicationShutdown {
   private constructor(
     readonly client: RedisClient,
     private readonly owned: boolean,
+    private readonly inFlight?: WorkInFlight,
   ) {}
 
   /**
    * Wraps the configured client, or opens one. `ioredis` is loaded only here, so hosts that do not use
    * `storage: 'redis'` need not install it (it is an optional peer dependency).
    */
-  static async connect(o: DeviceFlowRedisOptions = {}): Promise<DeviceFlowRedis> {
+  static async connect(
+    o: DeviceFlowRedisOptions = {},
+    inFlight?: WorkInFlight,
+  ): Promise<DeviceFlowRedis> {
     if (o.client) return new DeviceFlowRedis(o.client, false);
     const { Redis } = await loadIoredis(() => import('ioredis'));
     const options: RedisOptions = {
@@ -63,7 +68,7 @@ export class DeviceFlowRedis implements OnApplicationShutdown {
       : new Redis({ host: '127.0.0.1', port: 6379, ...options });
     // Connection errors surface on the commands that fail; this keeps them from crashing the process.
     client.on('error', () => {});
-    return new DeviceFlowRedis(client, true);
+    return new DeviceFlowRedis(client, true, inFlight);
   }
 
   /**
@@ -71,7 +76,10 @@ export class DeviceFlowRedis implements OnApplicationShutdown {
    * it, module destroy before): a redemption still in flight can commit, or undo its claim.
    */
   async onApplicationShutdown(): Promise<void> {
-    if (this.owned) this.client.disconnect();
+    if (!this.owned) return;
+    // A claim taken here must be undone (or its tokens committed) before the client goes: wait for the work.
+    await this.inFlight?.settled();
+    this.client.disconnect();
   }
 }
 

@@ -1,6 +1,7 @@
 import { Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { useBinaryKeyCollation } from './binary-keys.js';
+import type { WorkInFlight } from '../work-in-flight.js';
 import {
   DEVICE_FLOW_ENTITIES,
   DEVICE_FLOW_MIGRATIONS,
@@ -37,6 +38,7 @@ export class DeviceFlowStorage implements OnApplicationShutdown {
   private constructor(
     readonly dataSource: DataSource,
     private readonly owned: boolean,
+    private readonly inFlight?: WorkInFlight,
   ) {}
 
   /**
@@ -60,7 +62,10 @@ export class DeviceFlowStorage implements OnApplicationShutdown {
   }
 
   /** Creates, connects and migrates a module-owned DataSource. */
-  static async owned(options: DataSourceOptions = DEFAULT_DATABASE): Promise<DeviceFlowStorage> {
+  static async owned(
+    options: DataSourceOptions = DEFAULT_DATABASE,
+    inFlight?: WorkInFlight,
+  ): Promise<DeviceFlowStorage> {
     const dataSource = new DataSource({
       ...withPoolDefaults(options),
       entities: DEVICE_FLOW_ENTITIES,
@@ -81,15 +86,19 @@ export class DeviceFlowStorage implements OnApplicationShutdown {
         throw error;
       }
     }
-    return new DeviceFlowStorage(dataSource, true);
+    return new DeviceFlowStorage(dataSource, true, inFlight);
   }
 
   /**
    * Closes a DataSource the module opened. On application shutdown, not module destroy: Nest stops the HTTP
    * server between the two, and requests still in flight (a redemption between its claim and its commit, say)
-   * must find the database open until they are answered.
+   * must find the database open until they are answered. Redemptions and refreshes still running then (the
+   * server stops once its connections are gone, not its handlers) are waited for, `SHUTDOWN_WAIT_MS` at most.
    */
   async onApplicationShutdown(): Promise<void> {
-    if (this.owned && this.dataSource.isInitialized) await this.dataSource.destroy();
+    if (!this.owned || !this.dataSource.isInitialized) return;
+    // A redemption whose client went away (or whose connection Nest force-closed) may still be running.
+    await this.inFlight?.settled();
+    await this.dataSource.destroy();
   }
 }
