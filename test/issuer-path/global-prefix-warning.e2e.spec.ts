@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { type INestApplication, Logger } from '@nestjs/common';
+import { type INestApplication, Logger, RequestMethod } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import request from 'supertest';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -64,9 +64,38 @@ describe('a global prefix that moves the module', () => {
     expect(warnings[0]).toContain('Give the issuer that path (https://example.com/api)');
   });
 
-  it('is not reported when the prefix is the issuer’s path, in any case or slashes', async () => {
+  it('is not reported when the prefix is the issuer’s path, with or without slashes', async () => {
     expect((await start('https://example.com/auth', 'auth')).warnings).toEqual([]);
-    expect((await start('https://example.com/Auth', '/auth/')).warnings).toEqual([]);
+    expect((await start('https://example.com/auth', '/auth/')).warnings).toEqual([]);
+  });
+
+  it('is reported when the prefix differs from the issuer’s path in case (Fastify matches case)', async () => {
+    const { warnings } = await start('https://example.com/Auth', 'auth');
+    expect(warnings).toHaveLength(1);
+  });
+
+  it('is reported when the prefix is the issuer’s path but excludes module routes', async () => {
+    const { warnings } = await start('https://example.com/auth', 'auth', {
+      exclude: ['device', 'device/{*path}'],
+    });
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain(
+      "the module's routes /device, /device/consent, /device/decision are excluded from the app's global prefix '/auth'",
+    );
+  });
+
+  it('is reported when an exclude covers a route for another method only', async () => {
+    const { warnings } = await start('https://example.com', 'api', {
+      exclude: [
+        { path: 'oauth/{*path}', method: RequestMethod.GET },
+        '.well-known/{*path}',
+        'device',
+        'device/{*path}',
+      ],
+    });
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain('/oauth/device_authorization → /api/oauth/device_authorization');
+    expect(warnings[0]).not.toContain('/oauth/jwks →');
   });
 
   it('is not reported when the module’s routes are excluded from it, and they work there', async () => {
@@ -83,15 +112,27 @@ describe('a global prefix that moves the module', () => {
 });
 
 describe('routesMovedByPrefix', () => {
-  const paths = ['/oauth/token', '/device'];
-  it('lists the paths no excluded route matches', () => {
-    const only = (re: RegExp) => [{ pathRegex: re }];
-    expect(routesMovedByPrefix('api', [], paths, '')).toEqual(paths);
-    expect(routesMovedByPrefix('api', only(/^\/device$/), paths, '')).toEqual(['/oauth/token']);
-    expect(routesMovedByPrefix('', [], paths, '')).toEqual([]);
-    expect(routesMovedByPrefix('/', [], paths, '')).toEqual([]);
-    expect(routesMovedByPrefix('/auth', [], paths, '/auth')).toEqual([]);
+  const token = { path: '/oauth/token', methods: [RequestMethod.POST] };
+  const page = { path: '/device', methods: [RequestMethod.GET, RequestMethod.POST] };
+  const routes = [token, page];
+  const only = (re: RegExp, requestMethod: RequestMethod = RequestMethod.ALL) => [
+    { pathRegex: re, requestMethod },
+  ];
+  it('lists the routes served elsewhere than advertised, for any of their methods', () => {
+    expect(routesMovedByPrefix('api', [], routes, '')).toEqual(['/oauth/token', '/device']);
+    expect(routesMovedByPrefix('api', only(/^\/device$/), routes, '')).toEqual(['/oauth/token']);
+    // Excluded for GET only: the page's POST is still moved.
+    expect(routesMovedByPrefix('api', only(/^\/device$/, RequestMethod.GET), [page], '')).toEqual([
+      '/device',
+    ]);
+    // The issuer's path as prefix: fine, unless a route is excluded from it.
+    expect(routesMovedByPrefix('/auth', [], routes, '/auth')).toEqual([]);
+    expect(routesMovedByPrefix('auth', only(/^\/device$/), routes, '/auth')).toEqual(['/device']);
+    // No prefix (a proxy strips the issuer's path, or there is none): nothing to say.
+    expect(routesMovedByPrefix('', [], routes, '')).toEqual([]);
+    expect(routesMovedByPrefix('/', [], routes, '')).toEqual([]);
+    expect(routesMovedByPrefix('', [], routes, '/auth')).toEqual([]);
     // An excluded route of an unknown shape does not count as excluding anything.
-    expect(routesMovedByPrefix('api', [{}], paths, '')).toEqual(paths);
+    expect(routesMovedByPrefix('api', [{}], [token], '')).toEqual(['/oauth/token']);
   });
 });
