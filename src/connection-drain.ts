@@ -9,7 +9,13 @@ import {
 import { HttpAdapterHost } from '@nestjs/core';
 
 /** How long a shutdown waits for connections before closing them, answered or not (ms). */
-export const DRAIN_GRACE_MS = 10_000;
+export const DRAIN_GRACE_MS = 5_000;
+
+/** What of Node's per-connection state this reads: the answer being sent, and the request parsed last. */
+type ServerSocket = Socket & {
+  _httpMessage?: ServerResponse | null;
+  parser?: { incoming?: IncomingMessage | null } | null;
+};
 
 /**
  * Lets a shutdown (SIGTERM, Ctrl-C, `app.close()`) end as soon as the requests under way are answered, on Express
@@ -17,18 +23,20 @@ export const DRAIN_GRACE_MS = 10_000;
  * request is still being answered stays open after its answer until the client lets it go (5 s on Express,
  * Fastify's 72 s `keepAliveTimeout`), and the process waits for it; one whose request never finishes arriving
  * (headers or body cut short) would hold it for good, since Node stops timing requests once the server closes.
+ *
  * From the start of the shutdown — before Nest stops the HTTP server; the module's stores close only after it —
- * a connection is closed as soon as its answer under way is out (its pipelined requests, if any, answered first:
- * Node closes only idle connections), requests arriving meanwhile are answered `Connection: close`, and after
- * {@link graceMs} every connection left is closed. Costs nothing per request before then (one listener per
- * connection).
+ * an answer under way says `Connection: close` when no later request is queued behind it on its connection (so
+ * the client sends its next request elsewhere, not into a closing socket; a pipelined request already received is
+ * answered first, then the connection is closed as soon as it is idle), requests arriving meanwhile are answered
+ * `Connection: close`, and after {@link graceMs} every connection left is closed. Costs nothing per request
+ * before then (one listener per connection).
  */
 @Injectable()
 export class ConnectionDrain implements OnApplicationBootstrap, BeforeApplicationShutdown {
   /** How long to wait for connections once the shutdown has begun (default {@link DRAIN_GRACE_MS}). */
   graceMs = DRAIN_GRACE_MS;
   private draining = false;
-  private readonly sockets = new Set<Socket>();
+  private readonly sockets = new Set<ServerSocket>();
 
   constructor(@Inject(HttpAdapterHost) private readonly host: HttpAdapterHost) {}
 
@@ -40,7 +48,7 @@ export class ConnectionDrain implements OnApplicationBootstrap, BeforeApplicatio
   onApplicationBootstrap(): void {
     const server = this.server();
     if (!server) return;
-    server.on('connection', (socket: Socket) => {
+    server.on('connection', (socket: ServerSocket) => {
       this.sockets.add(socket);
       socket.once('close', () => this.sockets.delete(socket));
     });
@@ -54,16 +62,35 @@ export class ConnectionDrain implements OnApplicationBootstrap, BeforeApplicatio
     server.prependListener('request', (_req: IncomingMessage, res: ServerResponse) =>
       res.setHeader('Connection', 'close'),
     );
-    const closeIdle = (): void => void setImmediate(() => server.closeIdleConnections());
-    for (const socket of this.sockets) {
-      // The answer a connection is sending now (Node keeps it on the socket while it is under way): once it is
-      // out, the connection is idle unless a pipelined request follows — then that one's answer closes it.
-      const res = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
-      res?.once('finish', closeIdle);
-    }
+    for (const socket of this.sockets) this.watch(server, socket);
     const grace = setTimeout(() => server.closeAllConnections(), this.graceMs);
     grace.unref();
     server.once('close', () => clearTimeout(grace));
+  }
+
+  /**
+   * Follows the answers of one connection until it is idle, then closes it: the answer under way says
+   * `Connection: close` if it is the last request received there (decided when its headers are written), and
+   * once it is out the next queued answer, if any, is followed the same way.
+   */
+  private watch(server: Server, socket: ServerSocket): void {
+    const res = socket._httpMessage;
+    if (!res || socket.destroyed) return;
+    if (!res.headersSent) {
+      const writeHead = res.writeHead;
+      res.writeHead = ((...args: Parameters<ServerResponse['writeHead']>) => {
+        // The last request parsed on this connection: nothing pipelined behind this answer.
+        if (socket.parser?.incoming === res.req && !res.headersSent)
+          res.setHeader('Connection', 'close');
+        return writeHead.apply(res, args);
+      }) as ServerResponse['writeHead'];
+    }
+    res.once('finish', () =>
+      setImmediate(() => {
+        server.closeIdleConnections();
+        this.watch(server, socket);
+      }),
+    );
   }
 
   private server(): Server | undefined {

@@ -131,7 +131,8 @@ export class DeviceGrantService {
     const record = await this.codes.findByDeviceCodeHash(hash);
     if (!record || record.clientId !== client.clientId)
       throw new InvalidGrantError('device code is invalid');
-    if (record.status === 'consumed') return this.replayed(record, now);
+    // Counted too: its revocation must not have its stores closed under it at shutdown.
+    if (record.status === 'consumed') return this.inFlight.run(() => this.replayed(record, now));
     this.refuseKilled(
       record.status === 'approved' ? await this.killSwitch.stateFor(client.clientId) : switches,
       record,

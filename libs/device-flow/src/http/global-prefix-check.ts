@@ -5,7 +5,7 @@ import {
   type OnApplicationBootstrap,
   RequestMethod,
 } from '@nestjs/common';
-import { ApplicationConfig } from '@nestjs/core';
+import { ApplicationConfig, HttpAdapterHost } from '@nestjs/core';
 import {
   DEVICE_FLOW_OPTIONS,
   DEVICE_FLOW_ROUTES,
@@ -13,6 +13,7 @@ import {
 } from '../device-flow.constants.js';
 import type { ResolvedDeviceFlowOptions } from '../device-flow.options.js';
 import type { DeviceFlowRoutes } from '../device-flow.routes.js';
+import { VERIFICATION_STATUSES } from '../verification/verification.view.js';
 import { DeviceFlowPaths } from './module-paths.js';
 
 /**
@@ -54,15 +55,18 @@ function excludedFor(excluded: readonly ExcludedRoute[], path: string, method: R
  * @param excluded the excluded routes of `setGlobalPrefix`'s options
  * @param routes the module's routes (without issuer path or prefix) and their methods
  * @param issuerPath the issuer's path (`''` or `/auth`)
+ * @param caseSensitive whether the router tells `/Auth` from `/auth` (Fastify by default; Express does not)
  */
 export function routesMovedByPrefix(
   prefix: string,
   excluded: readonly ExcludedRoute[],
   routes: readonly ModuleRoute[],
   issuerPath: string,
+  caseSensitive = true,
 ): string[] {
-  const trimmed = prefix.replace(/^\/+|\/+$/g, '');
-  const expected = issuerPath.replace(/^\/+|\/+$/g, '');
+  const fold = (path: string) => (caseSensitive ? path : path.toLowerCase());
+  const trimmed = fold(prefix.replace(/^\/+|\/+$/g, ''));
+  const expected = fold(issuerPath.replace(/^\/+|\/+$/g, ''));
   if (!trimmed && !expected) return [];
   const underPrefix = (route: ModuleRoute, m: RequestMethod) =>
     trimmed !== '' && !excludedFor(excluded, route.path, m);
@@ -89,6 +93,7 @@ export class GlobalPrefixCheck implements OnApplicationBootstrap {
     @Inject(DEVICE_FLOW_VERIFICATION_PATH) private readonly pagePath: string | null,
     @Inject(DEVICE_FLOW_OPTIONS) private readonly options: ResolvedDeviceFlowOptions,
     @Inject(DeviceFlowPaths) private readonly paths: DeviceFlowPaths,
+    @Inject(HttpAdapterHost) private readonly host: HttpAdapterHost,
   ) {}
 
   /** Every route the module mounts, with its methods (the page's own addresses below it included). */
@@ -104,6 +109,11 @@ export class GlobalPrefixCheck implements OnApplicationBootstrap {
         { path: page, methods: [RequestMethod.GET, RequestMethod.POST] },
         { path: `${below}/consent`, methods: [RequestMethod.GET] },
         { path: `${below}/decision`, methods: [RequestMethod.POST] },
+        { path: `${below}/style.css`, methods: [RequestMethod.GET] },
+        ...VERIFICATION_STATUSES.map((s) => ({
+          path: `${below}/${s}`,
+          methods: [RequestMethod.GET],
+        })),
       );
     }
     return routes;
@@ -113,11 +123,19 @@ export class GlobalPrefixCheck implements OnApplicationBootstrap {
     const prefix = this.config.getGlobalPrefix();
     const excluded = (this.config.getGlobalPrefixOptions().exclude ?? []) as ExcludedRoute[];
     const { issuerPath, issuer } = this.options;
-    const moved = routesMovedByPrefix(prefix, excluded, this.moduleRoutes(), issuerPath);
+    // Express matches paths in any letter case; Fastify (and anything else) is taken to match case.
+    const caseSensitive = this.host.httpAdapter?.getType() !== 'express';
+    const moved = routesMovedByPrefix(
+      prefix,
+      excluded,
+      this.moduleRoutes(),
+      issuerPath,
+      caseSensitive,
+    );
     if (moved.length === 0) return;
     const p = `/${prefix.replace(/^\/+|\/+$/g, '')}`;
     const shown = moved.slice(0, 3).join(', ') + (moved.length > 3 ? ', …' : '');
-    if (p === issuerPath) {
+    if (caseSensitive ? p === issuerPath : p.toLowerCase() === issuerPath.toLowerCase()) {
       this.logger.warn(
         `the module's routes ${shown} are excluded from the app's global prefix '${p}', the issuer's path: ` +
           `they are served outside it, where the metadata and device authorization responses for the issuer ` +

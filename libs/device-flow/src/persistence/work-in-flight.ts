@@ -28,12 +28,15 @@ export class WorkInFlight {
     return this.running.size;
   }
 
-  /** Resolves once nothing counted is running (work started meanwhile too), or after `limitMs`. */
-  async settled(limitMs = SHUTDOWN_WAIT_MS): Promise<void> {
+  /**
+   * Resolves once nothing counted is running (work started meanwhile too), or after `limitMs`, with how much was
+   * still running then (0: all done).
+   */
+  async settled(limitMs = SHUTDOWN_WAIT_MS): Promise<number> {
     const deadline = Date.now() + limitMs;
     while (this.running.size > 0) {
       const left = deadline - Date.now();
-      if (left <= 0) return;
+      if (left <= 0) return this.running.size;
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([
         Promise.allSettled([...this.running]),
@@ -41,5 +44,15 @@ export class WorkInFlight {
       ]);
       clearTimeout(timer);
     }
+    return 0;
+  }
+
+  /** {@link settled}, logging a warning when work was still running at the limit (`what`: the store closing). */
+  async settledBefore(what: string, logger: { warn(message: string): void }): Promise<void> {
+    const left = await this.settled();
+    if (left > 0)
+      logger.warn(
+        `closing ${what} with ${left} redemption(s) or refresh(es) still running after ${SHUTDOWN_WAIT_MS} ms`,
+      );
   }
 }

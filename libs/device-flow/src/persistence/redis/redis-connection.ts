@@ -1,4 +1,4 @@
-import type { OnApplicationShutdown } from '@nestjs/common';
+import { Logger, type OnApplicationShutdown } from '@nestjs/common';
 import type { RedisOptions } from 'ioredis';
 import { DeviceFlowConfigurationError } from '../../device-flow-configuration.error.js';
 import { isPackageMissing } from '../../optional-peer.js';
@@ -78,7 +78,7 @@ export class DeviceFlowRedis implements OnApplicationShutdown {
   async onApplicationShutdown(): Promise<void> {
     if (!this.owned) return;
     // A claim taken here must be undone (or its tokens committed) before the client goes: wait for the work.
-    await this.inFlight?.settled();
+    await this.inFlight?.settledBefore('the Redis client', new Logger('DeviceFlow'));
     this.client.disconnect();
   }
 }

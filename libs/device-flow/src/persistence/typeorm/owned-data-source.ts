@@ -98,7 +98,7 @@ export class DeviceFlowStorage implements OnApplicationShutdown {
   async onApplicationShutdown(): Promise<void> {
     if (!this.owned || !this.dataSource.isInitialized) return;
     // A redemption whose client went away (or whose connection Nest force-closed) may still be running.
-    await this.inFlight?.settled();
+    await this.inFlight?.settledBefore('the database connection', new Logger('DeviceFlow'));
     await this.dataSource.destroy();
   }
 }
