@@ -34,20 +34,38 @@ import { ADAPTERS, createNestApp, TEST_CLIENTS } from '../support/test-app.js';
  * with a 500 from a closed database, and never leaving a claim behind that nothing will undo.
  */
 
-/** Once armed, holds the next kill-switch read (a poll's first step) until let through; tells when one waits. */
-@Injectable()
-class GatedKillSwitches implements KillSwitchRepository {
-  private readonly inner = new InMemoryKillSwitchRepository();
-  private gate: { reached: () => void; open: Promise<void>; letThrough: () => void } | null = null;
+/** Once armed, holds the next call that {@link pass}es it until let through, and tells when one waits. */
+class OneShotGate {
+  private gate: { reached: () => void; open: Promise<void> } | null = null;
 
-  /** Holds the next read; returns the function that lets it on. */
+  /** Holds the next call; `waiting` resolves once it is held, `letThrough` lets it on. */
   arm(): { waiting: Promise<void>; letThrough: () => void } {
     let reached!: () => void;
     let letThrough!: () => void;
     const waiting = new Promise<void>((r) => (reached = r));
     const open = new Promise<void>((r) => (letThrough = r));
-    this.gate = { reached, open, letThrough };
+    this.gate = { reached, open };
     return { waiting, letThrough };
+  }
+
+  /** Waits here if armed (once), else goes straight on. */
+  async pass(): Promise<void> {
+    const gate = this.gate;
+    if (!gate) return;
+    this.gate = null;
+    gate.reached();
+    await gate.open;
+  }
+}
+
+/** Holds the next kill-switch read (a poll's first step) once armed. */
+@Injectable()
+class GatedKillSwitches implements KillSwitchRepository {
+  private readonly inner = new InMemoryKillSwitchRepository();
+  private readonly gate = new OneShotGate();
+
+  arm(): { waiting: Promise<void>; letThrough: () => void } {
+    return this.gate.arm();
   }
 
   engage(record: KillSwitchRecord): Promise<void> {
@@ -57,12 +75,7 @@ class GatedKillSwitches implements KillSwitchRepository {
     return this.inner.release(target, at);
   }
   async findState(targets: readonly string[]): Promise<KillSwitchState> {
-    const gate = this.gate;
-    if (gate) {
-      this.gate = null;
-      gate.reached();
-      await gate.open;
-    }
+    await this.gate.pass();
     return this.inner.findState(targets);
   }
   list(): Promise<KillSwitchRecord[]> {
@@ -266,25 +279,15 @@ for (const storage of storages) {
 
 /** Holds the next `save` (a redemption's tokens: after its claim, before its commit) once armed. */
 class GatedTokens implements TokenRepository {
-  private gate: { reached: () => void; open: Promise<void> } | null = null;
+  private readonly gate = new OneShotGate();
   constructor(private readonly inner: TokenRepository) {}
 
   arm(): { waiting: Promise<void>; letThrough: () => void } {
-    let reached!: () => void;
-    let letThrough!: () => void;
-    const waiting = new Promise<void>((r) => (reached = r));
-    const open = new Promise<void>((r) => (letThrough = r));
-    this.gate = { reached, open };
-    return { waiting, letThrough };
+    return this.gate.arm();
   }
 
   async save(records: TokenRecord[]): Promise<void> {
-    const gate = this.gate;
-    if (gate) {
-      this.gate = null;
-      gate.reached();
-      await gate.open;
-    }
+    await this.gate.pass();
     return this.inner.save(records);
   }
   findByHash(hash: string): Promise<TokenRecord | null> {
