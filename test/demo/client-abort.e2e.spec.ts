@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DeviceFlowModule } from '../../libs/device-flow/src/index.js';
 import { createDemoApp } from '../../src/create-app.js';
 import { DemoErrorsModule } from '../../src/demo-error.filter.js';
-import { npmStartApp } from '../support/npm-start-app.js';
+import { listeningNpmStartApp } from '../support/npm-start-app.js';
 import { testAdapter } from '../support/test-app.js';
 
 /** A client that goes away in the middle of its body leaves nothing in the error log (nobody is left to answer). */
@@ -21,9 +21,7 @@ describe(`a client that goes away mid-body, on ${testAdapter()}`, () => {
   let app: INestApplication;
   let port: number;
   beforeAll(async () => {
-    app = await npmStartApp();
-    await app.listen(0, '127.0.0.1');
-    port = (app.getHttpServer().address() as AddressInfo).port;
+    ({ app, port } = await listeningNpmStartApp());
   });
   afterAll(() => app?.close());
 

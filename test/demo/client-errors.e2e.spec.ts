@@ -1,10 +1,9 @@
 import { connect } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import type { INestApplication } from '@nestjs/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REQUEST_TIMEOUT_MS } from '../../src/create-app.js';
 import { testAdapter } from '../support/test-app.js';
-import { npmStartApp } from '../support/npm-start-app.js';
+import { listeningNpmStartApp } from '../support/npm-start-app.js';
 
 /** Sends raw bytes to the server and reads everything it answers until it closes the connection. */
 function raw(port: number, bytes: string): Promise<string> {
@@ -41,9 +40,7 @@ describe(`requests the HTTP parser refuses, on ${testAdapter()}`, () => {
   let app: INestApplication;
   let port: number;
   beforeAll(async () => {
-    app = await npmStartApp();
-    await app.listen(0, '127.0.0.1');
-    port = (app.getHttpServer().address() as AddressInfo).port;
+    ({ app, port } = await listeningNpmStartApp());
   });
   afterAll(() => app?.close());
 

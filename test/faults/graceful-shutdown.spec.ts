@@ -2,7 +2,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type BeforeApplicationShutdown, Injectable, type INestApplication } from '@nestjs/common';
+import {
+  type BeforeApplicationShutdown,
+  Injectable,
+  type INestApplication,
+  type Provider,
+} from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -119,11 +124,12 @@ interface Running {
   grants: DeviceGrantService;
 }
 
-async function start(
+/** The module with `options` and `providers`, listening on 127.0.0.1 (a free port) on `adapter`. */
+async function listening(
   adapter: (typeof ADAPTERS)[number],
   options: Partial<DeviceFlowModuleOptions>,
-): Promise<Running> {
-  const clock = new ManualClock();
+  providers: Provider[] = [],
+): Promise<{ app: INestApplication; url: string }> {
   const moduleRef = await Test.createTestingModule({
     imports: [
       DeviceFlowModule.forRoot({
@@ -131,22 +137,30 @@ async function start(
         clients: TEST_CLIENTS,
         hashSecret: 'test-hash-secret-0123456789',
         purge: { interval: false },
-        clock,
         ...options,
-        providers: [
-          GatedKillSwitches,
-          { provide: KillSwitchRepository, useExisting: GatedKillSwitches },
-          ShutdownProbe,
-        ],
+        providers,
       }),
     ],
   }).compile();
   const app = await createNestApp(moduleRef, { adapter });
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as { port: number };
+  return { app, url: `http://127.0.0.1:${port}` };
+}
+
+async function start(
+  adapter: (typeof ADAPTERS)[number],
+  options: Partial<DeviceFlowModuleOptions>,
+): Promise<Running> {
+  const clock = new ManualClock();
+  const { app, url } = await listening(adapter, { clock, ...options }, [
+    GatedKillSwitches,
+    { provide: KillSwitchRepository, useExisting: GatedKillSwitches },
+    ShutdownProbe,
+  ]);
   return {
     app,
-    url: `http://127.0.0.1:${port}`,
+    url,
     clock,
     gate: app.get(GatedKillSwitches),
     probe: app.get(ShutdownProbe),
@@ -316,33 +330,13 @@ await describeWith(
           storage: 'redis',
           redis: { url: REDIS_URL, keyPrefix: randomRedisPrefix() },
         };
-        const boot = async (gated: boolean) => {
-          const moduleRef = await Test.createTestingModule({
-            imports: [
-              DeviceFlowModule.forRoot({
-                issuer: 'http://localhost:3000',
-                clients: TEST_CLIENTS,
-                hashSecret: 'test-hash-secret-0123456789',
-                purge: { interval: false },
-                ...options,
-                providers: gated
-                  ? [
-                      {
-                        provide: TokenRepository,
-                        inject: [DEVICE_FLOW_DATA_SOURCE],
-                        useFactory: (s: { dataSource: DataSource }) =>
-                          new GatedTokens(new TypeOrmTokenRepository(s.dataSource)),
-                      },
-                    ]
-                  : [],
-              }),
-            ],
-          }).compile();
-          const app = await createNestApp(moduleRef, { adapter });
-          await app.listen(0, '127.0.0.1');
-          const { port } = app.getHttpServer().address() as { port: number };
-          return { app, url: `http://127.0.0.1:${port}` };
+        const gatedTokens: Provider = {
+          provide: TokenRepository,
+          inject: [DEVICE_FLOW_DATA_SOURCE],
+          useFactory: (s: { dataSource: DataSource }) =>
+            new GatedTokens(new TypeOrmTokenRepository(s.dataSource)),
         };
+        const boot = (gated: boolean) => listening(adapter, options, gated ? [gatedTokens] : []);
         try {
           const first = await boot(true);
           const issued = await post(`${first.url}/oauth/device_authorization`, {

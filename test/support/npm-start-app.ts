@@ -21,3 +21,10 @@ export async function npmStartApp(env: Record<string, string> = {}): Promise<INe
   if (testAdapter() === 'fastify') await app.getHttpAdapter().getInstance().ready();
   return app;
 }
+
+/** {@link npmStartApp}, listening on 127.0.0.1 at a free port; returns the app and the port. */
+export async function listeningNpmStartApp(): Promise<{ app: INestApplication; port: number }> {
+  const app = await npmStartApp();
+  await app.listen(0, '127.0.0.1');
+  return { app, port: (app.getHttpServer().address() as { port: number }).port };
+}

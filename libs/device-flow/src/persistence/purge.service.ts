@@ -1,4 +1,3 @@
-import { SHUTDOWN_WAIT_MS } from './work-in-flight.js';
 import {
   Inject,
   Injectable,
@@ -13,6 +12,7 @@ import { DeviceCodeRepository } from './device-code.repository.js';
 import { DeviceGrantRepository } from './device-grant.repository.js';
 import { TokenRepository } from './token.repository.js';
 import { AttemptLimiter } from '../verification/attempt-limiter.js';
+import { SHUTDOWN_WAIT_MS } from './work-in-flight.js';
 
 /** What one purge deleted. */
 export interface PurgeResult {
