@@ -64,9 +64,26 @@ describe('offline access', () => {
   it('not asked for: refresh tokens as the client is allowed them (the user had no choice to make)', async () => {
     t = await createTestApp({ clients });
     expect((await redeem('tv', 'read', ['read'])).refresh_token).toEqual(expect.any(String));
-    // Granted, to a client not allowed refresh tokens: still none.
-    const granted = await redeem('short-lived', 'read offline_access', ['read', 'offline_access']);
-    expect(granted.refresh_token).toBeUndefined();
+  });
+
+  it('asked for by a client not allowed refresh tokens: ignored, so the user is not offered it and the scope says so', async () => {
+    t = await createTestApp({ clients });
+    const auth = await t.http
+      .post('/oauth/device_authorization')
+      .type('form')
+      .send(form({ client_id: 'short-lived', scope: 'read offline_access' }))
+      .expect(200);
+    // Not among the scopes the user can grant (the consent page's boxes come from them).
+    await expect(
+      t.grants.approve(auth.body.user_code, 'alice', ['read', 'offline_access']),
+    ).rejects.toMatchObject({ problem: 'scope_not_requested' });
+    const tokens = await redeem('short-lived', 'read offline_access', ['read']);
+    expect(tokens.scope).toBe('read');
+    expect(tokens.refresh_token).toBeUndefined();
+    // Alone, it leaves no scope at all (RFC 6749 §3.3: the token response says what was granted).
+    const none = await redeem('short-lived', 'offline_access', []);
+    expect(none.scope).toBeUndefined();
+    expect(none.refresh_token).toBeUndefined();
   });
 
   it('offlineAccessScope: false — the scope means nothing and the client gets refresh tokens', async () => {

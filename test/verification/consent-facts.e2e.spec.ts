@@ -70,6 +70,14 @@ describe('consent page: what approving gives, and when the device asked', () => 
     expect(await consentPage('short-lived', 'read')).not.toContain(STAYS);
   });
 
+  it('offline_access asked for by a client not allowed refresh tokens: no box that would change nothing', async () => {
+    t = await createTestApp({ clients }, { providers: headerUserProviders });
+    const page = await consentPage('short-lived', 'read offline_access');
+    expect(page).not.toContain('value="offline_access"');
+    expect(page).not.toContain('Stay signed in on the device');
+    expect(page).toContain('value="read"');
+  });
+
   it('says how long ago the device asked, by the module clock', async () => {
     t = await createTestApp({ clients }, { providers: headerUserProviders });
     const page = await consentPage('tv', 'read', 7 * 60_000);

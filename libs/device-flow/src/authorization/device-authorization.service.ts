@@ -1,6 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Clock } from '../clock/clock.js';
-import { type ClientRecord, DEVICE_CODE_GRANT_TYPE } from '../clients/client.repository.js';
+import {
+  allowsRefresh,
+  type ClientRecord,
+  DEVICE_CODE_GRANT_TYPE,
+} from '../clients/client.repository.js';
 import { CodeHasher } from '../codes/code-hasher.js';
 import { deviceCodeKey, newDeviceCode } from '../codes/device-code.js';
 import { formatUserCode } from '../codes/user-code.format.js';
@@ -74,10 +78,14 @@ export class DeviceAuthorizationService {
 
   /**
    * Checks a device authorization request of an authenticated client without issuing anything: the client may
-   * use the grant, no kill switch covers it, and it may have the requested scope. Returns the requested scopes.
+   * use the grant, no kill switch covers it, and it may have the requested scope. Returns the requested scopes,
+   * less the `offlineAccessScope` when the client is not allowed the `refresh_token` grant: offline access is a
+   * refresh token, which such a client never gets, so the request for it is ignored rather than offered on the
+   * consent page as a choice that changes nothing (the token response's `scope` then shows it was not granted).
    * Throws the OAuth error to answer otherwise.
    *
-   * @see RFC 8628 §3.1, §3.2; RFC 6749 §5.2 (`unauthorized_client`, `invalid_scope`)
+   * @see RFC 8628 §3.1, §3.2; RFC 6749 §3.3, §5.2 (`unauthorized_client`, `invalid_scope`);
+   *   OpenID Connect Core 1.0 §11 (offline access requests are ignored where they cannot apply)
    */
   async check(client: ClientRecord, scope: string | undefined): Promise<string[]> {
     if (!client.grantTypes.includes(DEVICE_CODE_GRANT_TYPE)) {
@@ -90,7 +98,10 @@ export class DeviceAuthorizationService {
     }
     const scopes = parseScope(scope);
     assertScopesAllowed(scopes, client.scopes);
-    return scopes;
+    const offline = this.options.offlineAccessScope;
+    return offline !== null && !allowsRefresh(client)
+      ? scopes.filter((s) => s !== offline)
+      : scopes;
   }
 
   /** Issues a device code and a user code for a request {@link check} accepted, with its requested `scopes`. */

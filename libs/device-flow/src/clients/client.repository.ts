@@ -24,6 +24,11 @@ export interface ClientRecord {
   disabled: boolean;
 }
 
+/** Whether the client is allowed the `refresh_token` grant. @see RFC 6749 §6 */
+export function allowsRefresh(client: ClientRecord): boolean {
+  return client.grantTypes.includes(REFRESH_TOKEN_GRANT_TYPE);
+}
+
 /**
  * Storage of registered clients.
  *

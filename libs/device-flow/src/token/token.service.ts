@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { WorkInFlight } from '../persistence/work-in-flight.js';
 import { Clock } from '../clock/clock.js';
-import { type ClientRecord, REFRESH_TOKEN_GRANT_TYPE } from '../clients/client.repository.js';
+import { allowsRefresh, type ClientRecord } from '../clients/client.repository.js';
 import { CodeHasher, randomCode } from '../codes/code-hasher.js';
 import { DEVICE_FLOW_OPTIONS } from '../device-flow.constants.js';
 import type { ResolvedDeviceFlowOptions } from '../device-flow.options.js';
@@ -290,9 +290,4 @@ export class TokenService {
       revokedAt: null,
     };
   }
-}
-
-/** Whether the client is allowed the `refresh_token` grant (RFC 6749 §6). */
-function allowsRefresh(client: ClientRecord): boolean {
-  return client.grantTypes.includes(REFRESH_TOKEN_GRANT_TYPE);
 }
