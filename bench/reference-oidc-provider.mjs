@@ -8,12 +8,13 @@
 //   node bench/reference-oidc-provider.mjs [--codes 40000] [--duration 10] [--connections 50] [--out DIR]
 //     [--provider-dir .tmp/oidc-provider]
 // Prints a table and writes reference-oidc-provider.json to --out (default .tmp/bench).
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { availableParallelism, cpus, loadavg } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { pinnedTo, runLoad } from '../dist/bench/processes.js';
 
 function arg(name, fallback) {
   const i = process.argv.indexOf(`--${name}`);
@@ -124,16 +125,6 @@ async function serve() {
   process.on('SIGTERM', () => server.close(() => process.exit(0)));
 }
 
-function pinnedTo(cpu) {
-  if (availableParallelism() < 2) return [];
-  try {
-    execFileSync('taskset', ['-V'], { stdio: 'ignore' });
-    return ['taskset', '-c', String(cpu)];
-  } catch {
-    return [];
-  }
-}
-
 function startServer() {
   const [cmd, ...pre] = [...pinnedTo(0), process.execPath];
   const child = spawn(cmd, [...pre, process.argv[1], '--serve', '--provider-dir', providerDir], {
@@ -173,22 +164,6 @@ async function seed(base, n) {
   return codes;
 }
 
-function runLoad(job) {
-  const [cmd, ...pre] = [...pinnedTo(1), process.execPath];
-  return new Promise((ok, fail) => {
-    const child = spawn(cmd, [...pre, 'dist/bench/load.js', JSON.stringify(job)], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let out = '';
-    child.stdout.on('data', (d) => (out += d.toString()));
-    child.on('exit', (code) =>
-      code === 0
-        ? ok(JSON.parse(out.trim().split('\n').pop()))
-        : fail(new Error(`load generator exited with ${code}`)),
-    );
-  });
-}
-
 async function main() {
   const codeCount = Number(arg('codes', '40000'));
   const duration = Number(arg('duration', '10'));
@@ -202,8 +177,8 @@ async function main() {
     const codesFile = join(outDir, `reference-codes-${process.pid}.json`);
     writeFileSync(codesFile, JSON.stringify(codes));
     const common = { url: server.base, connections, duration, warmup: 3, interval: INTERVAL };
-    const poll = await runLoad({ ...common, scenario: 'poll', codesFile, earlyShare: 0.05 });
-    const authorize = await runLoad({ ...common, scenario: 'authorize' });
+    const poll = await runLoad({ ...common, scenario: 'poll', codesFile, earlyShare: 0.05 }, 1);
+    const authorize = await runLoad({ ...common, scenario: 'authorize' }, 1);
     const report = {
       server: `oidc-provider ${server.version} (Koa, storage in a Map in its process), NODE_ENV=production`,
       machine: `${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, Node ${process.version}`,
