@@ -14,10 +14,16 @@ if (!chromiumAvailable && process.env.CI === 'true')
 if (!chromiumAvailable)
   console.warn(`browser tests skipped: no Chromium at ${CHROMIUM} (apt-get install chromium)`);
 
-/** Headless Chromium as this machine can run it (no sandbox, no GPU, no background traffic). */
-export function launchChromium(): Promise<Browser> {
+/** Headless Chromium as this machine can run it (no sandbox, no GPU, no background traffic), plus `args`. */
+export function launchChromium(args: readonly string[] = []): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      ...args,
+    ],
   });
 }

@@ -266,7 +266,7 @@ export class DefaultVerificationView implements VerificationView {
         <head>
           <meta charset="utf-8" />
           <meta name="viewport" content="width=device-width, initial-scale=1" />
-          <meta name="referrer" content="no-referrer" />
+          <meta name="referrer" content="same-origin" />
           <title>${title} · ${this.t.productName}</title>
           <link rel="stylesheet" href="${context.stylesheetUrl}" />
         </head>

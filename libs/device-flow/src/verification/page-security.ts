@@ -2,8 +2,11 @@ import type { HttpRequest, HttpResponse } from '../http/http-exchange.js';
 
 /**
  * Headers every verification (and login) page carries: a CSP that allows no script and no framing, an
- * X-Frame-Options fallback, no caching (pages carry codes and CSRF tokens) and no Referer (the URL may hold a
- * user code). `formActions` lists origins besides 'self' that forms may post or redirect to (an external
+ * X-Frame-Options fallback, no caching (pages carry codes and CSRF tokens) and no Referer to other origins (the
+ * URL may hold a user code). `same-origin`, not `no-referrer`: under `no-referrer` browsers send `Origin: null`
+ * on the page's own form posts, and over plain HTTP on a host other than loopback they send no Fetch Metadata
+ * either (not a secure context), so every post there — sign-in, code entry, decision — was refused as
+ * cross-site. `formActions` lists origins besides 'self' that forms may post or redirect to (an external
  * login page).
  *
  * @see RFC 8628 §5.4 (remote phishing), RFC 6749 §10.13 (clickjacking)
@@ -25,7 +28,7 @@ export function setPageSecurityHeaders(
   );
   res.header('X-Frame-Options', 'DENY');
   res.header('X-Content-Type-Options', 'nosniff');
-  res.header('Referrer-Policy', 'no-referrer');
+  res.header('Referrer-Policy', 'same-origin');
   res.header('Cache-Control', 'no-store');
   res.header('Pragma', 'no-cache');
 }
@@ -33,10 +36,11 @@ export function setPageSecurityHeaders(
 /**
  * True when a state-changing request did not come from one of `origins` (the issuer's and the request's own
  * origin). Fetch Metadata decides when the browser sends it: anything but `Sec-Fetch-Site: same-origin` is
- * refused. Otherwise the `Origin` header must be one of `origins`; `Origin: null` (sandboxed frames, and
- * the value browsers send under `Referrer-Policy: no-referrer` — which is why Fetch Metadata goes first) is
- * refused. Requests carrying neither header (non-browser clients, very old browsers) still need the CSRF
- * token.
+ * refused. Otherwise the `Origin` header must be one of `origins`; `Origin: null` (sandboxed frames, pages
+ * under `Referrer-Policy: no-referrer`) is refused. Fetch Metadata is sent only to secure contexts (HTTPS,
+ * loopback): over plain HTTP elsewhere the `Origin` header decides, which is why the pages' own policy is
+ * `same-origin` (see {@link setPageSecurityHeaders}). Requests carrying neither header (non-browser clients,
+ * very old browsers) still need the CSRF token.
  */
 export function isCrossSiteRequest(
   req: Pick<HttpRequest, 'headers'>,
