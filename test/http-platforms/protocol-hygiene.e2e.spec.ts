@@ -47,6 +47,7 @@ describe.each(ADAPTERS)('HTTP hygiene on %s', (adapter) => {
         .expect(400);
       expect(json.body.error).toBe('invalid_request');
       expect(json.headers['cache-control']).toBe('no-store');
+      expect(json.headers['x-content-type-options']).toBe('nosniff');
     });
 
     it('the verification page reads its forms and its session cookie', async () => {

@@ -70,6 +70,23 @@ describe('consent page: what approving gives, and when the device asked', () => 
     expect(await consentPage('short-lived', 'read')).not.toContain(STAYS);
   });
 
+  it("shows the client's name without bidi overrides or other invisible characters", async () => {
+    t = await createTestApp(
+      {
+        clients: [
+          { clientId: 'tv', displayName: 'Evil\u202Eppa\u202C \u200BTV\n App', scopes: ['read'] },
+          { clientId: 'blank', displayName: '\u202E\u200B ', scopes: ['read'] },
+        ],
+      },
+      { providers: headerUserProviders },
+    );
+    const page = await consentPage('tv', 'read');
+    expect(page).toContain('Allow Evilppa TV App to access your account?');
+    expect(page).not.toMatch(/[\u202E\u202C\u200B]/);
+    // Nothing visible left: the client id stands in, as for a client without a name.
+    expect(await consentPage('blank', 'read')).toContain('Allow blank to access your account?');
+  });
+
   it('offline_access asked for by a client not allowed refresh tokens: no box that would change nothing', async () => {
     t = await createTestApp({ clients }, { providers: headerUserProviders });
     const page = await consentPage('short-lived', 'read offline_access');

@@ -53,7 +53,7 @@ const TRANSIENT_CODES = new Set([
 
 /**
  * The one place OAuth errors become HTTP responses: `{"error","error_description"}` JSON with
- * `Cache-Control: no-store`, never Nest's default error shape and never a stack trace.
+ * `Cache-Control: no-store` and `X-Content-Type-Options: nosniff`, never Nest's default error shape and never a stack trace.
  *
  * - {@link OAuthError}s render as themselves.
  * - Errors raised before the handler by a body parser (malformed JSON, oversize body, bad charset) become
@@ -74,6 +74,8 @@ export class OAuthExceptionFilter implements ExceptionFilter {
     const error = this.toOAuthError(exception, http.getRequest<HttpRequest>());
     if (responseSent(res)) return;
     setNoStore(res);
+    // `error_description` may echo what the request sent (a scope, a parameter's name): never sniffed as HTML.
+    res.header('X-Content-Type-Options', 'nosniff');
     for (const name in error.headers) res.header(name, error.headers[name]);
     res.status(error.status).send(error.toJSON());
   }

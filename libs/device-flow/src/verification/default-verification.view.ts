@@ -1,4 +1,4 @@
-import { html, type SafeHtml } from './html.js';
+import { html, type SafeHtml, visibleText } from './html.js';
 import {
   NO_DECISION,
   type SignOutForm,
@@ -490,12 +490,7 @@ function deviceClaim(userAgent: string | null, t: VerificationTexts): SafeHtml |
 
 /** Whitespace runs as one space, control and formatting characters (bidi overrides…) removed, cut with "…". */
 function shorten(text: string, max: number): string {
-  const chars = Array.from(
-    text
-      .replace(/\s+/g, ' ')
-      .replace(/[\p{Cc}\p{Cf}]/gu, '')
-      .trim(),
-  );
+  const chars = Array.from(visibleText(text));
   if (chars.length <= max) return chars.join('');
   const kept = chars.slice(0, max - 1).join('');
   return `${kept.trimEnd()}…`;

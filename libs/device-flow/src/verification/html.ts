@@ -31,3 +31,15 @@ function render(v: Part): string {
   if (Array.isArray(v)) return v.map(render).join('');
   return escapeHtml(v);
 }
+
+/**
+ * Text as a page may show it: whitespace runs as one space, control and formatting characters (bidi overrides
+ * such as U+202E, which would make "Evil\u202Eppa" read "Evilapp", zero-width characters) removed, trimmed.
+ * Escaping stays {@link html}'s job.
+ */
+export function visibleText(text: string): string {
+  return text
+    .replace(/\s+/g, ' ')
+    .replace(/[\p{Cc}\p{Cf}]/gu, '')
+    .trim();
+}

@@ -42,6 +42,7 @@ import {
 } from './verification-session.js';
 import { type VerificationUser, VerificationUserResolver } from './verification-user.resolver.js';
 import { verificationPageMismatch } from './verification.options.js';
+import { visibleText } from './html.js';
 import {
   NO_DECISION,
   type SignOutForm,
@@ -382,7 +383,9 @@ export class VerificationController {
       action: `${this.base}/decision`,
       csrfToken,
       userCode: p.userCode,
-      clientName: p.client?.displayName || p.record.clientId,
+      // The client's name as the administrator typed it, without the characters that would make it read as
+      // another (bidi overrides) or hide parts of it: the user decides by it (RFC 8628 §5.4).
+      clientName: visibleText(p.client?.displayName ?? '') || p.record.clientId,
       scopes: p.scopes.map((scope, i) => ({
         scope,
         field: `scope_${i}`,
