@@ -90,6 +90,7 @@ export class BenchAppModule {
         AppModule.forConfig(config, {
           perIp: UNLIMITED,
           perSession: UNLIMITED,
+          perUser: UNLIMITED,
           global: UNLIMITED,
         }),
       ],

@@ -886,6 +886,34 @@ describe('verification page (RFC 8628 §3.3)', () => {
         .expect(303);
     });
 
+    it('per user: one account rotating addresses and sessions cannot spend the global budget', async () => {
+      await app(
+        { verification: { ...tight.verification, perUser: { limit: 4, windowSeconds: 60 } } },
+        true,
+      );
+      const events: DeviceFlowEvent[] = [];
+      t.app.get<DeviceFlowEvents>(DeviceFlowEvents).subscribe((e) => void events.push(e));
+      const codes = await deviceAsks();
+      await fail(await browser('alice', { 'X-Forwarded-For': '198.51.100.1' }), 2);
+      await fail(await browser('alice', { 'X-Forwarded-For': '198.51.100.2' }), 2);
+      // A third address and a fresh session: still alice, whose budget of 4 is spent — even for a valid code.
+      await (
+        await browser('alice', { 'X-Forwarded-For': '198.51.100.3' })
+      )
+        .post('/device', { user_code: codes.user_code })
+        .expect(429);
+      expect(
+        events.filter((e) => e.type === 'user_code.guessing_limit_hit').map((e) => e.source),
+      ).toEqual(['user']);
+      // The global budget (8) is not spent: bob goes on.
+      await (
+        await browser('bob', { 'X-Forwarded-For': '198.51.100.4' })
+      )
+        .post('/device', { user_code: codes.user_code })
+        .expect(303)
+        .expect('location', '/device/consent');
+    });
+
     it('globally: many IPs together are capped too', async () => {
       await app(tight, true);
       const codes = await deviceAsks();

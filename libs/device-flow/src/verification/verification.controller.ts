@@ -312,7 +312,7 @@ export class VerificationController {
       const typed = this.service.display(form.get('user_code')) ?? '';
       throw new VerificationPageError(403, this.entryPage(user, fresh.csrf, typed, 'csrf'));
     }
-    const who: Guesser = { ip: clientIp(req), sessionId: session!.sid };
+    const who: Guesser = { ip: clientIp(req), sessionId: session!.sid, subject: user.id };
     return { user, form, session: session!, who };
   }
 

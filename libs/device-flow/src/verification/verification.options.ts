@@ -44,6 +44,12 @@ export interface VerificationOptions {
   perIp?: RateLimit;
   /** Failed user-code entries allowed per session (default 10 per 15 minutes). */
   perSession?: RateLimit;
+  /**
+   * Failed user-code entries allowed per signed-in user, whatever the address or session (default 20 per 15
+   * minutes): one account rotating addresses and sessions cannot spend the global budget, which would lock the
+   * page for everyone.
+   */
+  perUser?: RateLimit;
   /** Failed user-code entries allowed across all users (default 900 per 15 minutes: 1 per second). */
   global?: RateLimit;
 }
@@ -60,6 +66,7 @@ export interface ResolvedVerificationOptions {
   sessionTtlMs: number;
   perIp: RateLimit;
   perSession: RateLimit;
+  perUser: RateLimit;
   global: RateLimit;
 }
 
@@ -67,6 +74,7 @@ export interface ResolvedVerificationOptions {
 export const DEFAULT_VERIFICATION_LIMITS = {
   perIp: { limit: 20, windowSeconds: 900 },
   perSession: { limit: 10, windowSeconds: 900 },
+  perUser: { limit: 20, windowSeconds: 900 },
   global: { limit: 900, windowSeconds: 900 },
 } as const;
 
@@ -126,6 +134,12 @@ export function resolveVerificationOptions(
       'verification.perSession',
       v.perSession,
       DEFAULT_VERIFICATION_LIMITS.perSession,
+      fail,
+    ),
+    perUser: rateLimit(
+      'verification.perUser',
+      v.perUser,
+      DEFAULT_VERIFICATION_LIMITS.perUser,
       fail,
     ),
     global: rateLimit('verification.global', v.global, DEFAULT_VERIFICATION_LIMITS.global, fail),

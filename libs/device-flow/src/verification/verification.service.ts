@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { Clock } from '../clock/clock.js';
 import { CachingClientRepository } from '../clients/caching-client.repository.js';
@@ -25,10 +26,15 @@ import {
 import { TooManyAttemptsPageError } from './verification.errors.js';
 import type { RateLimit } from './verification.options.js';
 
-/** Who is entering a code: guessing limits count per client IP and per session (plus globally). */
+/** Who is entering a code: guessing limits count per client IP, per session and per user (plus globally). */
 export interface Guesser {
   ip: string | null;
   sessionId: string;
+  /**
+   * The signed-in user's id (the subject a decision is made for): counted in `verification.perUser`. Give it
+   * from a page of your own too; without it that budget is not applied.
+   */
+  subject?: string;
 }
 
 /**
@@ -266,11 +272,17 @@ export class VerificationService {
 
   private buckets(who: Guesser): AttemptBucket[] {
     const v = this.options.verification;
-    return [
+    const buckets = [
       bucket(`verify:ip:${rateLimitAddress(who.ip)}`, v.perIp),
       bucket(`verify:session:${who.sessionId}`, v.perSession),
-      bucket('verify:global', v.global),
     ];
+    if (who.subject !== undefined) {
+      // Hashed: a subject may be long, and the key stays short whatever it is.
+      const user = createHash('sha256').update(who.subject).digest('base64url');
+      buckets.push(bucket(`verify:user:${user}`, v.perUser));
+    }
+    buckets.push(bucket('verify:global', v.global));
+    return buckets;
   }
 }
 
@@ -292,8 +304,12 @@ export function bucket(key: string, limit: RateLimit): AttemptBucket {
   return { key, limit: limit.limit, windowMs: limit.windowSeconds * 1000 };
 }
 
-/** What an event says was limited: `ip:ADDRESS`, `session` or `global` (the session id stays out of the log). */
+/**
+ * What an event says was limited: `ip:ADDRESS`, `session`, `user` or `global` (the session id and the user's
+ * id stay out of the log).
+ */
 function sourceOf(key: string): string {
   if (key.startsWith('verify:ip:')) return key.slice('verify:'.length);
-  return key.startsWith('verify:session:') ? 'session' : 'global';
+  if (key.startsWith('verify:session:')) return 'session';
+  return key.startsWith('verify:user:') ? 'user' : 'global';
 }
