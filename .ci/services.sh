@@ -40,4 +40,9 @@ if ! /usr/bin/python3 -c 'import authlib.integrations.requests_client' 2>/dev/nu
   (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-authlib python3-requests >/dev/null) ||
     echo "could not install python3-authlib" >&2
 fi
+if ! /usr/bin/python3 -c 'import requests_oauthlib' 2>/dev/null && command -v apt-get >/dev/null; then
+  echo "installing Debian python3-requests-oauthlib for the requests-oauthlib interoperability test"
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-requests-oauthlib >/dev/null) ||
+    echo "could not install python3-requests-oauthlib" >&2
+fi
 exit 0

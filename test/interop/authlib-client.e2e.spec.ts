@@ -1,9 +1,15 @@
-import { spawn, spawnSync } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SystemClock } from '../../libs/device-flow/src/index.js';
 import { type DemoServer, startDemoServer } from '../support/demo-server.js';
+import {
+  type DeviceEvent,
+  PYTHON,
+  type PythonDevice as Device,
+  pythonProbe,
+  runPythonDevice,
+  until,
+} from '../support/python-device.js';
 import { signInAndDecide } from '../support/verification-agent.js';
 
 /**
@@ -18,38 +24,13 @@ import { signInAndDecide } from '../support/verification-agent.js';
  * skips with a printed reason, and in CI (`CI=true`) fails instead. `.ci/services.sh` installs them.
  */
 
-const PYTHON = process.env.PYTHON ?? '/usr/bin/python3';
 const DEVICE = fileURLToPath(new URL('./authlib/device_flow.py', import.meta.url));
 
 /** Authlib's version, when Python can import its requests client here. */
-function authlibVersion(): string | undefined {
-  const probe = spawnSync(
-    PYTHON,
-    ['-c', 'import authlib, authlib.integrations.requests_client; print(authlib.__version__)'],
-    { encoding: 'utf8' },
-  );
-  return probe.status === 0 ? probe.stdout.trim() : undefined;
-}
-const version = authlibVersion();
-if (!version && process.env.CI === 'true')
-  throw new Error(
-    `CI: Authlib missing (${PYTHON} cannot import authlib.integrations.requests_client)`,
-  );
-if (!version)
-  console.warn(
-    `Authlib interop skipped: ${PYTHON} cannot import authlib (apt-get install python3-authlib python3-requests)`,
-  );
-
-/** One line the Python device printed. */
-type DeviceEvent = { event: string } & Record<string, unknown>;
-
-/** The Python device, running: its events as they come, and how it ended. */
-interface Device {
-  /** The next event the device prints (fails after `ms`, or when it exits first). */
-  next(ms?: number): Promise<DeviceEvent>;
-  /** Resolves with the exit code and what it wrote on stderr. */
-  exited: Promise<{ code: number | null; stderr: string }>;
-}
+const version = pythonProbe(
+  'import authlib, authlib.integrations.requests_client; print(authlib.__version__)',
+  `Authlib interop skipped: ${PYTHON} cannot import authlib.integrations.requests_client (apt-get install python3-authlib python3-requests)`,
+);
 
 function runDevice(
   s: DemoServer<SystemClock>,
@@ -59,55 +40,14 @@ function runDevice(
   scenario: 'tokens' | 'introspect' | 'early',
   secret?: string,
 ): Device {
-  const args = [
-    DEVICE,
+  return runPythonDevice(DEVICE, [
     s.origin,
     clientId,
     authMethod,
     scope,
     scenario,
     ...(secret ? [secret] : []),
-  ];
-  const child = spawn(PYTHON, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  const exited = new Promise<{ code: number | null; stderr: string }>((resolve) =>
-    child.on('close', (code) => resolve({ code, stderr })),
-  );
-  const events: DeviceEvent[] = [];
-  const waiting: Array<() => void> = [];
-  createInterface({ input: child.stdout }).on('line', (line) => {
-    events.push(JSON.parse(line) as DeviceEvent);
-    waiting.splice(0).forEach((wake) => wake());
-  });
-  let read = 0;
-  const next = async (ms = 15_000): Promise<DeviceEvent> => {
-    const end = Date.now() + ms;
-    while (read >= events.length) {
-      if (child.exitCode !== null) {
-        const { code, stderr: err } = await exited;
-        if (read >= events.length) throw new Error(`device exited (${code}) early: ${err}`);
-        break;
-      }
-      if (Date.now() > end) throw new Error(`no event from the device within ${ms} ms: ${stderr}`);
-      await new Promise<void>((wake) => {
-        waiting.push(wake);
-        setTimeout(wake, 100);
-      });
-    }
-    return events[read++]!;
-  };
-  return { next, exited };
-}
-
-/** Reads events until one named `name` (the ones before it are returned too, in order). */
-async function until(device: Device, name: string): Promise<DeviceEvent[]> {
-  const seen: DeviceEvent[] = [];
-  for (;;) {
-    const e = await device.next();
-    seen.push(e);
-    if (e.event === name) return seen;
-  }
+  ]);
 }
 
 /** The device's authorization response; the device is polling once it has printed it. */
