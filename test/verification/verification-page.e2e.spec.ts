@@ -227,6 +227,7 @@ describe('verification page (RFC 8628 §3.3)', () => {
         expect(csp).toContain("default-src 'none'");
         expect(csp).not.toMatch(/script-src|unsafe-inline/);
         expect(r.headers['x-frame-options']).toBe('DENY');
+        expect(r.headers['cross-origin-opener-policy']).toBe('same-origin');
         expect(r.headers['cache-control']).toBe('no-store');
         expect(r.headers['referrer-policy']).toBe('same-origin');
         if (r.status !== 303) expect(r.text).not.toMatch(/<script|\bon\w+=/i);

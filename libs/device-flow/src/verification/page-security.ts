@@ -27,6 +27,8 @@ export function setPageSecurityHeaders(
     ].join('; '),
   );
   res.header('X-Frame-Options', 'DENY');
+  // A page another site opened (window.open) cannot script it or watch where it goes.
+  res.header('Cross-Origin-Opener-Policy', 'same-origin');
   res.header('X-Content-Type-Options', 'nosniff');
   res.header('Referrer-Policy', 'same-origin');
   res.header('Cache-Control', 'no-store');
