@@ -42,9 +42,9 @@ describe.skipIf(!chromiumAvailable)('pages over plain HTTP on a LAN host name, i
     const context = await browser.newContext();
     try {
       const page = await context.newPage();
-      const posts: Array<Record<string, string>> = [];
+      const sent: Array<Promise<Record<string, string>>> = [];
       page.on('request', (r) => {
-        if (r.method() === 'POST') void r.allHeaders().then((h) => posts.push(h));
+        if (r.method() === 'POST') sent.push(r.allHeaders());
       });
       const press = (name: string) =>
         Promise.all([page.waitForNavigation(), page.getByRole('button', { name }).click()]);
@@ -60,6 +60,7 @@ describe.skipIf(!chromiumAvailable)('pages over plain HTTP on a LAN host name, i
       await press('Approve');
       expect(await page.locator('h1').textContent()).toBe('Device connected');
 
+      const posts = await Promise.all(sent);
       expect(posts.length).toBe(3); // sign-in, code, decision
       for (const h of posts) {
         expect(h['sec-fetch-site']).toBeUndefined();

@@ -80,10 +80,18 @@ describe('offline access', () => {
     const tokens = await redeem('short-lived', 'read offline_access', ['read']);
     expect(tokens.scope).toBe('read');
     expect(tokens.refresh_token).toBeUndefined();
-    // Alone, it leaves no scope at all (RFC 6749 §3.3: the token response says what was granted).
-    const none = await redeem('short-lived', 'offline_access', []);
-    expect(none.scope).toBeUndefined();
-    expect(none.refresh_token).toBeUndefined();
+    // Alone, nothing could be granted, and a token response without `scope` would say all of it was
+    // (RFC 6749 §5.1): refused at device authorization.
+    const alone = await t.http
+      .post('/oauth/device_authorization')
+      .type('form')
+      .send(form({ client_id: 'short-lived', scope: 'offline_access' }))
+      .expect(400);
+    expect(alone.body).toEqual({
+      error: 'invalid_scope',
+      error_description:
+        'offline_access needs the refresh_token grant, which this client is not allowed',
+    });
   });
 
   it('offlineAccessScope: false — the scope means nothing and the client gets refresh tokens', async () => {

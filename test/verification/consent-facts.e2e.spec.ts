@@ -2,8 +2,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import {
   DEVICE_CODE_GRANT_TYPE,
   type DeviceFlowModuleOptions,
+  DeviceManagementService,
 } from '../../libs/device-flow/src/index.js';
-import { createTestApp, form, type TestApp } from '../support/test-app.js';
+import { visibleText } from '../../libs/device-flow/src/verification/html.js';
+import { createTestApp, form, poll, type TestApp } from '../support/test-app.js';
 import { headerUserProviders, openVerificationPage } from '../support/verification-agent.js';
 
 const STAYS =
@@ -75,16 +77,29 @@ describe('consent page: what approving gives, and when the device asked', () => 
       {
         clients: [
           { clientId: 'tv', displayName: 'Evil\u202Eppa\u202C \u200BTV\n App', scopes: ['read'] },
-          { clientId: 'blank', displayName: '\u202E\u200B ', scopes: ['read'] },
+          { clientId: 'blank', displayName: '\u202E\u200B \u3164\u2800', scopes: ['read'] },
         ],
       },
       { providers: headerUserProviders },
     );
     const page = await consentPage('tv', 'read');
     expect(page).toContain('Allow Evilppa TV App to access your account?');
+    // A zero-width character between spaces leaves one space, not two.
+    expect(visibleText('a \u200B b\tc\u0000d')).toBe('a b cd');
     expect(page).not.toMatch(/[\u202E\u202C\u200B]/);
     // Nothing visible left: the client id stands in, as for a client without a name.
     expect(await consentPage('blank', 'read')).toContain('Allow blank to access your account?');
+    // The user's list of devices names the client the same way.
+    const auth = await t.http
+      .post('/oauth/device_authorization')
+      .type('form')
+      .send(form({ client_id: 'tv', scope: 'read' }))
+      .expect(200);
+    await t.grants.approve(auth.body.user_code, 'alice', ['read']);
+    t.clock.advance(auth.body.interval * 1000);
+    await poll(t, auth.body.device_code, { client_id: 'tv' }).expect(200);
+    const [device] = await t.app.get(DeviceManagementService).listDevices('alice');
+    expect(device.clientName).toBe('Evilppa TV App');
   });
 
   it('offline_access asked for by a client not allowed refresh tokens: no box that would change nothing', async () => {

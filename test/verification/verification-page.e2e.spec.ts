@@ -903,9 +903,9 @@ describe('verification page (RFC 8628 §3.3)', () => {
       )
         .post('/device', { user_code: codes.user_code })
         .expect(429);
-      expect(
-        events.filter((e) => e.type === 'user_code.guessing_limit_hit').map((e) => e.source),
-      ).toEqual(['user']);
+      expect(events.filter((e) => e.type === 'user_code.guessing_limit_hit')).toEqual([
+        expect.objectContaining({ source: 'user', subject: 'alice', attempts: 4 }),
+      ]);
       // The global budget (8) is not spent: bob goes on.
       await (
         await browser('bob', { 'X-Forwarded-For': '198.51.100.4' })

@@ -11,7 +11,7 @@ import { formatUserCode } from '../codes/user-code.format.js';
 import { UserCodeGenerator } from '../codes/user-code.generator.js';
 import { DEVICE_FLOW_OPTIONS } from '../device-flow.constants.js';
 import type { ResolvedDeviceFlowOptions } from '../device-flow.options.js';
-import { ServerError, UnauthorizedClientError } from '../errors/oauth.errors.js';
+import { InvalidScopeError, ServerError, UnauthorizedClientError } from '../errors/oauth.errors.js';
 import { DeviceFlowEvents } from '../events/device-flow-events.js';
 import { assertScopesAllowed, formatScope, parseScope } from '../grant/scope.js';
 import { DeviceGrantKillSwitch } from '../management/kill-switch.js';
@@ -81,8 +81,8 @@ export class DeviceAuthorizationService {
    * use the grant, no kill switch covers it, and it may have the requested scope. Returns the requested scopes,
    * less the `offlineAccessScope` when the client is not allowed the `refresh_token` grant: offline access is a
    * refresh token, which such a client never gets, so the request for it is ignored rather than offered on the
-   * consent page as a choice that changes nothing (the token response's `scope` then shows it was not granted).
-   * Throws the OAuth error to answer otherwise.
+   * consent page as a choice that changes nothing (the token response's `scope` then shows it was not granted);
+   * asked for alone, it is `invalid_scope`. Throws the OAuth error to answer otherwise.
    *
    * @see RFC 8628 §3.1, §3.2; RFC 6749 §3.3, §5.2 (`unauthorized_client`, `invalid_scope`);
    *   OpenID Connect Core 1.0 §11 (offline access requests are ignored where they cannot apply)
@@ -99,9 +99,16 @@ export class DeviceAuthorizationService {
     const scopes = parseScope(scope);
     assertScopesAllowed(scopes, client.scopes);
     const offline = this.options.offlineAccessScope;
-    return offline !== null && !allowsRefresh(client)
-      ? scopes.filter((s) => s !== offline)
-      : scopes;
+    if (offline === null || allowsRefresh(client) || !scopes.includes(offline)) return scopes;
+    const kept = scopes.filter((s) => s !== offline);
+    // Nothing else asked for: no scope could be granted, and a token response without `scope` would say
+    // everything asked for was (RFC 6749 §5.1).
+    if (kept.length === 0) {
+      throw new InvalidScopeError(
+        `${offline} needs the refresh_token grant, which this client is not allowed`,
+      );
+    }
+    return kept;
   }
 
   /** Issues a device code and a user code for a request {@link check} accepted, with its requested `scopes`. */

@@ -38,7 +38,7 @@ interface PresentedCredentials {
  *
  * - `client_secret_basic`: `Authorization: Basic base64(urlencode(id):urlencode(secret))` (RFC 6749 §2.3.1).
  * - `client_secret_post`: `client_id` and `client_secret` in the form body.
- * - `none` (public clients): `client_id` only.
+ * - `none` (public clients): `client_id` only — in the body, or as Basic credentials with an empty secret.
  *
  * Exactly one method per request (RFC 6749 §2.3: "MUST NOT use more than one authentication method").
  * The presented `client_id` must be one (RFC 6749 Appendix A.1, {@link isClientId}) and must equal the found

@@ -106,9 +106,11 @@ export interface KillSwitchChangedEvent extends EventBase {
  */
 export interface GuessingLimitHitEvent extends EventBase {
   type: 'user_code.guessing_limit_hit';
-  /** What was limited, e.g. an IP address or a session id. */
+  /** What was limited: `ip:ADDRESS`, `session`, `user` or `global`. */
   source: string;
   attempts: number;
+  /** The signed-in user whose own budget was spent (`source: 'user'` only). */
+  subject?: string;
 }
 
 /** Every audit event of the module, discriminated by `type`. */

@@ -3,6 +3,7 @@ import { Clock } from '../clock/clock.js';
 import { ClientRepository } from '../clients/client.repository.js';
 import { DeviceFlowEvents } from '../events/device-flow-events.js';
 import { parseScope } from '../grant/scope.js';
+import { visibleText } from '../verification/html.js';
 import { DeviceGrantKillSwitch } from './kill-switch.js';
 import {
   type DeviceGrantRecord,
@@ -20,7 +21,7 @@ export interface AuthorizedDevice {
   /** The grant id: pass it to {@link DeviceManagementService.removeDevice}. */
   grantId: string;
   clientId: string;
-  /** The client's display name (its id when the client is gone). */
+  /** The client's display name, without invisible characters (its id when the client is gone or nameless). */
   clientName: string;
   scopes: string[];
   /** When the device asked, when the user approved, when it first and last collected tokens. */
@@ -77,7 +78,8 @@ export class DeviceManagementService {
     const grants = await this.grants.findActiveBySubject(subject, this.clock.now());
     const names = new Map<string, string>();
     for (const id of new Set(grants.map((g) => g.clientId))) {
-      names.set(id, (await this.clients.findById(id))?.displayName ?? id);
+      // As the consent page shows it: the user tells devices apart by it.
+      names.set(id, visibleText((await this.clients.findById(id))?.displayName ?? '') || id);
     }
     return grants.map((g) => toDevice(g, names.get(g.clientId) ?? g.clientId));
   }

@@ -88,11 +88,12 @@ export class DeviceFlowPurger implements OnApplicationBootstrap, OnModuleDestroy
     const tokens = await this.tokens.deleteExpired(before);
     const deviceGrants = this.grants.deleteExpired ? await this.grants.deleteExpired(before) : 0;
     // A counter can go once its window is over: a window is at most the longest configured limit's.
-    const { perIp, perSession, global } = this.options.verification;
+    const { perIp, perSession, perUser, global } = this.options.verification;
     const longest = Math.max(
       ...[
         perIp,
         perSession,
+        perUser,
         global,
         this.options.issuanceLimit,
         this.options.clientAuthenticationLimit,

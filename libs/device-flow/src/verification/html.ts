@@ -32,14 +32,18 @@ function render(v: Part): string {
   return escapeHtml(v);
 }
 
+/** Control, formatting, private-use, unassigned and lone-surrogate characters, and the blank-looking letters. */
+const INVISIBLE = /[\p{Cc}\p{Cf}\p{Co}\p{Cn}\p{Cs}\u115F\u1160\u3164\uFFA0\u2800]/gu;
+
 /**
- * Text as a page may show it: whitespace runs as one space, control and formatting characters (bidi overrides
- * such as U+202E, which would make "Evil\u202Eppa" read "Evilapp", zero-width characters) removed, trimmed.
- * Escaping stays {@link html}'s job.
+ * Text as a page may show it: control and formatting characters (bidi overrides such as U+202E, which would make
+ * "Evil\u202Eppa" read "Evilapp", zero-width characters) and characters that show as nothing (Hangul fillers,
+ * the blank Braille pattern) removed — control characters that are whitespace (tab, newline) become spaces —
+ * then whitespace runs as one space, trimmed. Escaping stays {@link html}'s job.
  */
 export function visibleText(text: string): string {
   return text
+    .replace(INVISIBLE, (c) => (/\s/.test(c) ? ' ' : ''))
     .replace(/\s+/g, ' ')
-    .replace(/[\p{Cc}\p{Cf}]/gu, '')
     .trim();
 }

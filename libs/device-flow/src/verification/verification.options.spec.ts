@@ -50,6 +50,7 @@ describe('verification options', () => {
       cookieName: 'device_flow_session',
       perIp: { limit: 20, windowSeconds: 900 },
       perSession: { limit: 10, windowSeconds: 900 },
+      perUser: { limit: 20, windowSeconds: 900 },
       global: { limit: 900, windowSeconds: 900 },
     });
     expect(o.issuanceLimit).toEqual({ limit: 30, windowSeconds: 600 });
@@ -77,6 +78,7 @@ describe('verification options', () => {
     [{ sessionSecret: 'short' }, /sessionSecret/],
     [{ cookieName: 'a b' }, /cookieName/],
     [{ perIp: { limit: 0, windowSeconds: 1 } }, /perIp/],
+    [{ perUser: { limit: 5, windowSeconds: 0 } }, /verification\.perUser/],
     [{ global: { limit: 1, windowSeconds: 0.5 } }, /global/],
   ])('rejects %j', (verification, message) => {
     expect(() => resolveDeviceFlowOptions({ ...base, verification })).toThrow(message);

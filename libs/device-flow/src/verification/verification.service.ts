@@ -74,7 +74,7 @@ export interface PendingRequest {
  * grant service's user code lookup, approve and deny.
  *
  * Every lookup of a well-formed code that is not live (unknown, expired, decided) counts as a failure against
- * the client IP, the session and the global budget; once any budget is spent, entries are refused before
+ * the client IP, the session, the signed-in user and the global budget; once any budget is spent, entries are refused before
  * any lookup — valid codes included — until the window ends. Not counted: input that is not a well-formed code
  * (empty, wrong length, characters outside the alphabet), which never reaches storage and so guesses nothing;
  * a code whose client the administrator blocked (kill switch); and a decision this same user already made on
@@ -142,7 +142,7 @@ export class VerificationService {
     scopes: string[],
     who: Guesser | null,
   ): Promise<void> {
-    await this.counted(who, userCode, { decision: 'approved', subject }, () =>
+    await this.counted(asUser(who, subject), userCode, { decision: 'approved', subject }, () =>
       this.grants.approve(userCode, subject, scopes),
     );
   }
@@ -152,7 +152,7 @@ export class VerificationService {
    * {@link RepeatedDecision}.
    */
   async deny(userCode: string, subject: string, who: Guesser | null): Promise<void> {
-    await this.counted(who, userCode, { decision: 'denied', subject }, () =>
+    await this.counted(asUser(who, subject), userCode, { decision: 'denied', subject }, () =>
       this.grants.deny(userCode, subject),
     );
   }
@@ -217,7 +217,7 @@ export class VerificationService {
     } catch (thrown) {
       const e = await this.repeated(thrown, normalized, repeat);
       if (e instanceof UserCodeDecisionError && countsAsGuess(e)) {
-        if (reserved) await this.announceSpent(reserved, this.clock.now());
+        if (reserved) await this.announceSpent(reserved, this.clock.now(), who.subject);
         else await this.recordFailure(who);
       } else if (reserved) await releaseAttempts(this.limiter, reserved, this.clock.now());
       throw e;
@@ -249,22 +249,29 @@ export class VerificationService {
     const now = this.clock.now();
     const buckets = this.buckets(who);
     await this.limiter.record(buckets, now);
-    await this.announceSpent(buckets, now);
+    await this.announceSpent(buckets, now, who.subject);
   }
 
   /**
    * After a counted failure, raises `user_code.guessing_limit_hit` for each budget it spent (later entries are
-   * refused before any lookup, so they are never counted again in that window).
+   * refused before any lookup, so they are never counted again in that window). A user's budget names the user
+   * (`subject`), as the other events do: it is there to find one abusive account.
    */
-  private async announceSpent(buckets: readonly AttemptBucket[], now: number): Promise<void> {
+  private async announceSpent(
+    buckets: readonly AttemptBucket[],
+    now: number,
+    subject: string | undefined,
+  ): Promise<void> {
     for (const b of buckets) {
       if ((await this.limiter.retryAfterMs([b], now)) > 0) {
+        const source = sourceOf(b.key);
         this.events.emit({
           type: 'user_code.guessing_limit_hit',
           at: now,
           clientId: '',
-          source: sourceOf(b.key),
+          source,
           attempts: b.limit,
+          ...(source === 'user' && subject !== undefined ? { subject } : {}),
         });
       }
     }
@@ -284,6 +291,11 @@ export class VerificationService {
     buckets.push(bucket('verify:global', v.global));
     return buckets;
   }
+}
+
+/** The guesser of a decision, counted as the user it is made for when the page did not say who. */
+function asUser(who: Guesser | null, subject: string): Guesser | null {
+  return who === null || who.subject !== undefined ? who : { ...who, subject };
 }
 
 /**

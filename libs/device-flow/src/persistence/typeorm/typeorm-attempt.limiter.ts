@@ -94,7 +94,7 @@ export class TypeOrmAttemptLimiter implements AttemptLimiter {
 
   async retryAfterMs(buckets: readonly AttemptBucket[], now: number): Promise<number> {
     let wait = 0;
-    // Four keys per statement (callers pass one to three buckets); unused places repeat the first key.
+    // Four keys per statement (callers pass one to four buckets); unused places repeat the first key.
     for (let from = 0; from < buckets.length; from += 4) {
       const part = buckets.slice(from, from + 4);
       const hashes = part.map((b) => this.hashKey(b.key));

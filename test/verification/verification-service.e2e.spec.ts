@@ -1,0 +1,52 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  TooManyAttemptsPageError,
+  UserCodeDecisionError,
+  VerificationService,
+} from '../../libs/device-flow/src/index.js';
+import { createTestApp, type TestApp } from '../support/test-app.js';
+
+/**
+ * `VerificationService` as a page of the integrator's own uses it: the guessing budgets of the built-in page,
+ * including the per-user one (RFC 8628 §5.1).
+ */
+describe('VerificationService: the per-user budget for a page of your own', () => {
+  let t: TestApp;
+  afterEach(() => t?.close());
+
+  const generous = { limit: 100, windowSeconds: 60 };
+  const wrong = 'BCDF-GHJK';
+
+  it('counts a decision against the user it is made for, when the page did not name the guesser', async () => {
+    t = await createTestApp({
+      verification: {
+        perIp: generous,
+        perSession: generous,
+        global: generous,
+        perUser: { limit: 2, windowSeconds: 60 },
+      },
+    });
+    const service = t.app.get(VerificationService);
+    // Two addresses, two sessions, one user (the subject the decisions are for): two guesses, then refused.
+    await expect(
+      service.approve(wrong, 'carol', ['read'], { ip: '192.0.2.1', sessionId: 'a' }),
+    ).rejects.toBeInstanceOf(UserCodeDecisionError);
+    await expect(
+      service.deny(wrong, 'carol', { ip: '192.0.2.2', sessionId: 'b' }),
+    ).rejects.toBeInstanceOf(UserCodeDecisionError);
+    await expect(
+      service.approve(wrong, 'carol', ['read'], { ip: '192.0.2.3', sessionId: 'c' }),
+    ).rejects.toBeInstanceOf(TooManyAttemptsPageError);
+    // Another user goes on.
+    await expect(
+      service.approve(wrong, 'dave', ['read'], { ip: '192.0.2.3', sessionId: 'c' }),
+    ).rejects.toBeInstanceOf(UserCodeDecisionError);
+    // A lookup names no user unless the page says who: only the other budgets count it.
+    await expect(
+      service.findPending(wrong, { ip: '192.0.2.4', sessionId: 'd' }),
+    ).rejects.toBeInstanceOf(UserCodeDecisionError);
+    await expect(
+      service.findPending(wrong, { ip: '192.0.2.4', sessionId: 'd', subject: 'carol' }),
+    ).rejects.toBeInstanceOf(TooManyAttemptsPageError);
+  });
+});
