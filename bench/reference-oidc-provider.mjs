@@ -1,6 +1,6 @@
-// The issue's reference point, measured on this machine: node-oidc-provider 8 (Koa, its storage in a
-// Map in the same process) answering the same pending polls and device authorization requests as `npm run bench` sends, with the
-// same load generator (dist/bench/load.js), server on CPU 0 and load on CPU 1.
+// The issue's reference point, measured on this machine: node-oidc-provider 8 (Koa, its storage in a Map in
+// the same process) answering the same pending polls and device authorization requests as `npm run bench`
+// sends, with the same load generator (dist/bench/load.js), server on CPU 0 and load on CPU 1.
 //
 // node-oidc-provider is not a dependency of this project. Install it beside the checkout first:
 //   npm install --prefix .tmp/oidc-provider oidc-provider@8

@@ -53,7 +53,8 @@ const TRANSIENT_CODES = new Set([
 
 /**
  * The one place OAuth errors become HTTP responses: `{"error","error_description"}` JSON with
- * `Cache-Control: no-store` and `X-Content-Type-Options: nosniff`, never Nest's default error shape and never a stack trace.
+ * `Cache-Control: no-store` and `X-Content-Type-Options: nosniff`, never Nest's default error shape and never a
+ * stack trace.
  *
  * - {@link OAuthError}s render as themselves.
  * - Errors raised before the handler by a body parser (malformed JSON, oversize body, bad charset) become

@@ -151,8 +151,8 @@ const MAX_REMEMBERED_KEYS = 4096;
 
 /**
  * {@link storedAttemptKey}, remembered: one verification request uses each of its four keys (IP, session,
- * user, global) two or three times — check, reserve, give back — and the global key is the same for every request, so
- * each would otherwise cost an HMAC every time. Holds at most {@link MAX_REMEMBERED_KEYS} keys. The keys it
+ * user, global) two or three times — check, reserve, give back — and the global key is the same for every
+ * request, so each would otherwise cost an HMAC every time. Holds at most {@link MAX_REMEMBERED_KEYS} keys. The keys it
  * holds are readable in the process's memory (client IPs, page session ids, the demo's usernames), as they are
  * in the requests themselves; only what reaches storage is hashed.
  */

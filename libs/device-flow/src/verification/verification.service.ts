@@ -74,8 +74,8 @@ export interface PendingRequest {
  * grant service's user code lookup, approve and deny.
  *
  * Every lookup of a well-formed code that is not live (unknown, expired, decided) counts as a failure against
- * the client IP, the session, the signed-in user and the global budget; once any budget is spent, entries are refused before
- * any lookup — valid codes included — until the window ends. Not counted: input that is not a well-formed code
+ * the client IP, the session, the signed-in user and the global budget; once any budget is spent, entries are
+ * refused before any lookup — valid codes included — until the window ends. Not counted: input that is not a well-formed code
  * (empty, wrong length, characters outside the alphabet), which never reaches storage and so guesses nothing;
  * a code whose client the administrator blocked (kill switch); and a decision this same user already made on
  * this code, made again ({@link RepeatedDecision}).
