@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Starts any local service the test suites need that is down (PostgreSQL, MariaDB, Redis) and installs
-# Debian's Chromium for the browser tests, tmux for the CLI's pseudo-terminal tests and Authlib (Python) for the
-# interoperability tests when missing.
+# Debian's Chromium for the browser tests, tmux for the CLI's pseudo-terminal tests and Authlib and
+# requests-oauthlib (Python) for the interoperability tests when missing.
 # Idempotent; safe to run on a developer machine.
 set -uo pipefail
 
@@ -40,7 +40,7 @@ if ! /usr/bin/python3 -c 'import authlib.integrations.requests_client' 2>/dev/nu
   (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-authlib python3-requests >/dev/null) ||
     echo "could not install python3-authlib" >&2
 fi
-if ! /usr/bin/python3 -c 'import requests_oauthlib' 2>/dev/null && command -v apt-get >/dev/null; then
+if ! /usr/bin/python3 -c 'import requests_oauthlib; from oauthlib.oauth2 import DeviceClient' 2>/dev/null && command -v apt-get >/dev/null; then
   echo "installing Debian python3-requests-oauthlib for the requests-oauthlib interoperability test"
   (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-requests-oauthlib >/dev/null) ||
     echo "could not install python3-requests-oauthlib" >&2

@@ -29,7 +29,7 @@ const DEVICE = fileURLToPath(new URL('./authlib/device_flow.py', import.meta.url
 /** Authlib's version, when Python can import its requests client here. */
 const version = pythonProbe(
   'import authlib, authlib.integrations.requests_client; print(authlib.__version__)',
-  `Authlib interop skipped: ${PYTHON} cannot import authlib.integrations.requests_client (apt-get install python3-authlib python3-requests)`,
+  `Authlib interop: ${PYTHON} cannot import authlib.integrations.requests_client (apt-get install python3-authlib python3-requests)`,
 );
 
 function runDevice(

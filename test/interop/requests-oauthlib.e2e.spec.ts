@@ -18,7 +18,7 @@ const DEVICE = fileURLToPath(new URL('./requests_oauthlib/device_flow.py', impor
 
 const version = pythonProbe(
   'import requests_oauthlib, oauthlib.oauth2; oauthlib.oauth2.DeviceClient; print(requests_oauthlib.__version__)',
-  `requests-oauthlib interop skipped: ${PYTHON} cannot import requests_oauthlib with oauthlib's DeviceClient (apt-get install python3-requests-oauthlib)`,
+  `requests-oauthlib interop: ${PYTHON} cannot import requests_oauthlib with oauthlib's DeviceClient (apt-get install python3-requests-oauthlib)`,
 );
 
 describe.skipIf(!version)(
@@ -49,6 +49,7 @@ describe.skipIf(!version)(
       const seen = await until(device, 'token');
       expect(seen.slice(0, -1).every((e) => e.error === 'authorization_pending')).toBe(true);
       expect(seen.at(-1)).toMatchObject({
+        authorization: `Basic ${Buffer.from('demo-device:').toString('base64')}`,
         token_type: 'Bearer',
         scope: ['read'],
         has_refresh_token: true,

@@ -10,14 +10,15 @@ import { createInterface } from 'node:readline';
 export const PYTHON = process.env.PYTHON ?? '/usr/bin/python3';
 
 /**
- * What `code` prints on one line when Python can run it here (a library's version), or undefined. In CI
- * (`CI=true`) a missing library fails the run; elsewhere the suite skips with `skipped` printed.
+ * What `code` prints on one line when Python can run it here (a library's version), or undefined. `missing`
+ * says what is missing and how to install it: in CI (`CI=true`) the run fails with it; elsewhere it is printed
+ * and the suite skips.
  */
-export function pythonProbe(code: string, skipped: string): string | undefined {
+export function pythonProbe(code: string, missing: string): string | undefined {
   const probe = spawnSync(PYTHON, ['-c', code], { encoding: 'utf8' });
   const version = probe.status === 0 ? probe.stdout.trim() : undefined;
-  if (!version && process.env.CI === 'true') throw new Error(`CI: ${skipped}`);
-  if (!version) console.warn(skipped);
+  if (!version && process.env.CI === 'true') throw new Error(`CI: ${missing}`);
+  if (!version) console.warn(`${missing}; suite skipped`);
   return version;
 }
 

@@ -94,6 +94,32 @@ describe('offline access', () => {
     });
   });
 
+  it('refused alone: another offlineAccessScope name likewise, and the refusal spends no issuance budget', async () => {
+    t = await createTestApp({
+      clients: [
+        {
+          clientId: 'short-lived',
+          grantTypes: [DEVICE_CODE_GRANT_TYPE],
+          scopes: ['read', 'stay'],
+        },
+      ],
+      offlineAccessScope: 'stay',
+      issuanceLimit: { limit: 1, windowSeconds: 600 },
+    });
+    const ask = (scope: string) =>
+      t.http
+        .post('/oauth/device_authorization')
+        .type('form')
+        .send(form({ client_id: 'short-lived', scope }));
+    expect((await ask('stay').expect(400)).body.error_description).toBe(
+      'stay needs the refresh_token grant, which this client is not allowed',
+    );
+    await ask('stay').expect(400);
+    // The one code the budget allows is still there.
+    await ask('read stay').expect(200);
+    expect((await ask('read').expect(429)).body.error).toBe('temporarily_unavailable');
+  });
+
   it('offlineAccessScope: false — the scope means nothing and the client gets refresh tokens', async () => {
     t = await createTestApp({ clients, offlineAccessScope: false });
     const tokens = await redeem('tv', 'read offline_access', ['read']);

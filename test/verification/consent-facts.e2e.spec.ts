@@ -92,6 +92,7 @@ describe('consent page: what approving gives, and when the device asked', () => 
     // The user's list of devices names the client the same way.
     const auth = await t.http
       .post('/oauth/device_authorization')
+      .set('User-Agent', 'Living \t  Room TV')
       .type('form')
       .send(form({ client_id: 'tv', scope: 'read' }))
       .expect(200);
@@ -100,6 +101,7 @@ describe('consent page: what approving gives, and when the device asked', () => 
     await poll(t, auth.body.device_code, { client_id: 'tv' }).expect(200);
     const [device] = await t.app.get(DeviceManagementService).listDevices('alice');
     expect(device.clientName).toBe('Evilppa TV App');
+    expect(device.userAgent).toBe('Living Room TV');
   });
 
   it('offline_access asked for by a client not allowed refresh tokens: no box that would change nothing', async () => {

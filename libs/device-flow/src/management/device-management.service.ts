@@ -33,6 +33,7 @@ export interface AuthorizedDevice {
   expiresAt: number;
   /** Where the device's request came from (RFC 8628 §5.4). */
   ip: string | null;
+  /** What the device said it is (its `User-Agent`, unverified), without characters that reorder or hide text. */
   userAgent: string | null;
 }
 
@@ -186,6 +187,7 @@ function toDevice(g: DeviceGrantRecord, clientName: string): AuthorizedDevice {
     lastUsedAt: g.lastUsedAt,
     expiresAt: g.expiresAt,
     ip: g.requestIp,
-    userAgent: g.requestUserAgent,
+    // The device chose it: shown without what would reorder or hide its text, as on the consent page.
+    userAgent: g.requestUserAgent === null ? null : visibleText(g.requestUserAgent) || null,
   };
 }

@@ -32,18 +32,26 @@ function render(v: Part): string {
   return escapeHtml(v);
 }
 
-/** Control, formatting, private-use, unassigned and lone-surrogate characters, and the blank-looking letters. */
-const INVISIBLE = /[\p{Cc}\p{Cf}\p{Co}\p{Cn}\p{Cs}\u115F\u1160\u3164\uFFA0\u2800]/gu;
+/**
+ * Characters that reorder or hide text: controls, private-use and lone-surrogate code points, and the default
+ * ignorable ones (bidi embeddings, overrides and isolates, zero-width spaces, Hangul fillers…) plus the blank
+ * Braille pattern — except the joiners and selectors that shape visible text (ZWNJ and ZWJ in Persian words and
+ * emoji sequences, variation selectors, the tags of subdivision flags).
+ */
+const HIDDEN =
+  /(?![\p{Join_Control}\p{Variation_Selector}\u{E0020}-\u{E007F}])[\p{Cc}\p{Co}\p{Cs}\p{Default_Ignorable_Code_Point}\u2800]/gu;
+/** What shows as nothing even when kept: whitespace, and those joiners and selectors on their own. */
+const BLANK = /^[\p{White_Space}\p{Join_Control}\p{Variation_Selector}\u{E0020}-\u{E007F}]*$/u;
 
 /**
- * Text as a page may show it: control and formatting characters (bidi overrides such as U+202E, which would make
- * "Evil\u202Eppa" read "Evilapp", zero-width characters) and characters that show as nothing (Hangul fillers,
- * the blank Braille pattern) removed — control characters that are whitespace (tab, newline) become spaces —
- * then whitespace runs as one space, trimmed. Escaping stays {@link html}'s job.
+ * Text as a page may show it: characters that reorder or hide text removed (a bidi override would make
+ * "Evil\u202Eppa" read "Evilapp"; control characters that are whitespace, like tab and newline, become spaces),
+ * whitespace runs as one space, trimmed; '' when nothing visible is left. Escaping stays {@link html}'s job.
  */
 export function visibleText(text: string): string {
-  return text
-    .replace(INVISIBLE, (c) => (/\s/.test(c) ? ' ' : ''))
-    .replace(/\s+/g, ' ')
+  const kept = text
+    .replace(HIDDEN, (c) => (/\p{White_Space}/u.test(c) ? ' ' : ''))
+    .replace(/\p{White_Space}+/gu, ' ')
     .trim();
+  return BLANK.test(kept) ? '' : kept;
 }

@@ -2,12 +2,12 @@ import type { HttpRequest, HttpResponse } from '../http/http-exchange.js';
 
 /**
  * Headers every verification (and login) page carries: a CSP that allows no script and no framing, an
- * X-Frame-Options fallback, no caching (pages carry codes and CSRF tokens) and no Referer to other origins (the
- * URL may hold a user code). `same-origin`, not `no-referrer`: under `no-referrer` browsers send `Origin: null`
- * on the page's own form posts, and over plain HTTP on a host other than loopback they send no Fetch Metadata
- * either (not a secure context), so every post there — sign-in, code entry, decision — was refused as
- * cross-site. `formActions` lists origins besides 'self' that forms may post or redirect to (an external
- * login page).
+ * X-Frame-Options fallback, Cross-Origin-Opener-Policy (no window handle for a site that opened the page), no
+ * caching (pages carry codes and CSRF tokens) and no Referer to other origins (the URL may hold a user code).
+ * `same-origin`, not `no-referrer`: under `no-referrer` browsers send `Origin: null` on the page's own form
+ * posts, and over plain HTTP on a host other than loopback they send no Fetch Metadata either (not a secure
+ * context), so every post there — sign-in, code entry, decision — was refused as cross-site. `formActions`
+ * lists origins besides 'self' that forms may post or redirect to (an external login page).
  *
  * @see RFC 8628 §5.4 (remote phishing), RFC 6749 §10.13 (clickjacking)
  */
@@ -27,7 +27,8 @@ export function setPageSecurityHeaders(
     ].join('; '),
   );
   res.header('X-Frame-Options', 'DENY');
-  // A page another site opened (window.open) cannot script it or watch where it goes.
+  // A page another site opened (window.open) is cut off from its opener: no handle to navigate it to a
+  // look-alike or to probe it. Browsers apply it in secure contexts only (HTTPS, loopback).
   res.header('Cross-Origin-Opener-Policy', 'same-origin');
   res.header('X-Content-Type-Options', 'nosniff');
   res.header('Referrer-Policy', 'same-origin');

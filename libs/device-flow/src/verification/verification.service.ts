@@ -31,8 +31,9 @@ export interface Guesser {
   ip: string | null;
   sessionId: string;
   /**
-   * The signed-in user's id (the subject a decision is made for): counted in `verification.perUser`. Give it
-   * from a page of your own too; without it that budget is not applied.
+   * The signed-in user's id: counted in `verification.perUser`. Give it from a page of your own too; without it
+   * lookups (`findPending`) are not counted per user, decisions (`approve`, `deny`) still are, against the user
+   * they are made for.
    */
   subject?: string;
 }
@@ -210,6 +211,12 @@ export class VerificationService {
     if (reservation && 'retryAfterMs' in reservation) {
       throw new TooManyAttemptsPageError(Math.ceil(reservation.retryAfterMs / 1000));
     }
+    if (reservation === null) {
+      // A limiter without take and release: checked here too, not only by the page's waitBeforeEntry, since
+      // a decision counts against the user it is made for even when the page's guesser named nobody.
+      const wait = await this.limiter.retryAfterMs(this.buckets(who), this.clock.now());
+      if (wait > 0) throw new TooManyAttemptsPageError(Math.ceil(wait / 1000));
+    }
     const reserved = reservation?.reserved;
     let result: T;
     try {
@@ -317,8 +324,8 @@ export function bucket(key: string, limit: RateLimit): AttemptBucket {
 }
 
 /**
- * What an event says was limited: `ip:ADDRESS`, `session`, `user` or `global` (the session id and the user's
- * id stay out of the log).
+ * What an event says was limited: `ip:ADDRESS`, `session`, `user` or `global`. The session id stays out of the
+ * log; a user's budget is named by the event's `subject`.
  */
 function sourceOf(key: string): string {
   if (key.startsWith('verify:ip:')) return key.slice('verify:'.length);
