@@ -78,16 +78,19 @@ export class DemoErrorFilter extends BaseExceptionFilter {
       contentEncoded(req) &&
       [400, 415].includes(statusOf(exception)) &&
       !(exception instanceof AdminRequestError);
-    // A method the sign-in pages do not serve (GET /logout, PUT /login): 405 with Allow on both platforms,
-    // whether no route took it (Fastify, or Express without a body) or Express's parser refused its body first.
-    const allow = path === null ? undefined : SIGN_IN_METHODS.get(path);
+    // A method a demo route does not serve (GET /logout, PUT /login, POST /api/me): 405 with Allow on both
+    // platforms, whether no route took it (Fastify, or Express without a body) or Express's parser refused its
+    // body first.
+    // A URL that does not decode is refused as such first (400), as on a path no route serves.
+    const malformedUrl = !decodes(req.originalUrl ?? req.url ?? '');
+    const allow = path === null || malformedUrl ? undefined : demoRouteMethods(path);
     const method = req.method === 'HEAD' ? 'GET' : (req.method ?? '');
     const wrongMethod = allow !== undefined && !allow.includes(method) && statusOf(exception) < 500;
     const { status, body } = wrongMethod
       ? { status: 405, body: invalid(`method not allowed; use ${allow.join(' or ')}`) }
       : encodedBody
         ? { status: 415, body: invalid(ADMIN_BODY_ENCODING) }
-        : demoError(exception, admin, !decodes(req.originalUrl ?? req.url ?? ''));
+        : demoError(exception, admin, malformedUrl);
     if (status === 503) this.logger.error(`${req.method} ${req.url ?? ''}: storage unavailable`);
     else if (status >= 500) this.logger.error(exception);
     const http = this.adapter.httpAdapter;
@@ -159,11 +162,26 @@ function catches(filter: ExceptionFilter, exception: unknown): boolean {
   return types.length === 0 || types.some((type) => exception instanceof type);
 }
 
-/** The demo's sign-in pages (below the issuer's path) and the methods they serve; HEAD wherever GET. */
-const SIGN_IN_METHODS: ReadonlyMap<string, readonly string[]> = new Map([
-  ['/login', ['GET', 'POST']],
-  ['/logout', ['POST']],
-]);
+/**
+ * The demo's own routes (below the issuer's path, lower case) and the methods they serve; HEAD wherever GET.
+ * Another method on one of them is 405 with `Allow` (RFC 9110 §15.5.6), not the 404 of a path nothing serves.
+ */
+const DEMO_ROUTES: ReadonlyArray<[path: RegExp, methods: readonly string[]]> = [
+  [/^\/$/, ['GET']],
+  [/^\/login$/, ['GET', 'POST']],
+  [/^\/logout$/, ['POST']],
+  [/^\/api\/me$/, ['GET']],
+  [/^\/api\/devices$/, ['GET']],
+  [/^\/api\/devices\/[^/]+$/, ['DELETE']],
+  [/^\/admin\/users\/[^/]+\/devices$/, ['GET']],
+  [/^\/admin\/users\/[^/]+\/devices\/[^/]+$/, ['DELETE']],
+  [/^\/admin\/kill-switch$/, ['GET', 'POST', 'DELETE']],
+];
+
+/** The methods the demo route at `path` serves, or undefined when no demo route is there. */
+function demoRouteMethods(path: string): readonly string[] | undefined {
+  return DEMO_ROUTES.find(([pattern]) => pattern.test(path))?.[1];
+}
 
 /** What a client is told to wait before retrying while a store is unreachable (as the module's endpoints). */
 const RETRY_AFTER_SECONDS = 5;

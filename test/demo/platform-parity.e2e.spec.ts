@@ -74,10 +74,17 @@ describe(`the demo routes and parses alike on ${testAdapter()}`, () => {
     }
   });
 
-  it('the sign-in pages answer a method they do not serve with 405 and Allow, whatever body it carries', async () => {
+  it('the demo routes answer a method they do not serve with 405 and Allow, whatever body it carries', async () => {
     const served: Array<[path: string, allow: string, methods: string[]]> = [
       ['/login', 'GET, HEAD, POST', ['PUT', 'DELETE', 'PATCH']],
       ['/logout', 'POST', ['GET', 'PUT', 'DELETE', 'PATCH']],
+      ['/', 'GET, HEAD', ['POST', 'PUT', 'DELETE', 'PATCH']],
+      ['/api/me', 'GET, HEAD', ['POST', 'PUT', 'DELETE', 'PATCH']],
+      ['/api/devices', 'GET, HEAD', ['POST', 'PUT', 'DELETE', 'PATCH']],
+      ['/api/devices/some-grant', 'DELETE', ['GET', 'POST', 'PUT', 'PATCH']],
+      ['/admin/users/alice/devices', 'GET, HEAD', ['POST', 'PUT', 'DELETE', 'PATCH']],
+      ['/admin/users/alice/devices/some-grant', 'DELETE', ['GET', 'POST', 'PUT', 'PATCH']],
+      ['/admin/kill-switch', 'GET, HEAD, POST, DELETE', ['PUT', 'PATCH']],
     ];
     for (const [path, allow, methods] of served) {
       for (const method of methods) {
@@ -95,7 +102,9 @@ describe(`the demo routes and parses alike on ${testAdapter()}`, () => {
     }
     // Still routed as before: a route below them is no route, and the methods they serve still work.
     await http().get('/login/x').expect(404);
+    await http().post('/api/me/x').expect(404);
     await http().get('/login').expect(200);
+    await http().get('/api/me').expect(401);
   });
 
   it("a form the platform refused at the verification page gets the page's own answer: refused, 400", async () => {
