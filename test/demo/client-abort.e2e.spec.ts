@@ -10,11 +10,10 @@ import {
   Module,
 } from '@nestjs/common';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { DeviceFlowModule } from '../../libs/device-flow/src/index.js';
 import { createDemoApp } from '../../src/create-app.js';
 import { DemoErrorsModule } from '../../src/demo-error.filter.js';
 import { listeningNpmStartApp } from '../support/npm-start-app.js';
-import { testAdapter } from '../support/test-app.js';
+import { bareDeviceFlowModule, testAdapter } from '../support/test-app.js';
 
 /** A client that goes away in the middle of its body leaves nothing in the error log (nobody is left to answer). */
 describe(`a client that goes away mid-body, on ${testAdapter()}`, () => {
@@ -74,16 +73,7 @@ class UpstreamModule {
   static root(): DynamicModule {
     return {
       module: UpstreamModule,
-      imports: [
-        DeviceFlowModule.forRoot({
-          issuer: 'http://localhost:3000',
-          storage: 'memory',
-          clients: [],
-          hashSecret: 'test-hash-secret-0123456789',
-          purge: { interval: false },
-        }),
-        DemoErrorsModule,
-      ],
+      imports: [bareDeviceFlowModule(), DemoErrorsModule],
       controllers: [UpstreamController],
     };
   }

@@ -12,10 +12,9 @@ import {
   Query,
 } from '@nestjs/common';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DeviceFlowModule } from '../../libs/device-flow/src/index.js';
 import { ConnectionDrain } from '../../src/connection-drain.js';
 import { createDemoApp } from '../../src/create-app.js';
-import { ADAPTERS } from '../support/test-app.js';
+import { ADAPTERS, bareDeviceFlowModule } from '../support/test-app.js';
 
 /**
  * The demo's shutdown with a keep-alive connection whose request is still being answered: the answer goes out
@@ -58,15 +57,7 @@ class DrainTestModule {
   static root(): DynamicModule {
     return {
       module: DrainTestModule,
-      imports: [
-        DeviceFlowModule.forRoot({
-          issuer: 'http://localhost:3000',
-          storage: 'memory',
-          clients: [],
-          hashSecret: 'test-hash-secret-0123456789',
-          purge: { interval: false },
-        }),
-      ],
+      imports: [bareDeviceFlowModule()],
       controllers: [HeldController],
       providers: [Gate, ConnectionDrain],
     };

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { INestApplication } from '@nestjs/common';
+import type { DynamicModule, INestApplication } from '@nestjs/common';
 import type { NestApplicationOptions } from '@nestjs/common';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { NestExpressApplication } from '@nestjs/platform-express';
@@ -98,6 +98,20 @@ export interface TestApp {
   clock: ManualClock;
   grants: DeviceGrantService;
   close(): Promise<void>;
+}
+
+/**
+ * The module alone on in-memory storage, no clients, no purge schedule: for a test app whose own controllers
+ * are what it tests (the demo's shutdown and client-abort handling).
+ */
+export function bareDeviceFlowModule(): DynamicModule {
+  return DeviceFlowModule.forRoot({
+    issuer: 'http://localhost:3000',
+    storage: 'memory',
+    clients: [],
+    hashSecret: 'test-hash-secret-0123456789',
+    purge: { interval: false },
+  });
 }
 
 /**
