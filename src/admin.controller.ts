@@ -23,7 +23,9 @@ import {
   type HttpRequest,
   type KillSwitchRecord,
 } from '../libs/device-flow/src/index.js';
+import type { IncomingMessage } from 'node:http';
 import { parseKillSwitchRequest, parseReleaseQuery, pathParam } from './admin-requests.js';
+import { DEMO_ADMIN_TOKEN } from './demo.config.js';
 import { NoStoreInterceptor } from './no-store.interceptor.js';
 
 /** Injection token of the demo admin secret. */
@@ -31,24 +33,40 @@ export const DEMO_ADMIN_SECRET = Symbol('DEMO_ADMIN_SECRET');
 
 /**
  * The demo's stand-in for a real admin login: the `X-Demo-Admin-Token` header must equal `DEMO_ADMIN_TOKEN`.
- * An empty `DEMO_ADMIN_TOKEN` turns the admin API off. Not for production: put your own admin
- * authentication in front of `DeviceManagementService`.
+ * An empty `DEMO_ADMIN_TOKEN` turns the admin API off. The built-in default token is public (it is in the
+ * README), so while it is in use the admin API answers only requests made on this machine: a loopback socket
+ * address and no proxy's forwarding header (`Forwarded`, `X-Forwarded-For`) — whatever `TRUST_PROXY` says, a
+ * proxy on the same host would otherwise hand the public token to anyone. Not for production: put your own
+ * admin authentication in front of `DeviceManagementService`.
  */
 @Injectable()
 export class DemoAdminGuard implements CanActivate {
   constructor(@Inject(DEMO_ADMIN_SECRET) private readonly secret: string) {}
 
   canActivate(context: ExecutionContext): boolean {
-    const presented = context.switchToHttp().getRequest<HttpRequest>().headers[
-      'x-demo-admin-token'
-    ];
+    const req = context.switchToHttp().getRequest<HttpRequest>();
+    const presented = req.headers['x-demo-admin-token'];
     if (!this.secret || typeof presented !== 'string' || !constantTimeEqual(presented, this.secret))
       throw new ForbiddenException({
         error: 'forbidden',
         error_description: 'admin token required',
       });
+    if (this.secret === DEMO_ADMIN_TOKEN && !fromThisMachine(req))
+      throw new ForbiddenException({
+        error: 'forbidden',
+        error_description:
+          'the default admin token is accepted only from this machine; set DEMO_ADMIN_TOKEN to use the admin API remotely',
+      });
     return true;
   }
+}
+
+/** A request whose socket is a loopback address and that no proxy forwarded. */
+export function fromThisMachine(req: HttpRequest): boolean {
+  if (req.headers['forwarded'] !== undefined || req.headers['x-forwarded-for'] !== undefined)
+    return false;
+  const address = (req.raw ?? (req as unknown as IncomingMessage)).socket?.remoteAddress ?? '';
+  return address === '::1' || /^(?:::ffff:)?127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/i.test(address);
 }
 
 /**

@@ -265,6 +265,48 @@ describe('demo admin API: bad input', () => {
     expect(failed.headers['cache-control']).toBe('no-store');
   });
 
+  it('accepts the public default token only from this machine, a token of its own from anywhere', async () => {
+    t = await createDemoApp();
+    const http = request(t.app.getHttpServer());
+    const remoteOnly = {
+      error: 'forbidden',
+      error_description:
+        'the default admin token is accepted only from this machine; set DEMO_ADMIN_TOKEN to use the admin API remotely',
+    };
+    // A proxy on this host forwarded it: the socket is loopback, the caller is not.
+    for (const forwarded of [
+      { 'X-Forwarded-For': '203.0.113.9' },
+      { 'X-Forwarded-For': '127.0.0.1' },
+      { Forwarded: 'for=203.0.113.9' },
+    ]) {
+      const res = await http
+        .post('/admin/kill-switch')
+        .set(admin)
+        .set(forwarded)
+        .send({})
+        .expect(403);
+      expect(res.body).toEqual(remoteOnly);
+      expect(res.headers['cache-control']).toBe('no-store');
+    }
+    expect(await switches()).toEqual([]);
+    await http.get('/admin/kill-switch').set(admin).expect(200);
+    await t.close();
+
+    t = await createDemoApp({ DEMO_ADMIN_TOKEN: 'a-secret-of-this-deployment' });
+    const own = request(t.app.getHttpServer());
+    await own
+      .post('/admin/kill-switch')
+      .set({
+        'X-Demo-Admin-Token': 'a-secret-of-this-deployment',
+        'X-Forwarded-For': '203.0.113.9',
+      })
+      .send({})
+      .expect(200);
+    expect(await switches()).toEqual(['*']);
+    // The default token is no longer accepted at all once a token of its own is set.
+    await own.get('/admin/kill-switch').set(admin).expect(403);
+  });
+
   it("answers alike under the issuer's path (a global prefix)", async () => {
     t = await createDemoApp({ ISSUER: 'http://localhost:3000/auth' });
     const http = request(t.app.getHttpServer());
