@@ -17,6 +17,7 @@ import {
 } from '../libs/device-flow/src/index.js';
 import { checkCredentials, DEMO_SESSION_COOKIE, DemoSessionStore } from './demo-users.js';
 import { LoginAttempts } from './login-attempts.js';
+import { type LoginFailure, LoginNotices } from './login-notice.js';
 
 /** What the sign-in page tells the browser to wait while the store of the attempt counts is away. */
 const UNAVAILABLE_RETRY_AFTER_SECONDS = 5;
@@ -24,7 +25,9 @@ const UNAVAILABLE_RETRY_AFTER_SECONDS = 5;
 /**
  * The demo's minimal login: username + password form, an in-memory session regenerated at every login and ended
  * at sign-out (`POST /logout`), and a return to the verification page limited to same-origin relative paths (no
- * open redirect). Host apps plug
+ * open redirect). Every answer to a same-site `POST /login` is a 303 (POST-redirect-GET): after a failure the
+ * sign-in page is `GET /login` with a one-time notice ({@link LoginNotices}), so Back and Reload never send the
+ * password again. Host apps plug
  * their real login in through `VerificationUserResolver`. Written against the module's `HttpRequest` /
  * `HttpResponse`, so it runs on Express and Fastify alike.
  */
@@ -38,9 +41,36 @@ export class LoginController {
     @Inject(LoginAttempts) private readonly attempts: LoginAttempts,
   ) {}
 
+  /** Made on first use: the issuer's path comes from the module's options, injected as a property. */
+  private noticesOnce?: LoginNotices;
+
+  private get notices(): LoginNotices {
+    return (this.noticesOnce ??= new LoginNotices(`${this.options.issuerPath}/login`));
+  }
+
+  /**
+   * The sign-in page; after a failed sign-in (a notice in its cookie, shown once) with the failure's status:
+   * 401 and `WWW-Authenticate` for a wrong password, 429 or 503 with `Retry-After`.
+   */
   @Get('login')
-  form(@Query('return_to') returnTo: unknown, @Res() res: HttpResponse): void {
-    this.page(res, 200, this.returnTo(returnTo));
+  form(
+    @Query('return_to') returnTo: unknown,
+    @Req() req: HttpRequest,
+    @Res() res: HttpResponse,
+  ): void {
+    const to = this.returnTo(returnTo);
+    const notice = this.notices.take(req, res);
+    if (!notice) return this.page(res, 200, to);
+    const { failure, username } = notice;
+    if (failure === 'wrong') {
+      // Every 401 names how to authenticate (RFC 9110 §15.5.2): with the form on this page. A scheme no
+      // browser knows, so the page is shown, never a Basic dialog.
+      res.header('WWW-Authenticate', 'Form realm="Device sign-in"');
+      return this.page(res, 401, to, failure, 0, username);
+    }
+    const wait = this.notices.remainingSeconds(notice);
+    res.header('Retry-After', String(wait));
+    this.page(res, failure === 'locked' ? 429 : 503, to, failure, wait, username);
   }
 
   /**
@@ -77,24 +107,25 @@ export class LoginController {
     let user: ReturnType<typeof checkCredentials>;
     try {
       const ticket = await this.attempts.begin(who);
-      if (typeof ticket === 'number') {
-        res.header('Retry-After', String(ticket));
-        return this.page(res, 429, returnTo, 'locked', ticket, who.username);
-      }
+      if (typeof ticket === 'number')
+        return this.failed(req, res, returnTo, 'locked', who.username, ticket);
       user = checkCredentials(who.username, str(body.password));
       if (!user) {
         await ticket.failed();
-        // Every 401 names how to authenticate (RFC 9110 §15.5.2): with the form on this page. A scheme no
-        // browser knows, so the page is shown, never a Basic dialog.
-        res.header('WWW-Authenticate', 'Form realm="Device sign-in"');
-        return this.page(res, 401, returnTo, 'wrong', 0, who.username);
+        return this.failed(req, res, returnTo, 'wrong', who.username, 0);
       }
       await ticket.succeeded();
     } catch (error) {
       // The attempt counts live in the module's store: while it is away, a page asking to retry, not JSON.
       if (!isTransient(error)) throw error;
-      res.header('Retry-After', String(UNAVAILABLE_RETRY_AFTER_SECONDS));
-      return this.page(res, 503, returnTo, 'unavailable', 0, who.username);
+      return this.failed(
+        req,
+        res,
+        returnTo,
+        'unavailable',
+        who.username,
+        UNAVAILABLE_RETRY_AFTER_SECONDS,
+      );
     }
     const previous = readCookie(req, DEMO_SESSION_COOKIE);
     const id = this.sessions.regenerate(previous, user);
@@ -106,6 +137,20 @@ export class LoginController {
     });
     setPageSecurityHeaders(res);
     seeOther(res, returnTo);
+  }
+
+  /** A failed sign-in: the notice for the page, and a 303 to it (POST-redirect-GET). */
+  private failed(
+    req: HttpRequest,
+    res: HttpResponse,
+    returnTo: string,
+    failure: LoginFailure,
+    username: string,
+    retryAfterSeconds: number,
+  ): void {
+    this.notices.put(req, res, { failure, username, retryAfterSeconds });
+    setPageSecurityHeaders(res);
+    seeOther(res, `${this.options.issuerPath}/login?return_to=${encodeURIComponent(returnTo)}`);
   }
 
   private page(

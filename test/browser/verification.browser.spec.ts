@@ -131,6 +131,40 @@ describe.skipIf(!chromiumAvailable)(
       expect(tokens.body.refresh_token).toBeUndefined();
     });
 
+    it('a wrong password: Reload and Back never send the password again (POST-redirect-GET)', async () => {
+      const codes = await deviceAsks('read');
+      const logins: string[] = [];
+      page.on('request', (r) => {
+        if (r.method() === 'POST' && new URL(r.url()).pathname === '/login') logins.push(r.url());
+      });
+      await page.goto(codes.verification_uri_complete);
+      await page.getByLabel('Username').fill('alice');
+      await page.getByLabel('Password').fill('wrong');
+      await press('Sign in');
+      expect(path()).toBe('/login');
+      expect(await page.getByRole('alert').textContent()).toBe('Wrong username or password.');
+      expect(await page.getByLabel('Username').inputValue()).toBe('alice');
+      expect(logins).toHaveLength(1);
+
+      // Reload: the page again, without the message, and no POST (a resent wrong password would count).
+      await page.reload();
+      expect(logins).toHaveLength(1);
+      expect(await page.getByRole('alert').count()).toBe(0);
+
+      await signIn('alice');
+      expect(await page.getByLabel('Code').inputValue()).toBe(codes.user_code);
+      await press('Continue');
+      expect(path()).toBe('/device/consent');
+      // Back through the history, past the failed sign-in: pages, never "Confirm Form Resubmission".
+      for (let i = 0; i < 3; i++) {
+        const back = await page.goBack();
+        expect(back?.status()).toBeLessThan(500);
+        expect(await page.locator('h1').count()).toBe(1);
+      }
+      expect(path()).toBe('/login');
+      expect(logins).toHaveLength(2);
+    });
+
     it('"Not you? Sign out" on the consent page: another account signs in, continues with the same code and is the one granted', async () => {
       const codes = await deviceAsks('read');
       await page.goto(codes.verification_uri_complete);

@@ -1,5 +1,6 @@
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
+import { demoLogin, noticeCookie } from '../support/demo-login.js';
 import { type DemoServer, startDemoServer } from '../support/demo-server.js';
 
 /** The demo's login page: users alice/alice and bob/bob, session regenerated at login, no open redirect. */
@@ -59,9 +60,12 @@ describe('demo login', () => {
 
   it('refuses wrong passwords with a page that keeps the username (WCAG 2.2 SC 3.3.7)', async () => {
     s = await startDemoServer();
-    const res = await login({ username: 'alice', password: 'bob' }).expect(401);
+    const res = await demoLogin(
+      s.origin,
+      new URLSearchParams({ username: 'alice', password: 'bob' }).toString(),
+    ).expect(401);
     expect(res.text).toContain('Wrong username or password.');
-    expect(res.headers['set-cookie']).toBeUndefined();
+    expect(String(res.headers['set-cookie'])).not.toContain('demo_session=');
     expect(res.headers['x-frame-options']).toBe('DENY');
     // A 401 names how to authenticate (RFC 9110 §15.5.2): with this page's form, not a browser dialog.
     expect(res.headers['www-authenticate']).toBe('Form realm="Device sign-in"');
@@ -75,9 +79,59 @@ describe('demo login', () => {
     const clean = await request(s.origin).get('/login').expect(200);
     expect(clean.text).toContain('<title>Sign in · Device sign-in</title>');
     // The typed username is escaped like any other value.
-    const odd = await login({ username: '"><script>x</script>', password: 'x' }).expect(401);
+    const odd = await demoLogin(
+      s.origin,
+      new URLSearchParams({ username: '"><script>x</script>', password: 'x' }).toString(),
+    ).expect(401);
     expect(odd.text).not.toContain('<script>x</script>');
     expect(odd.text).toContain('value="&#34;&#62;&#60;script&#62;x&#60;/script&#62;"');
+  });
+
+  it('answers a failed sign-in with a redirect (POST-redirect-GET): Back and Reload never send the password again', async () => {
+    s = await startDemoServer();
+    const posted = await login({
+      username: 'alice',
+      password: 'wrong',
+      return_to: '/device?user_code=BCDF-GHJK',
+    }).expect(303);
+    expect(posted.headers.location).toBe('/login?return_to=%2Fdevice%3Fuser_code%3DBCDF-GHJK');
+    expect(posted.headers['cache-control']).toBe('no-store');
+    expect(posted.text).not.toContain('Wrong username or password.');
+    const set = (posted.headers['set-cookie'] as unknown as string[]).join('\n');
+    expect(set).not.toContain('demo_session=');
+    expect(set).toMatch(
+      /^demo_login_notice=[^;]+; Path=\/login; Max-Age=60; HttpOnly; SameSite=Lax$/m,
+    );
+    const notice = noticeCookie(posted)!;
+
+    // The page it leads to says what happened, once: it drops the notice.
+    const page = await request(s.origin)
+      .get(posted.headers.location)
+      .set('Cookie', notice)
+      .expect(401);
+    expect(page.text).toContain('Wrong username or password.');
+    expect(page.text).toContain('name="return_to" value="/device?user_code&#61;BCDF-GHJK"');
+    expect(page.headers['cache-control']).toBe('no-store');
+    expect(String(page.headers['set-cookie'])).toMatch(
+      /^demo_login_notice=; Path=\/login; Max-Age=0; HttpOnly; SameSite=Lax$/,
+    );
+    // Reload (the browser dropped the cookie): the plain form, nothing counted or sent again.
+    const reload = await request(s.origin).get(posted.headers.location).expect(200);
+    expect(reload.text).not.toContain('Wrong username or password.');
+    expect(reload.text).toContain('<title>Sign in · Device sign-in</title>');
+
+    // A notice not signed by this server (another page of the site setting the cookie) claims nothing.
+    const [body] = notice.slice('demo_login_notice='.length).split('.');
+    const forged = `demo_login_notice=${body}.${'A'.repeat(43)}`;
+    const refused = await request(s.origin).get('/login').set('Cookie', forged).expect(200);
+    expect(refused.text).not.toContain('Wrong username or password.');
+    const other = Buffer.from(
+      JSON.stringify({ failure: 'locked', username: 'x', retryAfterSeconds: 9, at: Date.now() }),
+    ).toString('base64url');
+    await request(s.origin)
+      .get('/login')
+      .set('Cookie', `demo_login_notice=${other}.${notice.split('.')[1]}`)
+      .expect(200);
   });
 
   it('marks no field invalid when the form was refused, not wrong', async () => {
