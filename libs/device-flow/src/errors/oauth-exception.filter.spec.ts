@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
-import { QueryFailedError } from 'typeorm';
+import { QueryFailedError, QueryRunnerAlreadyReleasedError } from 'typeorm';
 import { describe, expect, it } from 'vitest';
 import { isTransient } from './oauth-exception.filter.js';
 
@@ -36,8 +36,15 @@ describe('isTransient (503 temporarily_unavailable, not 500)', () => {
       'SQLITE_BUSY_SNAPSHOT',
       'SQLITE_BUSY_RECOVERY',
       'SQLITE_BUSY_TIMEOUT',
+      // The database is not there (dropped, renamed): new connections fail until it is back.
+      '3D000',
+      'ER_BAD_DB_ERROR',
     ])
       expect(isTransient(failed(code)), code).toBe(true);
+  });
+
+  it("a PostgreSQL query runner TypeORM released when its connection failed (the transaction's next statement)", () => {
+    expect(isTransient(new QueryRunnerAlreadyReleasedError())).toBe(true);
   });
 
   it("SQLite's busy error as better-sqlite3 really raises it, two connections on one file", () => {

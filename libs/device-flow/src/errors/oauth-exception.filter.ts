@@ -41,6 +41,8 @@ const TRANSIENT_CODES = new Set([
   '57P02', // PostgreSQL crash_shutdown
   '08006', // PostgreSQL connection_failure
   '08001', // PostgreSQL unable to connect
+  '3D000', // PostgreSQL invalid_catalog_name: connecting to a database that is not there (dropped, renamed)
+  'ER_BAD_DB_ERROR', // MySQL/MariaDB 1049: the same, "Unknown database"
   'ER_CON_COUNT_ERROR',
   'ECONNABORTED',
   'EHOSTUNREACH',
@@ -182,6 +184,9 @@ export function isTransient(e: unknown): boolean {
     if (
       name === 'ConnectionIsNotSetError' ||
       name === 'CannotExecuteNotConnectedError' ||
+      // TypeORM releases a PostgreSQL query runner when its connection fails (the client's `error` event, e.g.
+      // the backend was terminated); the transaction's next statement then fails with this, not a driver error.
+      name === 'QueryRunnerAlreadyReleasedError' ||
       name === 'MaxRetriesPerRequestError' // ioredis: Redis is away
     )
       return true;
