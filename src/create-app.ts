@@ -9,7 +9,7 @@ import {
 import type { DemoConfig } from './demo.config.js';
 import { answerClientErrorsAsJson } from './client-errors.js';
 import { fastifyFrameworkErrors } from './fastify-framework-errors.js';
-import { formWithoutProto } from './fastify-form-parser.js';
+import { formWithoutProto, jsonWithEmptyObject } from './fastify-form-parser.js';
 
 /** How long a client may take to send a whole request: Node's default (`http.Server#requestTimeout`). */
 export const REQUEST_TIMEOUT_MS = 300_000;
@@ -57,6 +57,14 @@ export async function createDemoApp(
     });
     const fastify = await NestFactory.create<NestFastifyApplication>(root, adapter, options);
     fastify.useBodyParser('application/x-www-form-urlencoded', {}, formWithoutProto);
+    // Fastify's own JSON parser reads the buffer Nest hands it (as Nest's default JSON parser does).
+    const defaultJson = fastify
+      .getHttpAdapter()
+      .getInstance()
+      .getDefaultJsonParser('error', 'error') as unknown as Parameters<
+      typeof jsonWithEmptyObject
+    >[0];
+    fastify.useBodyParser('application/json', {}, jsonWithEmptyObject(defaultJson));
     app = created = fastify;
   } else {
     const express = await NestFactory.create<NestExpressApplication>(root, options);

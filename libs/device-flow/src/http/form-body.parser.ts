@@ -8,6 +8,12 @@ export const MAX_FORM_BODY_BYTES = 16 * 1024;
 export const MAX_PARAMETER_LENGTH = 2048;
 /** Most parameters a request may carry (a name given twice counts twice). */
 export const MAX_PARAMETERS = 32;
+/**
+ * Most `&`-separated pieces a body may have, empty ones included: Express's body-parser refuses a form with more
+ * (its default `parameterLimit`) before the module sees it, so the module's own parser refuses the same bodies
+ * and a request is answered alike on every platform (`&&&…` padding is no real client's).
+ */
+const MAX_PIECES = 1000;
 
 /** The one content type OAuth endpoints accept. @see RFC 6749 §3.2 */
 export const FORM_CONTENT_TYPE = 'application/x-www-form-urlencoded';
@@ -180,6 +186,7 @@ function fromRaw(buf: Buffer, read: { rules: ParameterRules; latin1: boolean }):
   if (buf.length > MAX_FORM_BODY_BYTES) throw new RequestTooLargeError('request body too large');
   const { rules } = read;
   const text = buf.toString(read.latin1 ? 'latin1' : 'utf8');
+  if (hasMorePieces(text, MAX_PIECES)) throw new InvalidRequestError('too many parameters');
   // URLSearchParams drops a leading `?` (a query string's); in a body it is part of the first name, as every
   // other parser (host parsers, latin1Pairs) reads it.
   const pairs = read.latin1
@@ -199,6 +206,13 @@ function fromRaw(buf: Buffer, read: { rules: ParameterRules; latin1: boolean }):
   }
   if (dropped) for (const key of dropped) values.delete(key);
   return checkCount(values, count);
+}
+
+/** Whether `text` has more than `limit` pieces between `&`s (empty ones too), counted as body-parser does. */
+function hasMorePieces(text: string, limit: number): boolean {
+  for (let pieces = 1, at = text.indexOf('&'); at !== -1; at = text.indexOf('&', at + 1))
+    if (++pieces > limit) return true;
+  return false;
 }
 
 /**
