@@ -54,4 +54,42 @@ describe('readDemoConfig', () => {
       /DEVICE_FLOW_EXPIRES_IN/,
     );
   });
+
+  it('refuses a REDIS_URL that is not a redis:// or rediss:// URL, naming the variable', () => {
+    for (const bad of ['notaurl', 'http://127.0.0.1:6379', '127.0.0.1:6379', 'redis://', 'redis:'])
+      expect(() => readDemoConfig({ REDIS_URL: bad }), bad).toThrow(
+        `REDIS_URL must be a redis:// or rediss:// URL (redis://host:6379/0), got ${bad}`,
+      );
+    for (const good of [
+      'redis://127.0.0.1:6379',
+      'redis://127.0.0.1:6379/5',
+      'rediss://cache.example:6380',
+    ])
+      expect(readDemoConfig({ REDIS_URL: good }).redisUrl).toBe(good);
+  });
+
+  it('refuses a TRUST_PROXY list Express and Fastify would refuse, naming the variable', () => {
+    for (const bad of [
+      'garbage',
+      '10.0.0.0/33',
+      '::1/129',
+      '10.0.0.1,',
+      '10.0.0.0/8/8',
+      '10.0.0.0/ffff::',
+      'LOOPBACK',
+      '1.2.3',
+    ])
+      expect(() => readDemoConfig({ TRUST_PROXY: bad }), bad).toThrow(
+        /^TRUST_PROXY must be true, false, a hop count, or a comma-separated list .* got /,
+      );
+    for (const good of [
+      'loopback',
+      'loopback, 10.0.0.0/8',
+      '10.0.0.1',
+      '10.0.0.0/255.0.0.0',
+      '::1/128',
+      'fd00::/8, uniquelocal,linklocal',
+    ])
+      expect(readDemoConfig({ TRUST_PROXY: good }).trustProxy).toBe(good);
+  });
 });

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import type { StaticClientOptions } from '../libs/device-flow/src/index.js';
 
 /**
@@ -78,7 +79,7 @@ export function readDemoConfig(env: NodeJS.ProcessEnv = process.env): DemoConfig
     interval: integer('DEVICE_FLOW_INTERVAL', env.DEVICE_FLOW_INTERVAL),
     hashSecret: env.DEVICE_FLOW_HASH_SECRET || 'demo-only-hash-secret-change-me',
     adapter: oneOf('HTTP_ADAPTER', env.HTTP_ADAPTER, ['express', 'fastify'] as const),
-    redisUrl: env.REDIS_URL || undefined,
+    redisUrl: redisUrl(env.REDIS_URL),
     trustProxy: trustProxy(env.TRUST_PROXY),
     accessTokenFormat: oneOf(
       'DEVICE_FLOW_ACCESS_TOKEN_FORMAT',
@@ -103,5 +104,40 @@ function trustProxy(value: string | undefined): boolean | number | string | unde
   if (value === undefined || value === '' || value === 'false') return undefined;
   if (value === 'true') return true;
   if (/^\d+$/.test(value)) return Number(value);
+  // Checked here, by name, rather than by Express or Fastify at start-up ("TypeError: invalid IP address").
+  if (!value.split(',').every((entry) => isTrustedProxyEntry(entry.trim())))
+    throw new Error(
+      `TRUST_PROXY must be true, false, a hop count, or a comma-separated list of addresses, CIDR ranges (10.0.0.0/8) or loopback, linklocal, uniquelocal; got ${value}`,
+    );
+  return value;
+}
+
+/** One entry of an address list as Express's and Fastify's `trust proxy` (proxy-addr) accept it. */
+function isTrustedProxyEntry(entry: string): boolean {
+  if (entry === 'loopback' || entry === 'linklocal' || entry === 'uniquelocal') return true;
+  const [address = '', range, ...more] = entry.split('/');
+  const version = isIP(address);
+  if (version === 0 || more.length > 0) return false;
+  if (range === undefined) return true;
+  if (/^\d{1,3}$/.test(range)) return Number(range) <= (version === 4 ? 32 : 128);
+  return version === 4 && isIP(range) === 4; // an IPv4 netmask: 10.0.0.0/255.0.0.0
+}
+
+/**
+ * `REDIS_URL`: unset (or empty) → no Redis; otherwise a `redis://` or `rediss://` URL, checked at start-up —
+ * a value ioredis cannot use would otherwise start a server whose every device authorization is a 503.
+ */
+function redisUrl(value: string | undefined): string | undefined {
+  if (value === undefined || value === '') return undefined;
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'redis:' && url.protocol !== 'rediss:') || !url.hostname)
+    throw new Error(
+      `REDIS_URL must be a redis:// or rediss:// URL (redis://host:6379/0), got ${value}`,
+    );
   return value;
 }

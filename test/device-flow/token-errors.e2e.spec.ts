@@ -176,6 +176,12 @@ describe('approve / deny service API', () => {
 
     expect(await problem(t.grants.approve('BCDF-GHJK', 'alice'))).toBe('invalid');
     expect(await problem(t.grants.approve('not a code', 'alice'))).toBe('invalid');
+    // What a page of your own may pass from a form it did not check (a missing or repeated field): no code.
+    for (const odd of [undefined, null, 42, ['BCDF-GHJK'], { code: 'BCDF-GHJK' }]) {
+      expect(await problem(t.grants.approve(odd as never, 'alice'))).toBe('invalid');
+      expect(await problem(t.grants.deny(odd as never))).toBe('invalid');
+      expect(await problem(t.grants.findPending(odd as never))).toBe('invalid');
+    }
   });
 
   it('cannot widen the requested scope', async () => {

@@ -82,6 +82,11 @@ describe('normalizeUserCode (RFC 8628 §6.1)', () => {
     expect(normalizeUserCode('', base20)).toBeNull();
     expect(normalizeUserCode('-'.repeat(65) + 'WDJBMJHT', base20)).toBeNull();
   });
+
+  it('is null for anything not a string at run time (an unchecked form field)', () => {
+    for (const odd of [undefined, null, 42, ['WDJBMJHT'], { length: 8 }])
+      expect(normalizeUserCode(odd as never, base20)).toBeNull();
+  });
 });
 
 describe('isBlankUserCode', () => {

@@ -41,7 +41,8 @@ const SEPARATORS = /[-\x20\t\u00a0\u2010-\u2015\u2212\u202f\u3000\uff0d]/g;
  * lookup is made for it.
  */
 export function normalizeUserCode(input: string, format: UserCodeFormat): string | null {
-  if (input.length > 64) return null;
+  // Not a string at run time (a missing form field read as `undefined`, an array from a repeated one): no code.
+  if (typeof input !== 'string' || input.length > 64) return null;
   let code = input.replace(SEPARATORS, '').replace(/[a-z]/g, (c) => c.toUpperCase());
   if (code.endsWith('.')) code = code.slice(0, -1);
   if (code.length !== format.length) return null;
