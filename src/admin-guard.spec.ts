@@ -4,9 +4,10 @@ import type { HttpRequest } from '../libs/device-flow/src/index.js';
 import { fromThisMachine } from './admin.controller.js';
 
 /** A request as Express (the socket on the request) or Fastify (the socket on `raw`) hands it over. */
-const express = (remoteAddress: string | undefined, headers: Record<string, string> = {}) =>
+const LOCAL = { host: '127.0.0.1:3000' };
+const express = (remoteAddress: string | undefined, headers: Record<string, string> = LOCAL) =>
   ({ headers, socket: { remoteAddress } }) as unknown as HttpRequest;
-const fastify = (remoteAddress: string | undefined, headers: Record<string, string> = {}) =>
+const fastify = (remoteAddress: string | undefined, headers: Record<string, string> = LOCAL) =>
   ({ headers, raw: { socket: { remoteAddress } } as unknown as IncomingMessage }) as HttpRequest;
 
 describe('the admin API default token: requests made on this machine', () => {
@@ -39,9 +40,44 @@ describe('the admin API default token: requests made on this machine', () => {
     expect(fromThisMachine(fastify(undefined))).toBe(false);
   });
 
-  it('a loopback socket that carries a forwarding header is a proxy on this machine: not', () => {
-    expect(fromThisMachine(express('127.0.0.1', { 'x-forwarded-for': '127.0.0.1' }))).toBe(false);
-    expect(fromThisMachine(fastify('::1', { forwarded: 'for=192.0.2.1' }))).toBe(false);
-    expect(fromThisMachine(express('127.0.0.1', { 'x-forwarded-for': '' }))).toBe(false);
+  it('a loopback socket that carries a header a proxy adds is a proxy on this machine: not', () => {
+    for (const name of [
+      'forwarded',
+      'x-forwarded-for',
+      'x-forwarded-host',
+      'x-forwarded-proto',
+      'x-real-ip',
+      'via',
+      'true-client-ip',
+      'cf-connecting-ip',
+      'x-client-ip',
+    ]) {
+      expect(fromThisMachine(express('127.0.0.1', { ...LOCAL, [name]: '192.0.2.1' })), name).toBe(
+        false,
+      );
+      expect(fromThisMachine(fastify('::1', { ...LOCAL, [name]: '' })), name).toBe(false);
+    }
+  });
+
+  it('Host must name this machine: a DNS name rebound to 127.0.0.1 is not', () => {
+    for (const host of [
+      'localhost',
+      'localhost:3000',
+      'LOCALHOST:3000',
+      '127.0.0.1',
+      '127.1.2.3:80',
+      '[::1]:3000',
+    ])
+      expect(fromThisMachine(express('127.0.0.1', { host })), host).toBe(true);
+    for (const host of [
+      'attacker.example:3000',
+      'localhost.attacker.example',
+      '127.0.0.1.nip.io',
+      '192.168.1.20:3000',
+      '[::1]x',
+      '',
+    ])
+      expect(fromThisMachine(fastify('127.0.0.1', { host })), host).toBe(false);
+    expect(fromThisMachine(express('127.0.0.1', {}))).toBe(false); // no Host at all
   });
 });

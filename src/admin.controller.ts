@@ -34,10 +34,9 @@ export const DEMO_ADMIN_SECRET = Symbol('DEMO_ADMIN_SECRET');
 /**
  * The demo's stand-in for a real admin login: the `X-Demo-Admin-Token` header must equal `DEMO_ADMIN_TOKEN`.
  * An empty `DEMO_ADMIN_TOKEN` turns the admin API off. The built-in default token is public (it is in the
- * README), so while it is in use the admin API answers only requests made on this machine: a loopback socket
- * address and no proxy's forwarding header (`Forwarded`, `X-Forwarded-For`) — whatever `TRUST_PROXY` says, a
- * proxy on the same host would otherwise hand the public token to anyone. Not for production: put your own
- * admin authentication in front of `DeviceManagementService`.
+ * README), so while it is in use the admin API answers only requests made on this machine
+ * ({@link fromThisMachine}: loopback socket, loopback `Host`, no proxy header) — whatever `TRUST_PROXY` says.
+ * Not for production: put your own admin authentication in front of `DeviceManagementService`.
  */
 @Injectable()
 export class DemoAdminGuard implements CanActivate {
@@ -61,10 +60,32 @@ export class DemoAdminGuard implements CanActivate {
   }
 }
 
-/** A request whose socket is a loopback address and that no proxy forwarded. */
+/** Headers a proxy (or a CDN) adds to a request it forwards: with any of them, the caller is not this machine. */
+const PROXY_HEADERS = [
+  'forwarded',
+  'x-forwarded-for',
+  'x-forwarded-host',
+  'x-forwarded-proto',
+  'x-real-ip',
+  'via',
+  'true-client-ip',
+  'cf-connecting-ip',
+  'x-client-ip',
+];
+
+/** `localhost`, a 127/8 address or `[::1]`, with an optional port: what a local client puts in `Host`. */
+const LOOPBACK_HOST = /^(?:localhost|127(?:\.\d{1,3}){3}|\[::1\])(?::\d{1,5})?$/i;
+
+/**
+ * A request made on this machine: its socket is a loopback address, its `Host` names this machine (so a page
+ * whose DNS name was rebound to 127.0.0.1 — same-origin for a browser there — is not) and it carries no header
+ * a proxy adds. A plain TCP relay (`ssh -L`, `socat`) that hands a remote client's bytes on is indistinguishable
+ * from a local client: hence the README's advice to set `DEMO_ADMIN_TOKEN` before exposing the demo.
+ */
 export function fromThisMachine(req: HttpRequest): boolean {
-  if (req.headers['forwarded'] !== undefined || req.headers['x-forwarded-for'] !== undefined)
-    return false;
+  if (PROXY_HEADERS.some((name) => req.headers[name] !== undefined)) return false;
+  const host = req.headers.host;
+  if (typeof host !== 'string' || !LOOPBACK_HOST.test(host)) return false;
   const address = (req.raw ?? (req as unknown as IncomingMessage)).socket?.remoteAddress ?? '';
   return address === '::1' || /^(?:::ffff:)?127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/i.test(address);
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_DATABASE_URL, dataSourceOptionsFromUrl } from './database-url.js';
+import { DEFAULT_DATABASE_URL, dataSourceOptionsFromUrl, withoutPassword } from './database-url.js';
 
 describe('dataSourceOptionsFromUrl', () => {
   it('defaults to the demo SQLite file', () => {
@@ -58,5 +58,25 @@ describe('dataSourceOptionsFromUrl', () => {
     expect(() => dataSourceOptionsFromUrl('mongodb://h/db')).toThrow(
       /DATABASE_URL: unsupported scheme "mongodb"/,
     );
+  });
+});
+
+describe('withoutPassword (the start-up line)', () => {
+  it('hides the password of a connection URL, and only that', () => {
+    expect(withoutPassword('postgres://app:S3cr3t@db.internal:5432/auth')).toBe(
+      'postgres://app:***@db.internal:5432/auth',
+    );
+    expect(withoutPassword('redis://:S3cr3t@cache:6379/0')).toBe('redis://:***@cache:6379/0');
+    expect(withoutPassword('postgres://u:p@ss@db/auth')).toBe('postgres://u:***@db/auth');
+    expect(withoutPassword('mysql://root:p%40ss:word@127.0.0.1/test')).toBe(
+      'mysql://root:***@127.0.0.1/test',
+    );
+    for (const plain of [
+      'postgres://app@db.internal/auth',
+      'sqlite:data/device-flow.sqlite',
+      '127.0.0.1:6379',
+      '/var/run/redis.sock',
+    ])
+      expect(withoutPassword(plain)).toBe(plain);
   });
 });

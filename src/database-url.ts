@@ -45,3 +45,11 @@ export function dataSourceOptionsFromUrl(url: string = DEFAULT_DATABASE_URL): Da
     `DATABASE_URL: unsupported scheme "${scheme}" (use sqlite:, postgres:// or mysql://)`,
   );
 }
+
+/**
+ * A connection URL as it may be logged: the password of `scheme://user:password@host` replaced by `***`
+ * (start-up lines end up in log stores). Anything that is not such a URL is returned as it is.
+ */
+export function withoutPassword(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^/@:]*):[^/]*@/i, '$1:***@');
+}

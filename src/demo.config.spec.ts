@@ -55,15 +55,28 @@ describe('readDemoConfig', () => {
     );
   });
 
-  it('refuses a REDIS_URL that is not a redis:// or rediss:// URL, naming the variable', () => {
-    for (const bad of ['notaurl', 'http://127.0.0.1:6379', '127.0.0.1:6379', 'redis://', 'redis:'])
+  it('refuses a REDIS_URL ioredis cannot use, naming the variable but not repeating the value', () => {
+    for (const bad of [
+      'http://127.0.0.1:6379',
+      'http://:S3cr3t@cache.internal:6379',
+      'redis://',
+      'redis:',
+      'not a url',
+      'user:S3cr3t@cache:6379',
+      'cache:port',
+    ]) {
       expect(() => readDemoConfig({ REDIS_URL: bad }), bad).toThrow(
-        `REDIS_URL must be a redis:// or rediss:// URL (redis://host:6379/0), got ${bad}`,
+        /^REDIS_URL must be a redis:\/\/ or rediss:\/\/ URL \(redis:\/\/host:6379\/0\), host:port or a Unix socket path$/,
       );
+    }
     for (const good of [
       'redis://127.0.0.1:6379',
-      'redis://127.0.0.1:6379/5',
+      'redis://:S3cr3t@127.0.0.1:6379/5',
       'rediss://cache.example:6380',
+      '127.0.0.1:6379',
+      'redis-host',
+      '[::1]:6379',
+      '/var/run/redis/redis.sock',
     ])
       expect(readDemoConfig({ REDIS_URL: good }).redisUrl).toBe(good);
   });
@@ -78,6 +91,11 @@ describe('readDemoConfig', () => {
       '10.0.0.0/ffff::',
       'LOOPBACK',
       '1.2.3',
+      '0.0.0.0/0',
+      '::/0',
+      '10.0.0.0/255.0.255.0',
+      '10.0.0.0/0.0.0.0',
+      '::1/ffff::',
     ])
       expect(() => readDemoConfig({ TRUST_PROXY: bad }), bad).toThrow(
         /^TRUST_PROXY must be true, false, a hop count, or a comma-separated list .* got /,
@@ -89,6 +107,9 @@ describe('readDemoConfig', () => {
       '10.0.0.0/255.0.0.0',
       '::1/128',
       'fd00::/8, uniquelocal,linklocal',
+      '10.0.0.0/255.255.255.255',
+      '192.168.0.0/255.255.128.0',
+      '10.0.0.0/008',
     ])
       expect(readDemoConfig({ TRUST_PROXY: good }).trustProxy).toBe(good);
   });

@@ -119,16 +119,35 @@ function isTrustedProxyEntry(entry: string): boolean {
   const version = isIP(address);
   if (version === 0 || more.length > 0) return false;
   if (range === undefined) return true;
-  if (/^\d{1,3}$/.test(range)) return Number(range) <= (version === 4 ? 32 : 128);
-  return version === 4 && isIP(range) === 4; // an IPv4 netmask: 10.0.0.0/255.0.0.0
+  // A prefix length of at least 1 (proxy-addr refuses /0: "trust everyone" is `true`), or an IPv4 netmask
+  // whose ones are contiguous (10.0.0.0/255.0.0.0).
+  const prefix = /^\d+$/.test(range) ? Number(range) : version === 4 ? netmaskPrefix(range) : null;
+  return prefix !== null && prefix >= 1 && prefix <= (version === 4 ? 32 : 128);
+}
+
+/** The prefix length of an IPv4 netmask (255.255.0.0 → 16), or null when it is not one (gaps, not IPv4). */
+function netmaskPrefix(mask: string): number | null {
+  if (isIP(mask) !== 4) return null;
+  const bits = mask
+    .split('.')
+    .map((octet) => Number(octet).toString(2).padStart(8, '0'))
+    .join('');
+  if (!/^1*0*$/.test(bits)) return null;
+  const zero = bits.indexOf('0');
+  return zero === -1 ? 32 : zero;
 }
 
 /**
- * `REDIS_URL`: unset (or empty) → no Redis; otherwise a `redis://` or `rediss://` URL, checked at start-up —
- * a value ioredis cannot use would otherwise start a server whose every device authorization is a 503.
+ * `REDIS_URL`: unset (or empty) → no Redis; otherwise what ioredis connects to: a `redis://` or `rediss://` URL,
+ * `host` or `host:port`, or a Unix socket path. Checked at start-up: a URL of another scheme (`http://…`) or
+ * anything else would start a server whose every device authorization is a 503. The value is not repeated in
+ * the error (it may hold a password).
  */
 function redisUrl(value: string | undefined): string | undefined {
   if (value === undefined || value === '') return undefined;
+  if (value.startsWith('/') && !/\s/.test(value)) return value; // a Unix socket
+  if (/^(?:[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/.test(value))
+    return value;
   let url: URL | undefined;
   try {
     url = new URL(value);
@@ -137,7 +156,7 @@ function redisUrl(value: string | undefined): string | undefined {
   }
   if (!url || (url.protocol !== 'redis:' && url.protocol !== 'rediss:') || !url.hostname)
     throw new Error(
-      `REDIS_URL must be a redis:// or rediss:// URL (redis://host:6379/0), got ${value}`,
+      'REDIS_URL must be a redis:// or rediss:// URL (redis://host:6379/0), host:port or a Unix socket path',
     );
   return value;
 }

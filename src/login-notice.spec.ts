@@ -18,7 +18,7 @@ const request = (cookie?: string) =>
 
 describe('the demo sign-in notice (POST-redirect-GET)', () => {
   let now = 1_000_000;
-  const notices = new LoginNotices('/auth/login', () => now);
+  const notices = new LoginNotices('/auth/login', 'a-hash-secret-of-this-deployment', () => now);
 
   const put = (failure: 'wrong' | 'locked' | 'unavailable' = 'wrong', retryAfterSeconds = 0) => {
     const { res, cookies } = response();
@@ -47,8 +47,14 @@ describe('the demo sign-in notice (POST-redirect-GET)', () => {
     now += 60_001;
     expect(notices.take(request(cookie), response().res)).toBeUndefined();
     const fresh = put();
-    const other = new LoginNotices('/auth/login', () => now);
-    expect(other.take(request(fresh), response().res)).toBeUndefined();
+    // Another deployment's secret, or none (a key of its own per process): not its notice.
+    for (const secret of ['another-deployment-secret', undefined]) {
+      const other = new LoginNotices('/auth/login', secret, () => now);
+      expect(other.take(request(fresh), response().res)).toBeUndefined();
+    }
+    // Another instance of the same deployment (or this one after a restart) reads it.
+    const sibling = new LoginNotices('/auth/login', 'a-hash-secret-of-this-deployment', () => now);
+    expect(sibling.take(request(fresh), response().res)?.username).toBe('alice');
     for (const junk of ['x', '.', 'a.b', `${fresh}x`, fresh.replace('.', '')])
       expect(notices.take(request(junk), response().res)).toBeUndefined();
     expect(notices.take(request(fresh), response().res)?.failure).toBe('wrong');

@@ -33,18 +33,28 @@ const NOTICE_TTL_MS = 60_000;
  * budget until the account is locked); it puts what the page must say in a short-lived signed cookie, scoped to
  * the sign-in page's path, and redirects (303) to `GET /login`, which shows it once and drops it.
  *
- * The cookie is signed with a key made at start-up (a notice from before a restart is ignored), so another
- * page of the same site cannot make the sign-in page claim a failure; it holds only what the user typed as
- * their username.
+ * The cookie is signed with a key derived from the module's `hashSecret` (every instance of one deployment
+ * reads the others' notices; a random key per process without one), so nobody can make the sign-in page claim
+ * a failure with a notice of their own making. It is a signed statement, not a secret and not bound to one
+ * browser: "shown once" is the browser's doing (the page drops the cookie). Someone who fails a sign-in gets a
+ * valid notice naming the username they typed, which only a site able to set cookies for this one (a sibling
+ * subdomain tossing cookies) could plant in another browser — to show a "wrong password" message there.
  */
 export class LoginNotices {
-  private readonly key = randomBytes(32);
+  private readonly key: Buffer;
 
   constructor(
     /** Path the cookie is sent to: the sign-in page's, with the issuer's path. */
     private readonly path: string,
+    /** The module's `hashSecret`, from which the signing key is derived. */
+    secret: string | undefined,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.key =
+      secret === undefined
+        ? randomBytes(32)
+        : createHmac('sha256', secret).update('nest-device-flow demo login notice').digest();
+  }
 
   /** Sets the notice for the next `GET /login` on this response. */
   put(req: HttpRequest, res: HttpResponse, notice: Omit<LoginNotice, 'at'>): void {

@@ -45,7 +45,10 @@ export class LoginController {
   private noticesOnce?: LoginNotices;
 
   private get notices(): LoginNotices {
-    return (this.noticesOnce ??= new LoginNotices(`${this.options.issuerPath}/login`));
+    return (this.noticesOnce ??= new LoginNotices(
+      `${this.options.issuerPath}/login`,
+      this.options.hashSecret,
+    ));
   }
 
   /**

@@ -9,7 +9,7 @@ import {
 import { setupApiDocs } from './api-docs.js';
 import { AppModule } from './app.module.js';
 import { createDemoApp } from './create-app.js';
-import { DEFAULT_DATABASE_URL } from './database-url.js';
+import { DEFAULT_DATABASE_URL, withoutPassword } from './database-url.js';
 import { readDemoConfig } from './demo.config.js';
 import { listenOnAllInterfaces } from './listen.js';
 
@@ -20,8 +20,11 @@ async function main(): Promise<void> {
   const logger = new Logger('Demo');
   setupApiDocs(app, config.issuer);
   await listenOnAllInterfaces(app, config.port);
+  const redis = config.redisUrl
+    ? `, device codes in Redis: ${withoutPassword(config.redisUrl)}`
+    : '';
   logger.log(
-    `device flow demo listening on ${config.issuer} on ${config.adapter} (database: ${config.databaseUrl ?? DEFAULT_DATABASE_URL})`,
+    `device flow demo listening on ${config.issuer} on ${config.adapter} (database: ${withoutPassword(config.databaseUrl ?? DEFAULT_DATABASE_URL)}${redis})`,
   );
   // URLs from the module's resolved options: no `//` after an issuer's trailing slash, its path kept.
   const options = app.get<symbol, ResolvedDeviceFlowOptions>(DEVICE_FLOW_OPTIONS);

@@ -278,6 +278,10 @@ describe('demo admin API: bad input', () => {
       { 'X-Forwarded-For': '203.0.113.9' },
       { 'X-Forwarded-For': '127.0.0.1' },
       { Forwarded: 'for=203.0.113.9' },
+      { 'X-Real-IP': '203.0.113.9' },
+      { Via: '1.1 nginx' },
+      // A page whose DNS name was rebound to 127.0.0.1: same-origin for the browser, not this machine's name.
+      { Host: 'attacker.example' },
     ]) {
       const res = await http
         .post('/admin/kill-switch')
@@ -305,6 +309,17 @@ describe('demo admin API: bad input', () => {
     expect(await switches()).toEqual(['*']);
     // The default token is no longer accepted at all once a token of its own is set.
     await own.get('/admin/kill-switch').set(admin).expect(403);
+    await t.close();
+
+    // Set explicitly to the public value, it is the public value: this machine only.
+    t = await createDemoApp({ DEMO_ADMIN_TOKEN });
+    const explicit = request(t.app.getHttpServer());
+    await explicit.get('/admin/kill-switch').set(admin).expect(200);
+    await explicit
+      .get('/admin/kill-switch')
+      .set(admin)
+      .set('X-Forwarded-For', '203.0.113.9')
+      .expect(403);
   });
 
   it("answers alike under the issuer's path (a global prefix)", async () => {

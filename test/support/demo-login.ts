@@ -7,7 +7,8 @@ import { LOGIN_NOTICE_COOKIE } from '../../src/login-notice.js';
  * A `POST /login` to the demo as a browser sees it: a failed sign-in is a 303 to `GET /login` carrying a
  * one-time notice cookie (POST-redirect-GET); this follows that redirect with the cookie and gives the page it
  * leads to (401, 429, 503, …). Any other answer (303 after signing in, 403 refused) is given as it is.
- * `.expect(status)` checks the status of what it gives, like supertest's.
+ * `.expect(status)` checks the status of what it gives, like supertest's — and for a failure (401, 429, 503)
+ * that it came through the redirect, never as the POST's own answer.
  */
 export function demoLogin(
   target: string | Server,
@@ -17,16 +18,22 @@ export function demoLogin(
   const run = async () => {
     const posted = await request(target).post('/login').set(headers).type('form').send(body);
     const notice = noticeCookie(posted);
-    if (posted.status !== 303 || !notice) return posted;
+    if (posted.status !== 303 || !notice) return { posted, page: posted };
     const location = String(posted.headers.location);
     expect(location).toMatch(/^(?:\/[^/?]+)*\/login\?return_to=/);
-    return request(target).get(location).set(headers).set('Cookie', notice);
+    const page = await request(target).get(location).set(headers).set('Cookie', notice);
+    return { posted, page };
   };
   return {
     async expect(status: number) {
-      const res = await run();
-      expect(res.status).toBe(status);
-      return res;
+      const { posted, page } = await run();
+      expect(page.status).toBe(status);
+      // A failed sign-in is never answered directly: the POST was a 303 carrying the notice.
+      if (status === 401 || status === 429 || status === 503) {
+        expect(posted.status).toBe(303);
+        expect(noticeCookie(posted)).toBeDefined();
+      }
+      return page;
     },
   };
 }

@@ -3,8 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { QueryFailedError, QueryRunnerAlreadyReleasedError } from 'typeorm';
-import { describe, expect, it } from 'vitest';
-import { isTransient } from './oauth-exception.filter.js';
+import { Logger } from '@nestjs/common';
+import { describe, expect, it, vi } from 'vitest';
+import { TemporarilyUnavailableError } from './oauth.errors.js';
+import { isTransient, OAuthExceptionFilter } from './oauth-exception.filter.js';
 
 /** The parts of better-sqlite3 used here (it ships no types). */
 interface SqliteDatabase {
@@ -45,6 +47,25 @@ describe('isTransient (503 temporarily_unavailable, not 500)', () => {
 
   it("a PostgreSQL query runner TypeORM released when its connection failed (the transaction's next statement)", () => {
     expect(isTransient(new QueryRunnerAlreadyReleasedError())).toBe(true);
+  });
+
+  it('logs the stack of a released query runner (a bug on another driver), not of a lost connection', () => {
+    const logged = vi.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    try {
+      const filter = new OAuthExceptionFilter();
+      const releasedRunner = new QueryRunnerAlreadyReleasedError();
+      expect(filter.toOAuthError(releasedRunner)).toBeInstanceOf(TemporarilyUnavailableError);
+      expect(logged).toHaveBeenLastCalledWith(
+        expect.stringContaining('storage unavailable'),
+        releasedRunner.stack,
+      );
+      expect(filter.toOAuthError(failed('ECONNREFUSED'))).toBeInstanceOf(
+        TemporarilyUnavailableError,
+      );
+      expect(logged).toHaveBeenLastCalledWith(expect.stringContaining('ECONNREFUSED'), undefined);
+    } finally {
+      logged.mockRestore();
+    }
   });
 
   it("SQLite's busy error as better-sqlite3 really raises it, two connections on one file", () => {

@@ -96,6 +96,9 @@ export class OAuthExceptionFilter implements ExceptionFilter {
     if (isTransient(exception)) {
       this.logger.error(
         `${req?.method ?? ''} ${req ? requestPath(req) : ''}: storage unavailable: ${describe(exception)}`,
+        // A released query runner is a lost PostgreSQL connection — or, on another driver, a bug: keep its
+        // stack to tell them apart.
+        released(exception) ? (exception as Error).stack : undefined,
       );
       return new TemporarilyUnavailableError();
     }
@@ -199,6 +202,11 @@ export function isTransient(e: unknown): boolean {
       return true;
   }
   return false;
+}
+
+/** Whether TypeORM refused a statement because its query runner was released (see {@link isTransient}). */
+function released(e: unknown): boolean {
+  return (e as { name?: unknown } | null)?.name === 'QueryRunnerAlreadyReleasedError';
 }
 
 /** Whether the database broke a deadlock by failing this statement (its transaction rolled back). */
