@@ -9,7 +9,7 @@
 //     [--provider-dir .tmp/oidc-provider]
 // Prints a table and writes reference-oidc-provider.json to --out (default .tmp/bench).
 import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -177,7 +177,12 @@ async function main() {
     const codesFile = join(outDir, `reference-codes-${process.pid}.json`);
     writeFileSync(codesFile, JSON.stringify(codes));
     const common = { url: server.base, connections, duration, warmup: 3, interval: INTERVAL };
-    const poll = await runLoad({ ...common, scenario: 'poll', codesFile, earlyShare: 0.05 }, 1);
+    const poll = await runLoad(
+      { ...common, scenario: 'poll', codesFile, earlyShare: 0.05 },
+      1,
+    ).finally(
+      () => rmSync(codesFile, { force: true }), // the load generator's input, not a result
+    );
     const authorize = await runLoad({ ...common, scenario: 'authorize' }, 1);
     const report = {
       server: `oidc-provider ${server.version} (Koa, storage in a Map in its process), NODE_ENV=production`,
