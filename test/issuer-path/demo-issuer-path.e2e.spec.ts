@@ -101,6 +101,22 @@ describe(`demo with an issuer with a path (${ISSUER}) on ${testAdapter()}`, () =
     expect(loginPage.text).toContain('href="/auth/device/style.css"');
     await t.http.get('/auth/device/style.css').expect(200);
 
+    // A wrong password first: the redirect and its one-time notice stay under /auth too.
+    const wrong = await t.http
+      .post('/auth/login')
+      .type('form')
+      .send(form({ username: 'alice', password: 'bob', return_to: back }))
+      .expect(303);
+    expect(wrong.headers.location).toBe(`/auth/login?return_to=${encodeURIComponent(back)}`);
+    const notice = (wrong.headers['set-cookie'] as unknown as string[])[0]!;
+    expect(notice).toMatch(/^demo_login_notice=[^;]+; Path=\/auth\/login;/);
+    const told = await t.http
+      .get(wrong.headers.location)
+      .set('Cookie', notice.split(';')[0]!)
+      .expect(401);
+    expect(told.text).toContain('Wrong username or password.');
+    expect(returnToOf(told.text)).toBe(back);
+
     const login = await t.http
       .post('/auth/login')
       .type('form')
