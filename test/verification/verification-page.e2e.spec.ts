@@ -495,6 +495,31 @@ describe('verification page (RFC 8628 §3.3)', () => {
   });
 
   describe('decisions', () => {
+    it('approves a request for as many scopes as the client may have, every box ticked (one field each)', async () => {
+      const scopes = Array.from({ length: 60 }, (_, i) => `scope.${i}`);
+      t = await createTestApp(
+        { clients: [{ clientId: 'tv', displayName: 'Test TV', scopes }] },
+        { providers: headerUserProviders },
+      );
+      const codes = await deviceAsks(scopes.join(' '));
+      const b = await browser();
+      const consent = await b.enter(codes.user_code);
+      expect(consent.status).toBe(200);
+      // What the browser submits: every ticked box of the consent page, as the page named them.
+      const ticked = Object.fromEntries(
+        [...consent.text.matchAll(/name="(scope_\d+)"\s+value="([^"]+)"\s+checked/g)].map((m) => [
+          m[1]!,
+          m[2]!,
+        ]),
+      );
+      expect(Object.keys(ticked)).toHaveLength(60);
+      const approved = await b
+        .post('/device/decision', { user_code: codes.user_code, decision: 'approve', ...ticked })
+        .expect(303);
+      expect(approved.headers.location).toBe('/device/approved');
+      expect((await poll(codes.device_code)).scope).toBe(scopes.join(' '));
+    });
+
     it('deny reaches the device, and a denied code can never be approved', async () => {
       await app();
       const codes = await deviceAsks();

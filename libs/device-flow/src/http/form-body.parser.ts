@@ -13,7 +13,7 @@ export const MAX_PARAMETERS = 32;
  * (its default `parameterLimit`) before the module sees it, so the module's own parser refuses the same bodies
  * and a request is answered alike on every platform (`&&&…` padding is no real client's).
  */
-const MAX_PIECES = 1000;
+export const MAX_PIECES = 1000;
 
 /** The one content type OAuth endpoints accept. @see RFC 6749 §3.2 */
 export const FORM_CONTENT_TYPE = 'application/x-www-form-urlencoded';
@@ -56,6 +56,12 @@ export interface FormOptions {
    * every repeated or nested parameter is refused (the verification page's own forms).
    */
   recognised?: readonly string[];
+  /**
+   * Most parameters the body may carry ({@link MAX_PARAMETERS} unless told). The verification page's consent
+   * form sends one field per requested scope, as many as the client may be allowed, so it allows more: the body's
+   * size ({@link MAX_FORM_BODY_BYTES}) bounds it anyway.
+   */
+  maxParameters?: number;
 }
 
 /** How a parser of one body treats each parameter: refuse, or ignore, what is repeated or nested. */
@@ -63,6 +69,7 @@ class ParameterRules {
   constructor(
     readonly strict: boolean,
     private readonly recognised: ReadonlySet<string> | null,
+    readonly maxParameters: number = MAX_PARAMETERS,
   ) {}
 
   /** Whether a parameter's shape matters: all do on a page's own form, only the endpoint's on an endpoint. */
@@ -108,7 +115,11 @@ export async function parseForm(req: HttpRequest, options: FormOptions = {}): Pr
   if (Number(req.headers['content-length']) > MAX_FORM_BODY_BYTES) {
     throw new RequestTooLargeError('request body too large');
   }
-  const rules = new ParameterRules(strict, recognisedSet(options.recognised));
+  const rules = new ParameterRules(
+    strict,
+    recognisedSet(options.recognised),
+    options.maxParameters ?? MAX_PARAMETERS,
+  );
   const read = { rules, latin1: isLatin1Form(req.headers['content-type']) };
   const raw = req.rawBody;
   if (Buffer.isBuffer(raw)) return fromRaw(raw, read);
@@ -205,7 +216,7 @@ function fromRaw(buf: Buffer, read: { rules: ParameterRules; latin1: boolean }):
     } else values.set(key, value);
   }
   if (dropped) for (const key of dropped) values.delete(key);
-  return checkCount(values, count);
+  return checkCount(values, count, rules.maxParameters);
 }
 
 /** Whether `text` has more than `limit` pieces between `&`s (empty ones too), counted as body-parser does. */
@@ -257,7 +268,7 @@ function fromParsed(body: Record<string, unknown>, rules: ParameterRules): FormP
     if (Array.isArray(value) && value.length > 1) rules.repeated(key);
     else rules.malformed(key);
   }
-  return checkCount(values, count);
+  return checkCount(values, count, rules.maxParameters);
 }
 
 /** The strings inside a value a host parser built (arrays, nested objects), at most a few levels deep. */
@@ -279,8 +290,8 @@ function checkValue(key: string, value: string, strict: boolean): string {
 }
 
 /** The parameters kept, once the body's parameters (ignored ones too) are within {@link MAX_PARAMETERS}. */
-function checkCount(values: Map<string, string>, count: number): FormParams {
-  if (count > MAX_PARAMETERS) throw new InvalidRequestError('too many parameters');
+function checkCount(values: Map<string, string>, count: number, max: number): FormParams {
+  if (count > max) throw new InvalidRequestError('too many parameters');
   return new FormParams(values);
 }
 

@@ -24,6 +24,21 @@ describe('normaliseIp', () => {
     expect(normaliseIp('::ffff:7f00:1')).toBe('127.0.0.1');
   });
 
+  it('drops the port a proxy may write after the address (X-Forwarded-For: 203.0.113.7:51234)', () => {
+    expect(normaliseIp('203.0.113.7:51234')).toBe('203.0.113.7');
+    expect(normaliseIp('[2001:db8::1]:51234')).toBe('2001:db8::1');
+    expect(normaliseIp('[::ffff:203.0.113.7]:443')).toBe('203.0.113.7');
+    expect(normaliseIp('[fe80::1%eth0]:8080')).toBe('fe80::1%eth0');
+    // One client over many connections: one budget.
+    expect(rateLimitAddress(clientIp(from('203.0.113.7:51234')))).toBe(
+      rateLimitAddress(clientIp(from('203.0.113.7:51235'))),
+    );
+    expect(rateLimitAddress(clientIp(from('[2001:db8:0:1::7]:1')))).toBe('2001:db8:0:1::/64');
+    // Not an address with a port: left as it is.
+    for (const odd of ['999.1.1.1:80', '203.0.113.7:123456', '[nope]:80', 'host:80', '1.2.3.4:'])
+      expect(normaliseIp(odd)).toBe(odd);
+  });
+
   it('leaves every other address alone', () => {
     for (const ip of [
       '127.0.0.1',

@@ -44,12 +44,25 @@ export function clientIp(req: HttpRequest): string | null {
 const IPV4_MAPPED =
   /^(?:::|(?:0{1,4}:){5})ffff:(?:(\d{1,3}(?:\.\d{1,3}){3})|([\da-f]{1,4}):([\da-f]{1,4}))$/i;
 
+/** `203.0.113.7:51234` or `[2001:db8::1]:51234`: an address with the client's port, as some proxies write it. */
+const WITH_PORT = /^(?:(\d{1,3}(?:\.\d{1,3}){3})|\[([\da-f:.%\w]+)\]):\d{1,5}$/i;
+
 /**
- * An IPv4-mapped IPv6 address (RFC 4291 §2.5.5.2) as plain IPv4; any other address unchanged.
+ * An IPv4-mapped IPv6 address (RFC 4291 §2.5.5.2) as plain IPv4, and an address written with its port (some
+ * proxies put `203.0.113.7:51234` or `[2001:db8::1]:51234` in `X-Forwarded-For`, and Express and Fastify pass it
+ * on as the client's address) without the port — else every new connection of one client would be a new address
+ * to the per-IP guessing and issuance budgets. Any other address unchanged.
  *
  * @see RFC 4291 §2.5.5.2
  */
 export function normaliseIp(ip: string): string {
+  if (!ip.includes(':')) return ip; // plain IPv4 (nearly every request): nothing to do
+  const port = WITH_PORT.exec(ip.trim());
+  if (port) {
+    const address = port[1] ?? port[2]!;
+    if (port[1] ? isIPv4(address) : isIPv6(address.split('%')[0]!)) return normaliseIp(address);
+    return ip;
+  }
   const m = IPV4_MAPPED.exec(ip.trim());
   if (!m) return ip;
   if (m[1]) return isIPv4(m[1]) ? m[1] : ip;

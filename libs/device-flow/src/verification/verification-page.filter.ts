@@ -13,6 +13,7 @@ import { isTransient } from '../errors/oauth-exception.filter.js';
 import {
   type HttpRequest,
   type HttpResponse,
+  requestPath,
   responseSent,
   sendHtml,
 } from '../http/http-exchange.js';
@@ -91,11 +92,11 @@ export class VerificationPageFilter implements ExceptionFilter {
       return new VerificationPageError(status, { kind: 'error', startOver, reason });
     }
     if (isTransient(exception)) {
-      this.logger.error(`${req.method} ${req.url}: storage unavailable`);
+      this.logger.error(`${req.method} ${requestPath(req)}: storage unavailable`);
       return new VerificationPageError(503, { kind: 'error', startOver }, { 'Retry-After': '5' });
     }
     this.logger.error(
-      `${req.method} ${req.url}: unexpected error`,
+      `${req.method} ${requestPath(req)}: unexpected error`,
       exception instanceof Error ? exception.stack : String(exception),
     );
     return new VerificationPageError(500, { kind: 'error', startOver });

@@ -18,7 +18,7 @@ import type { ResolvedDeviceFlowOptions } from '../device-flow.options.js';
 import { isBlankUserCode } from '../codes/user-code.format.js';
 import { UserCodeDecisionError } from '../grant/user-code-decision.error.js';
 import { RequestTooLargeError } from '../errors/oauth.errors.js';
-import { type FormParams, parseForm } from '../http/form-body.parser.js';
+import { type FormParams, MAX_PIECES, parseForm } from '../http/form-body.parser.js';
 import { type HttpRequest, type HttpResponse, seeOther, sendHtml } from '../http/http-exchange.js';
 import { clientIp, onSameNetwork } from '../http/request-origin.js';
 import { isCrossSiteRequest, ownOrigin, setPageSecurityHeaders } from './page-security.js';
@@ -296,7 +296,7 @@ export class VerificationController {
     let form: FormParams;
     try {
       // A mangled entry is a code that is not valid (counted like any), not a refused request.
-      form = await parseForm(req, { notUtf8: 'replace' });
+      form = await parseForm(req, { notUtf8: 'replace', maxParameters: MAX_PIECES });
     } catch (e) {
       throw new RefusedPageError(this.start(), e instanceof RequestTooLargeError ? 413 : 400);
     }
