@@ -68,8 +68,8 @@ export class LoginNotices {
   }
 
   /**
-   * The request's notice when it is there, signed by this process and fresh, and then drops it on this
-   * response (shown once: a reload shows the plain form); undefined otherwise.
+   * The request's notice when it is there, signed with this deployment's key and fresh, and then drops it on
+   * this response (shown once: a reload shows the plain form); undefined otherwise.
    */
   take(req: HttpRequest, res: HttpResponse): LoginNotice | undefined {
     const raw = readCookie(req, LOGIN_NOTICE_COOKIE);
