@@ -5,10 +5,20 @@ import { fromThisMachine } from './admin.controller.js';
 
 /** A request as Express (the socket on the request) or Fastify (the socket on `raw`) hands it over. */
 const LOCAL = { host: '127.0.0.1:3000' };
-const express = (remoteAddress: string | undefined, headers: Record<string, string> = LOCAL) =>
-  ({ headers, socket: { remoteAddress } }) as unknown as HttpRequest;
-const fastify = (remoteAddress: string | undefined, headers: Record<string, string> = LOCAL) =>
-  ({ headers, raw: { socket: { remoteAddress } } as unknown as IncomingMessage }) as HttpRequest;
+const express = (
+  remoteAddress: string | undefined,
+  headers: Record<string, string> = LOCAL,
+  httpVersion = '1.1',
+) => ({ headers, httpVersion, socket: { remoteAddress } }) as unknown as HttpRequest;
+const fastify = (
+  remoteAddress: string | undefined,
+  headers: Record<string, string> = LOCAL,
+  httpVersion = '1.1',
+) =>
+  ({
+    headers,
+    raw: { httpVersion, socket: { remoteAddress } } as unknown as IncomingMessage,
+  }) as HttpRequest;
 
 describe('the admin API default token: requests made on this machine', () => {
   it.each(['127.0.0.1', '127.1.2.3', '::1', '::ffff:127.0.0.1', '::FFFF:127.0.0.1'])(
@@ -57,6 +67,12 @@ describe('the admin API default token: requests made on this machine', () => {
       );
       expect(fromThisMachine(fastify('::1', { ...LOCAL, [name]: '' })), name).toBe(false);
     }
+  });
+
+  it("HTTP/1.0 (nginx's default proxy_pass: Host 127.0.0.1:port, no forwarding header) is not", () => {
+    expect(fromThisMachine(express('127.0.0.1', LOCAL, '1.0'))).toBe(false);
+    expect(fromThisMachine(fastify('127.0.0.1', LOCAL, '1.0'))).toBe(false);
+    expect(fromThisMachine(express('127.0.0.1', LOCAL, '2.0'))).toBe(true);
   });
 
   it('Host must name this machine: a DNS name rebound to 127.0.0.1 is not', () => {

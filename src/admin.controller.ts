@@ -79,14 +79,19 @@ const LOOPBACK_HOST = /^(?:localhost|127(?:\.\d{1,3}){3}|\[::1\])(?::\d{1,5})?$/
 /**
  * A request made on this machine: its socket is a loopback address, its `Host` names this machine (so a page
  * whose DNS name was rebound to 127.0.0.1 — same-origin for a browser there — is not) and it carries no header
- * a proxy adds. A plain TCP relay (`ssh -L`, `socat`) that hands a remote client's bytes on is indistinguishable
- * from a local client: hence the README's advice to set `DEMO_ADMIN_TOKEN` before exposing the demo.
+ * a proxy adds, over HTTP/1.1 or later. A proxy that sends none of them and `Host: localhost` (or a plain TCP
+ * relay: `ssh -L`, `socat`) is indistinguishable from a local client: hence the start-up warning and the
+ * README's advice to set `DEMO_ADMIN_TOKEN` before exposing the demo or putting a proxy in front of it.
  */
 export function fromThisMachine(req: HttpRequest): boolean {
   if (PROXY_HEADERS.some((name) => req.headers[name] !== undefined)) return false;
   const host = req.headers.host;
   if (typeof host !== 'string' || !LOOPBACK_HOST.test(host)) return false;
-  const address = (req.raw ?? (req as unknown as IncomingMessage)).socket?.remoteAddress ?? '';
+  const node = req.raw ?? (req as unknown as IncomingMessage);
+  // HTTP/1.0 is what nginx's `proxy_pass` speaks by default (with `Host: 127.0.0.1:port` and no forwarding
+  // header): no client of this machine needs it.
+  if (node.httpVersion !== '1.1' && node.httpVersion !== '2.0') return false;
+  const address = node.socket?.remoteAddress ?? '';
   return address === '::1' || /^(?:::ffff:)?127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/i.test(address);
 }
 

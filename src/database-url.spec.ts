@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_DATABASE_URL, dataSourceOptionsFromUrl, withoutPassword } from './database-url.js';
+import { DEFAULT_DATABASE_URL, dataSourceOptionsFromUrl, forLog } from './database-url.js';
 
 describe('dataSourceOptionsFromUrl', () => {
   it('defaults to the demo SQLite file', () => {
@@ -61,22 +61,28 @@ describe('dataSourceOptionsFromUrl', () => {
   });
 });
 
-describe('withoutPassword (the start-up line)', () => {
-  it('hides the password of a connection URL, and only that', () => {
-    expect(withoutPassword('postgres://app:S3cr3t@db.internal:5432/auth')).toBe(
-      'postgres://app:***@db.internal:5432/auth',
+describe('forLog (the start-up line)', () => {
+  it('shows no password: not in the userinfo, not in a query', () => {
+    expect(forLog('postgres://app:S3cr3t@db.internal:5432/auth')).toBe(
+      'postgres://app@db.internal:5432/auth',
     );
-    expect(withoutPassword('redis://:S3cr3t@cache:6379/0')).toBe('redis://:***@cache:6379/0');
-    expect(withoutPassword('postgres://u:p@ss@db/auth')).toBe('postgres://u:***@db/auth');
-    expect(withoutPassword('mysql://root:p%40ss:word@127.0.0.1/test')).toBe(
-      'mysql://root:***@127.0.0.1/test',
-    );
+    expect(forLog('postgres://u:p@ss@db/auth')).toBe('postgres://u@db/auth');
+    expect(forLog('redis://:S3cr3t@cache:6379/0')).toBe('redis://cache:6379/0');
+    expect(forLog('postgres://app@db/auth?password=S3cr3t')).toBe('postgres://app@db/auth?…');
+    expect(forLog('redis://cache:6379/0?password=S3cr3t')).toBe('redis://cache:6379/0?…');
+    expect(forLog('/tmp/redis.sock?password=S3cr3t')).toBe('/tmp/redis.sock?…');
+    expect(forLog('mysql://root:p%40ss@127.0.0.1/test')).toBe('mysql://root@127.0.0.1/test');
+    expect(forLog('redis://[::1')).toBe('(a URL that does not parse)');
+  });
+
+  it('leaves what holds no secret as it is', () => {
     for (const plain of [
       'postgres://app@db.internal/auth',
       'sqlite:data/device-flow.sqlite',
+      'sqlite::memory:',
       '127.0.0.1:6379',
       '/var/run/redis.sock',
     ])
-      expect(withoutPassword(plain)).toBe(plain);
+      expect(forLog(plain)).toBe(plain);
   });
 });

@@ -47,9 +47,21 @@ export function dataSourceOptionsFromUrl(url: string = DEFAULT_DATABASE_URL): Da
 }
 
 /**
- * A connection URL as it may be logged: the password of `scheme://user:password@host` replaced by `***`
- * (start-up lines end up in log stores). Anything that is not such a URL is returned as it is.
+ * A connection string as it may be logged (start-up lines end up in log stores): no password, neither the
+ * `user:password@` of a URL nor a query (`?password=…`, which node-postgres and ioredis read too): a URL becomes
+ * its scheme, user name, host, port and path, and a query is shown as `?…`. Anything else (`sqlite:path`,
+ * `host:port`, a socket path) keeps all but its query.
  */
-export function withoutPassword(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^/@:]*):[^/]*@/i, '$1:***@');
+export function forLog(value: string): string {
+  if (value.includes('://')) {
+    try {
+      const url = new URL(value);
+      const user = url.username ? `${url.username}@` : '';
+      return `${url.protocol}//${user}${url.host}${url.pathname}${url.search ? '?…' : ''}`;
+    } catch {
+      return '(a URL that does not parse)';
+    }
+  }
+  const query = value.indexOf('?');
+  return query === -1 ? value : `${value.slice(0, query)}?…`;
 }

@@ -64,6 +64,11 @@ describe('readDemoConfig', () => {
       'not a url',
       'user:S3cr3t@cache:6379',
       'cache:port',
+      'localhost:70000',
+      'localhost:0',
+      '[1.2.3.4]:6379',
+      '[:]:6379',
+      '//:S3cr3t@cache:6379',
     ]) {
       expect(() => readDemoConfig({ REDIS_URL: bad }), bad).toThrow(
         /^REDIS_URL must be a redis:\/\/ or rediss:\/\/ URL \(redis:\/\/host:6379\/0\), host:port or a Unix socket path$/,
@@ -76,6 +81,7 @@ describe('readDemoConfig', () => {
       '127.0.0.1:6379',
       'redis-host',
       '[::1]:6379',
+      'redis_cache:6379',
       '/var/run/redis/redis.sock',
     ])
       expect(readDemoConfig({ REDIS_URL: good }).redisUrl).toBe(good);

@@ -28,6 +28,9 @@ export interface DemoConfig {
   adminToken: string;
 }
 
+/** Default pepper of the demo (`DEVICE_FLOW_HASH_SECRET`): public, for local use only. */
+export const DEMO_HASH_SECRET = 'demo-only-hash-secret-change-me';
+
 /** Default secret of the demo admin API: for local use only. */
 export const DEMO_ADMIN_TOKEN = 'demo-admin-token';
 
@@ -77,7 +80,7 @@ export function readDemoConfig(env: NodeJS.ProcessEnv = process.env): DemoConfig
     databaseUrl: env.DATABASE_URL || undefined,
     expiresIn: integer('DEVICE_FLOW_EXPIRES_IN', env.DEVICE_FLOW_EXPIRES_IN),
     interval: integer('DEVICE_FLOW_INTERVAL', env.DEVICE_FLOW_INTERVAL),
-    hashSecret: env.DEVICE_FLOW_HASH_SECRET || 'demo-only-hash-secret-change-me',
+    hashSecret: env.DEVICE_FLOW_HASH_SECRET || DEMO_HASH_SECRET,
     adapter: oneOf('HTTP_ADAPTER', env.HTTP_ADAPTER, ['express', 'fastify'] as const),
     redisUrl: redisUrl(env.REDIS_URL),
     trustProxy: trustProxy(env.TRUST_PROXY),
@@ -145,9 +148,13 @@ function netmaskPrefix(mask: string): number | null {
  */
 function redisUrl(value: string | undefined): string | undefined {
   if (value === undefined || value === '') return undefined;
-  if (value.startsWith('/') && !/\s/.test(value)) return value; // a Unix socket
-  if (/^(?:[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/.test(value))
-    return value;
+  if (/^\/(?!\/)\S*$/.test(value)) return value; // a Unix socket path (not `//host`)
+  const hostPort = /^(?:([\w-]+(?:\.[\w-]+)*)|\[([\da-f:.]+)\])(?::(\d{1,5}))?$/i.exec(value);
+  if (hostPort) {
+    const port = hostPort[3] === undefined ? 6379 : Number(hostPort[3]);
+    if ((hostPort[1] !== undefined || isIP(hostPort[2]!) === 6) && port >= 1 && port <= 65535)
+      return value;
+  }
   let url: URL | undefined;
   try {
     url = new URL(value);

@@ -15,6 +15,7 @@ import {
   setCookie,
   setPageSecurityHeaders,
 } from '../libs/device-flow/src/index.js';
+import { DEMO_HASH_SECRET } from './demo.config.js';
 import { checkCredentials, DEMO_SESSION_COOKIE, DemoSessionStore } from './demo-users.js';
 import { LoginAttempts } from './login-attempts.js';
 import { type LoginFailure, LoginNotices } from './login-notice.js';
@@ -45,10 +46,11 @@ export class LoginController {
   private noticesOnce?: LoginNotices;
 
   private get notices(): LoginNotices {
-    return (this.noticesOnce ??= new LoginNotices(
-      `${this.options.issuerPath}/login`,
-      this.options.hashSecret,
-    ));
+    // The demo's default pepper is public: a key derived from it could be computed by anyone, so then a key of
+    // this process's own (notices of another instance are not read: run several with a secret of your own).
+    const secret =
+      this.options.hashSecret === DEMO_HASH_SECRET ? undefined : this.options.hashSecret;
+    return (this.noticesOnce ??= new LoginNotices(`${this.options.issuerPath}/login`, secret));
   }
 
   /**

@@ -1,5 +1,12 @@
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
+import {
+  type HttpRequest,
+  type HttpResponse,
+  ManualClock,
+} from '../../libs/device-flow/src/index.js';
+import { DEMO_HASH_SECRET } from '../../src/demo.config.js';
+import { LoginNotices } from '../../src/login-notice.js';
 import { demoLogin, noticeCookie } from '../support/demo-login.js';
 import { type DemoServer, startDemoServer } from '../support/demo-server.js';
 
@@ -132,6 +139,34 @@ describe('demo login', () => {
       .get('/login')
       .set('Cookie', `demo_login_notice=${other}.${notice.split('.')[1]}`)
       .expect(200);
+  });
+
+  it("signs notices with a key of the deployment's secret; with the demo's public default, a key of its own", async () => {
+    /** A notice made outside the server, with a key derived from `secret`, as a forger would. */
+    const forged = (secret: string) => {
+      const cookies: string[] = [];
+      const res = { header: (_: string, v: string) => cookies.push(v) } as unknown as HttpResponse;
+      new LoginNotices('/login', secret).put({ headers: {} } as HttpRequest, res, {
+        failure: 'locked',
+        username: 'someone',
+        retryAfterSeconds: 900,
+      });
+      return cookies[0]!.split(';')[0]!;
+    };
+    s = await startDemoServer();
+    const refused = await request(s.origin).get('/login').set('Cookie', forged(DEMO_HASH_SECRET));
+    expect(refused.status).toBe(200);
+    expect(refused.text).not.toContain('Too many failed sign-in attempts');
+    await s.close();
+
+    // A secret of its own: every instance of the deployment reads the others' notices.
+    const secret = 'a-hash-secret-of-this-deployment';
+    s = await startDemoServer({
+      clock: new ManualClock(),
+      env: { DEVICE_FLOW_HASH_SECRET: secret },
+    });
+    const read = await request(s.origin).get('/login').set('Cookie', forged(secret)).expect(429);
+    expect(read.text).toContain('Too many failed sign-in attempts. Try again in 15 minutes.');
   });
 
   it('marks no field invalid when the form was refused, not wrong', async () => {

@@ -251,6 +251,16 @@ function latin1Decode(text: string): string {
 }
 
 function fromParsed(body: Record<string, unknown>, rules: ParameterRules): FormParams {
+  // The body the host parsed may have come without a length (chunked) and under the host's larger limit: held to
+  // the module's own by what it holds (names and values, decoded: never more than the bytes sent), first, as the
+  // raw body is.
+  let size = 0;
+  for (const [key, value] of Object.entries(body)) {
+    size += key.length + 1;
+    for (const leaf of typeof value === 'string' ? [value] : stringLeaves(value))
+      size += leaf.length + 1;
+  }
+  if (size > MAX_FORM_BODY_BYTES) throw new RequestTooLargeError('request body too large');
   const values = new Map<string, string>();
   let count = 0;
   for (const [key, value] of Object.entries(body)) {
