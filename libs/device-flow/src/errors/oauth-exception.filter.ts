@@ -189,7 +189,7 @@ export function isTransient(e: unknown): boolean {
       name === 'CannotExecuteNotConnectedError' ||
       // TypeORM releases a PostgreSQL query runner when its connection fails (the client's `error` event, e.g.
       // the backend was terminated); the transaction's next statement then fails with this, not a driver error.
-      name === 'QueryRunnerAlreadyReleasedError' ||
+      released(cur) ||
       name === 'MaxRetriesPerRequestError' // ioredis: Redis is away
     )
       return true;

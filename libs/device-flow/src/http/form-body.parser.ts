@@ -69,7 +69,7 @@ class ParameterRules {
   constructor(
     readonly strict: boolean,
     private readonly recognised: ReadonlySet<string> | null,
-    readonly maxParameters: number = MAX_PARAMETERS,
+    readonly maxParameters: number,
   ) {}
 
   /** Whether a parameter's shape matters: all do on a page's own form, only the endpoint's on an endpoint. */
@@ -251,19 +251,23 @@ function latin1Decode(text: string): string {
 }
 
 function fromParsed(body: Record<string, unknown>, rules: ParameterRules): FormParams {
+  // Each parameter with the strings it holds (a host parser's arrays and objects flattened), read once.
+  const entries = Object.entries(body).map(
+    ([key, value]) =>
+      [key, value, typeof value === 'string' ? [value] : stringLeaves(value)] as const,
+  );
   // The body the host parsed may have come without a length (chunked) and under the host's larger limit: held to
   // the module's own by what it holds (names and values, decoded: never more than the bytes sent), first, as the
   // raw body is.
   let size = 0;
-  for (const [key, value] of Object.entries(body)) {
+  for (const [key, , leaves] of entries) {
     size += key.length + 1;
-    for (const leaf of typeof value === 'string' ? [value] : stringLeaves(value))
-      size += leaf.length + 1;
+    for (const leaf of leaves) size += leaf.length + 1;
   }
   if (size > MAX_FORM_BODY_BYTES) throw new RequestTooLargeError('request body too large');
   const values = new Map<string, string>();
   let count = 0;
-  for (const [key, value] of Object.entries(body)) {
+  for (const [key, value, leaves] of entries) {
     if (typeof value === 'string' && !/[[\]]/.test(key)) {
       count++;
       values.set(key, checkValue(key, value, rules.strict));
@@ -271,7 +275,7 @@ function fromParsed(body: Record<string, unknown>, rules: ParameterRules): FormP
     }
     // A host parser's array (a name given twice or more, or qs's `a[]=…`) or object (`a[b]=…`): refused when
     // the endpoint reads that name, else ignored — its values still checked and counted as the raw body's are.
-    for (const leaf of stringLeaves(value)) {
+    for (const leaf of leaves) {
       count++;
       checkValue(key, leaf, rules.strict);
     }

@@ -57,13 +57,14 @@ const WITH_PORT = /^(?:(\d{1,3}(?:\.\d{1,3}){3})|\[([\da-f:.%\w]+)\]):\d{1,5}$/i
  */
 export function normaliseIp(ip: string): string {
   if (!ip.includes(':')) return ip; // plain IPv4 (nearly every request): nothing to do
-  const port = WITH_PORT.exec(ip.trim());
+  const text = ip.trim();
+  const port = WITH_PORT.exec(text);
   if (port) {
     const address = port[1] ?? port[2]!;
     if (port[1] ? isIPv4(address) : isIPv6(address.split('%')[0]!)) return normaliseIp(address);
     return ip;
   }
-  const m = IPV4_MAPPED.exec(ip.trim());
+  const m = IPV4_MAPPED.exec(text);
   if (!m) return ip;
   if (m[1]) return isIPv4(m[1]) ? m[1] : ip;
   const hi = parseInt(m[2]!, 16);
